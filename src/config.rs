@@ -1,0 +1,302 @@
+//! Configuration: a typed `confide.toml`, every key overridable by a `CONFIDE_…` environment
+//! variable, validated once at start.
+//!
+//! Environment variables name a key by its path, upper case, with `__` between a table and its
+//! key: `CONFIDE_PUBLIC_ADDR`, `CONFIDE_TLS__CERTIFICATE`, `CONFIDE_TOKEN__MEMORY_KIB`. Their
+//! values are read as TOML values when they parse as one (numbers, booleans) and as strings
+//! otherwise. Unknown keys, from the file or the environment, stop the start with their name.
+//! Relative paths are relative to the directory of the configuration file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use serde::Deserialize;
+
+use crate::token::StretchParams;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+/// The whole configuration of a gateway.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the reporters' listener binds, e.g. `0.0.0.0:443`.
+    pub public_addr: SocketAddr,
+    /// Where the staff listener (mutual TLS) binds, e.g. `0.0.0.0:8443`.
+    pub staff_addr: SocketAddr,
+    /// Folder for the database when `database_url` is not set.
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH`; defaults to `sqlite://<data_dir>/confide.db`.
+    #[serde(default)]
+    pub database_url: Option<String>,
+    /// The keyring file (entities, staff, public keys).
+    pub keyring: PathBuf,
+    /// File holding at least 32 random bytes: the HMAC key for token verifiers. Keep it outside
+    /// the database and its backups.
+    pub server_secret_file: PathBuf,
+    pub tls: TlsFiles,
+    pub token: TokenConfig,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// Certificate files for both listeners.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// PEM certificate chain served on both listeners.
+    pub certificate: PathBuf,
+    /// PEM private key (PKCS#8, SEC1 or PKCS#1) of that certificate.
+    pub key: PathBuf,
+    /// PEM certificate of the organisation's CA that signs staff client certificates.
+    pub staff_ca: PathBuf,
+}
+
+/// Argon2id parameters for follow-up tokens. Public: browsers use them too. Changing any of them
+/// makes every existing token stop working.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Base64 of at least 16 random bytes, the same for the whole deployment.
+    pub salt: String,
+    /// Memory cost in KiB (default 19456, OWASP's minimum for Argon2id).
+    #[serde(default = "default_memory_kib")]
+    pub memory_kib: u32,
+    /// Passes over memory (default 2).
+    #[serde(default = "default_iterations")]
+    pub iterations: u32,
+    /// Lanes (default 1: phones have few cores to spare).
+    #[serde(default = "default_parallelism")]
+    pub parallelism: u32,
+}
+
+fn default_memory_kib() -> u32 {
+    19 * 1024
+}
+fn default_iterations() -> u32 {
+    2
+}
+fn default_parallelism() -> u32 {
+    1
+}
+
+/// Bounds on what a client may send.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body accepted on the public listener, in bytes (default 1 MiB).
+    pub max_body_bytes: usize,
+    /// Largest sealed envelope accepted from a client, in bytes (default 512 KiB).
+    pub max_envelope_bytes: usize,
+    /// Longest report description, in characters (default 50 000).
+    pub max_description_chars: usize,
+    /// Longest optional questionnaire field, in characters (default 2 000).
+    pub max_field_chars: usize,
+    /// Token stretchings (Argon2id runs) allowed at the same time (default: 2).
+    pub concurrent_stretches: usize,
+    /// Open connections per listener (default 1024).
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_envelope_bytes: 512 * 1024,
+            max_description_chars: 50_000,
+            max_field_chars: 2_000,
+            concurrent_stretches: 2,
+            max_connections: 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a configuration file, applies `CONFIDE_…` overrides from `env`, and validates it.
+    pub fn load(path: &Path, env: impl Iterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::parse(&text, base, env)
+    }
+
+    pub fn parse(
+        text: &str,
+        base: &Path,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigError::Invalid(e.message().to_string()))?;
+        apply_overrides(&mut table, env)?;
+        let mut config: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_string()))?;
+        config.resolve_paths(base);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        for path in [
+            &mut self.data_dir,
+            &mut self.keyring,
+            &mut self.server_secret_file,
+            &mut self.tls.certificate,
+            &mut self.tls.key,
+            &mut self.tls.staff_ca,
+        ] {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.stretch_params()?;
+        if let Some(url) = &self.database_url {
+            if !url.starts_with("sqlite://") {
+                return Err(ConfigError::Invalid(format!(
+                    "database_url must start with sqlite:// (got a URL of another kind)"
+                )));
+            }
+        }
+        let l = &self.limits;
+        if l.max_envelope_bytes == 0 || l.max_body_bytes < l.max_envelope_bytes / 3 * 4 + 1024 {
+            return Err(ConfigError::Invalid(
+                "limits.max_body_bytes must hold a base64 envelope of limits.max_envelope_bytes".into(),
+            ));
+        }
+        if l.concurrent_stretches == 0 || l.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.concurrent_stretches and limits.max_connections must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("confide.db").display()))
+    }
+
+    /// The token stretching parameters, decoded.
+    pub fn stretch_params(&self) -> Result<StretchParams, ConfigError> {
+        let salt = base64::engine::general_purpose::STANDARD
+            .decode(self.token.salt.trim())
+            .map_err(|_| ConfigError::Invalid("token.salt must be base64".into()))?;
+        let params = StretchParams {
+            salt,
+            memory_kib: self.token.memory_kib,
+            iterations: self.token.iterations,
+            parallelism: self.token.parallelism,
+        };
+        params
+            .validate()
+            .map_err(|e| ConfigError::Invalid(format!("token: {e}")))?;
+        Ok(params)
+    }
+}
+
+/// Writes `CONFIDE_A__B=value` into `table[a][b]`.
+fn apply_overrides(
+    table: &mut toml::Table,
+    env: impl Iterator<Item = (String, String)>,
+) -> Result<(), ConfigError> {
+    for (name, value) in env {
+        let Some(key) = name.strip_prefix("CONFIDE_") else {
+            continue;
+        };
+        let path: Vec<String> = key.split("__").map(|p| p.to_ascii_lowercase()).collect();
+        if path.iter().any(|p| p.is_empty()) {
+            return Err(ConfigError::Invalid(format!("environment variable {name} names no key")));
+        }
+        let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or(toml::Value::String(value));
+        let (last, parents) = path.split_last().expect("split yields at least one part");
+        let mut node = &mut *table;
+        for part in parents {
+            let entry = node
+                .entry(part.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            node = entry.as_table_mut().ok_or_else(|| {
+                ConfigError::Invalid(format!("environment variable {name}: {part} is not a table"))
+            })?;
+        }
+        node.insert(last.clone(), parsed);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+public_addr = "127.0.0.1:8443"
+staff_addr = "127.0.0.1:9443"
+data_dir = "data"
+keyring = "keyring.toml"
+server_secret_file = "/etc/confide/secret"
+[tls]
+certificate = "tls/server.pem"
+key = "tls/server-key.pem"
+staff_ca = "tls/ca.pem"
+[token]
+salt = "c2FsdHNhbHRzYWx0c2FsdA=="
+"#;
+
+    fn parse(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Config::parse(text, Path::new("/srv/confide"), env)
+    }
+
+    #[test]
+    fn relative_paths_are_resolved_against_the_config_folder() {
+        let c = parse(MINIMAL, &[]).unwrap();
+        assert_eq!(c.keyring, Path::new("/srv/confide/keyring.toml"));
+        assert_eq!(c.server_secret_file, Path::new("/etc/confide/secret"));
+        assert_eq!(c.database_url(), "sqlite:///srv/confide/data/confide.db");
+        assert_eq!(c.token.memory_kib, 19 * 1024);
+    }
+
+    #[test]
+    fn environment_variables_override_nested_keys() {
+        let c = parse(
+            MINIMAL,
+            &[("CONFIDE_TOKEN__MEMORY_KIB", "4096"), ("CONFIDE_PUBLIC_ADDR", "0.0.0.0:443"), ("OTHER", "x")],
+        )
+        .unwrap();
+        assert_eq!(c.token.memory_kib, 4096);
+        assert_eq!(c.public_addr.port(), 443);
+    }
+
+    #[test]
+    fn unknown_keys_are_named_in_the_error() {
+        let err = parse(&format!("{MINIMAL}\nlisten = 1"), &[]).unwrap_err().to_string();
+        assert!(err.contains("listen"), "{err}");
+        let err = parse(MINIMAL, &[("CONFIDE_TLS__CERT", "x")]).unwrap_err().to_string();
+        assert!(err.contains("cert"), "{err}");
+    }
+
+    #[test]
+    fn a_short_salt_stops_the_start() {
+        let err = parse(MINIMAL, &[("CONFIDE_TOKEN__SALT", "c2FsdA==")]).unwrap_err().to_string();
+        assert!(err.contains("salt"), "{err}");
+    }
+}

@@ -1,0 +1,87 @@
+//! Errors as clients see them: a JSON body for the APIs, a friendly page for reporters.
+//!
+//! No internal detail reaches a client. A server-side failure is logged once, by its kind,
+//! without anything from the request.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::intake::IntakeError;
+use crate::store::StoreError;
+use crate::token::TokenError;
+
+/// An error answer: status, a stable machine-readable code, and a message for people.
+#[derive(Debug)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Problem {
+        Problem {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn internal() -> Problem {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on our side and nothing was saved. Please try again in a few minutes.",
+        )
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Problem {
+        tracing::error!(error = %e, "store failure");
+        Problem::internal()
+    }
+}
+
+impl From<IntakeError> for Problem {
+    fn from(e: IntakeError) -> Problem {
+        use IntakeError::*;
+        let message = e.to_string();
+        match e {
+            UnknownEntity(_) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_entity", message),
+            EmptyDescription | TooLong { .. } => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message),
+            EnvelopeTooLarge(_) => Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "envelope_too_large", message),
+            Envelope(_) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_envelope", message),
+            BadClientKey => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_lookup", message),
+            LookupTaken => Problem::new(StatusCode::CONFLICT, "lookup_taken", message),
+            Token(TokenError::Parameters(_)) => {
+                tracing::error!("token stretching failed: check the [token] configuration");
+                Problem::internal()
+            }
+            Token(_) => Problem::new(StatusCode::BAD_REQUEST, "token_typo", message),
+            NotFound => Problem::not_found(
+                "No case matches this follow-up number. Check that you typed every digit as it was given to you.",
+            ),
+            Store(inner) => inner.into(),
+            ShuttingDown => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
+        }
+    }
+}
+
+/// The JSON form, used by both APIs.
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": { "code": self.code, "message": self.message } });
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,160 @@
+//! Request body extractors that answer bad input in our own error format.
+//!
+//! Bodies are bounded by the router's body limit before they are read. Error messages name the
+//! problem (a missing or unknown field, a position in the JSON) but never repeat a value the
+//! client sent. Form bodies are wiped after parsing, because they hold report plaintext.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use zeroize::Zeroize;
+
+use super::error::Problem;
+
+/// A JSON request body.
+pub struct JsonBody<T>(pub T);
+
+/// A `application/x-www-form-urlencoded` request body, strictly UTF-8.
+pub struct FormBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        require_content_type(&req, "application/json")?;
+        let bytes = read_body(req, state).await?;
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            let what = match e.classify() {
+                serde_json::error::Category::Data => field_problem(&e.to_string()),
+                serde_json::error::Category::Eof => "it ends too early".to_string(),
+                _ => "it is not well-formed JSON".to_string(),
+            };
+            Problem::bad_request(format!(
+                "The JSON body is not valid: {what} (line {}, column {}).",
+                e.line(),
+                e.column()
+            ))
+        })
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        require_content_type(&req, "application/x-www-form-urlencoded")?;
+        let bytes = read_body(req, state).await?;
+        let parsed = if is_utf8_form(&bytes) {
+            serde_urlencoded::from_bytes(&bytes).map_err(|e| {
+                Problem::bad_request(format!("The form is not valid: {}.", field_problem(&e.to_string())))
+            })
+        } else {
+            Err(Problem::bad_request(
+                "The form is not valid: its text is not UTF-8. Please send it again from the page.",
+            ))
+        };
+        // The body holds the report in clear; wipe it if no one else holds the buffer.
+        if let Ok(mut owned) = bytes.try_into_mut() {
+            owned.as_mut().zeroize();
+        }
+        parsed.map(FormBody)
+    }
+}
+
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Problem> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "The request is larger than this server accepts. Shorten the text or send fewer files.",
+            )
+        } else {
+            Problem::bad_request("The request body could not be read completely. Please try again.")
+        }
+    })
+}
+
+fn require_content_type(req: &Request, expected: &str) -> Result<(), Problem> {
+    let given = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim);
+    if given.is_some_and(|g| g.eq_ignore_ascii_case(expected)) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("Send the body as {expected}."),
+        ))
+    }
+}
+
+/// Keeps the field-name part of a deserialisation error and drops any value it quotes.
+fn field_problem(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    if message.starts_with("missing field") || message.starts_with("unknown field") {
+        // The field name is the first back-quoted word; cut anything after it.
+        let mut parts = message.splitn(3, '`');
+        let (lead, name) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let name: String = name.chars().take(40).collect();
+        format!("{lead}`{name}`")
+    } else {
+        "a field has the wrong type or value".to_string()
+    }
+}
+
+/// Whether a url-encoded body decodes to valid UTF-8 (serde_urlencoded would silently replace
+/// invalid bytes, changing what the reporter wrote).
+fn is_utf8_form(body: &[u8]) -> bool {
+    let mut decoded = zeroize::Zeroizing::new(Vec::with_capacity(body.len()));
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'%' => {
+                let hex = body.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => decoded.push(byte),
+                    None => return false,
+                }
+                i += 3;
+            }
+            byte => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&decoded).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_percent_escapes_and_non_utf8_are_refused() {
+        assert!(is_utf8_form(b"entity=minusca&description=caf%C3%A9+ok"));
+        assert!(!is_utf8_form(b"description=%FF%FE"));
+        assert!(!is_utf8_form(b"description=%G1"));
+        assert!(!is_utf8_form(b"description=%4"));
+        assert!(!is_utf8_form(b"description=\xff"));
+    }
+
+    #[test]
+    fn field_problems_keep_the_field_name_and_drop_values() {
+        assert_eq!(field_problem("missing field `entity`"), "missing field `entity`");
+        assert_eq!(
+            field_problem("unknown field `colour`, expected one of `entity`"),
+            "unknown field `colour`"
+        );
+        assert_eq!(
+            field_problem("invalid type: string \"my secret\", expected u32"),
+            "a field has the wrong type or value"
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! The accept loop shared by both listeners: TLS handshake, connection limits, HTTP/1.1.
+//!
+//! This loop is written here rather than taken from a server crate so that one property is
+//! plain to see: the client's address, which `accept` returns, is dropped on the spot and never
+//! reaches a handler, a log or the database. The only thing passed from the connection to the
+//! handlers is the SHA-256 fingerprint of a staff member's client certificate.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+/// How long a client may take to finish the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a client may take to send a request's headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
+/// Largest buffer for a request's head (request line and headers).
+const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// The fingerprint of the client certificate presented on this connection, if any.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientCertificate(pub Option<[u8; 32]>);
+
+/// Serves `router` on `tcp` over TLS until the process ends.
+pub async fn serve(tcp: TcpListener, tls: Arc<rustls::ServerConfig>, router: Router, max_connections: usize) {
+    let acceptor = TlsAcceptor::from(tls);
+    let slots = Arc::new(Semaphore::new(max_connections));
+    loop {
+        // The peer address is deliberately discarded here.
+        let stream = match tcp.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                tracing::warn!(kind = ?e.kind(), "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // Over the limit, a connection is closed at once rather than queued.
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let acceptor = acceptor.clone();
+        let router = router.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let _ = stream.set_nodelay(true);
+            let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await else {
+                return;
+            };
+            let certificate = ClientCertificate(
+                tls.get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|chain| chain.first())
+                    .map(crate::tls::fingerprint),
+            );
+            let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(certificate);
+                router.clone().oneshot(request.map(axum::body::Body::new))
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_HEAD_BYTES)
+                .serve_connection(TokioIo::new(tls), service)
+                .await;
+        });
+    }
+}

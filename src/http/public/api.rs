@@ -1,0 +1,134 @@
+//! The reporters' JSON API, used by the page's script and by other clients.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::http::AppState;
+use crate::http::error::Problem;
+use crate::http::extract::JsonBody;
+use crate::intake::{CaseView, ClientKey, IntakeError};
+use crate::token::{KEY_BYTES, LookupKey, Token};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/reports", post(create_report))
+        .route("/api/v1/keyring", get(keyring))
+        .route("/api/v1/status", post(status))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportRequest {
+    entity: String,
+    /// Base64 of a binary age file.
+    envelope: String,
+    /// Base64 of the 32-byte lookup key, for a token made and stretched by the client.
+    #[serde(default)]
+    lookup: Option<String>,
+    /// The age X25519 recipient derived from the client's token; required with `lookup`.
+    #[serde(default)]
+    reply_recipient: Option<String>,
+}
+
+async fn create_report(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<ReportRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let max = state.intake.limits().max_envelope_bytes;
+    // Refuse before decoding: base64 is 4 characters for every 3 bytes.
+    if request.envelope.len() > max.div_ceil(3) * 4 {
+        return Err(IntakeError::EnvelopeTooLarge(max).into());
+    }
+    let envelope = STANDARD
+        .decode(request.envelope.trim())
+        .map_err(|_| Problem::bad_request("The envelope must be standard base64 of an age file."))?;
+    let client_key = match (request.lookup, request.reply_recipient) {
+        (None, None) => None,
+        (Some(lookup), Some(recipient)) => Some(ClientKey {
+            lookup: decode_lookup(&lookup)?,
+            reply_recipient: recipient.parse().map_err(|_| IntakeError::BadClientKey)?,
+        }),
+        _ => return Err(IntakeError::BadClientKey.into()),
+    };
+    let token = state
+        .intake
+        .report_sealed(&request.entity, envelope, client_key, state.today())
+        .await?;
+    let body = match token {
+        Some(token) => json!({ "token": token.display().as_str() }),
+        None => json!({}),
+    };
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Everything a client needs to seal a report and stretch a token itself.
+async fn keyring(State(state): State<AppState>) -> Json<Value> {
+    let entities: Vec<Value> = state
+        .keyring
+        .entities()
+        .iter()
+        .map(|e| {
+            let recipients: Vec<String> = state
+                .keyring
+                .intake_recipients(&e.id)
+                .iter()
+                .map(|r| r.to_string())
+                .collect();
+            json!({ "id": e.id, "name": e.name, "recipients": recipients })
+        })
+        .collect();
+    let p = state.intake.stretch_params();
+    Json(json!({
+        "entities": entities,
+        "token": {
+            "digits": crate::token::TOKEN_DIGITS,
+            "check": "ISO 7064 MOD 97-10 over all digits",
+            "algorithm": "argon2id",
+            "version": 19,
+            "salt": STANDARD.encode(&p.salt),
+            "memory_kib": p.memory_kib,
+            "iterations": p.iterations,
+            "parallelism": p.parallelism,
+            "output_bytes": 2 * KEY_BYTES,
+            "lookup": "first 32 bytes of the output",
+            "reply_seed": "last 32 bytes: an X25519 secret key, used as an age identity"
+        },
+        "padding": { "min_bucket": crate::seal::MIN_BUCKET, "rule": "power of two, padded with trailing spaces" }
+    }))
+}
+
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[serde(deny_unknown_fields)]
+struct StatusRequest {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    lookup: Option<String>,
+}
+
+async fn status(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<StatusRequest>,
+) -> Result<Json<CaseView>, Problem> {
+    let view = match (&request.token, &request.lookup) {
+        (Some(token), None) => {
+            let token = Token::parse(token).map_err(IntakeError::from)?;
+            state.intake.status_by_token(&token).await?
+        }
+        (None, Some(lookup)) => state.intake.status_by_lookup(&decode_lookup(lookup)?).await?,
+        _ => return Err(Problem::bad_request("Send exactly one of \"token\" or \"lookup\".")),
+    };
+    Ok(Json(view))
+}
+
+fn decode_lookup(text: &str) -> Result<LookupKey, Problem> {
+    let bytes = zeroize::Zeroizing::new(STANDARD.decode(text.trim()).map_err(|_| IntakeError::BadClientKey)?);
+    Ok(LookupKey::from_bytes(&bytes).ok_or(IntakeError::BadClientKey)?)
+}

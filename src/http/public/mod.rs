@@ -1,0 +1,12 @@
+//! The public listener: the reporter's pages and JSON API. No authentication, no cookies.
+
+pub mod api;
+pub mod pages;
+
+use axum::Router;
+
+use super::AppState;
+
+pub fn router() -> Router<AppState> {
+    pages::router().merge(api::router())
+}

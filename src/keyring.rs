@@ -1,0 +1,299 @@
+//! The keyring: who the organisation is made of, and the public keys that reach them.
+//!
+//! It names the entities reports are routed to (a mission's conduct team, an agency's
+//! investigations office), and the staff members with their role, the entities they serve, their
+//! age recipient (the public key envelopes are sealed to) and the SHA-256 fingerprint of the
+//! client certificate they log in with. It holds public keys only: the private halves stay on
+//! staff machines.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyringError {
+    #[error("cannot read the keyring {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the keyring is not valid TOML or has unknown keys: {0}")]
+    Syntax(String),
+    #[error("keyring: {0}")]
+    Invalid(String),
+}
+
+/// A role decides what a staff member may see and do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Receives new reports of their entities, triages and assigns them.
+    Intake,
+    /// Works on the cases assigned to them.
+    Investigator,
+    /// Records referrals and services for victims.
+    Assistance,
+    /// A Member State's focal point: receives notifications about its nationals.
+    MemberState,
+    /// Sees aggregate statistics and the audit log; opens nothing.
+    Auditor,
+}
+
+/// An entity that receives reports.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entity {
+    /// Short identifier used in forms and the API, e.g. `minusca`.
+    pub id: String,
+    /// The name shown to reporters, e.g. "MINUSCA (Central African Republic)".
+    pub name: String,
+}
+
+/// A staff member as the keyring file spells them.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffEntry {
+    /// Unique name, e.g. `intake-minusca`.
+    pub name: String,
+    pub role: Role,
+    /// Entities this person serves (none for a Member State focal point).
+    #[serde(default)]
+    pub entities: Vec<String>,
+    /// ISO 3166-1 alpha-3 code, for Member State focal points only.
+    #[serde(default)]
+    pub member_state: Option<String>,
+    /// The person's age X25519 recipient (`age1…`).
+    pub recipient: String,
+    /// Lowercase hex SHA-256 of the DER of their client certificate.
+    pub certificate_sha256: String,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct KeyringFile {
+    #[serde(rename = "entity")]
+    entities: Vec<Entity>,
+    #[serde(rename = "staff", default)]
+    staff: Vec<StaffEntry>,
+}
+
+/// A staff member, validated.
+#[derive(Clone, Debug)]
+pub struct Staff {
+    pub name: String,
+    pub role: Role,
+    pub entities: Vec<String>,
+    pub member_state: Option<String>,
+    pub recipient: age::x25519::Recipient,
+    pub fingerprint: [u8; 32],
+}
+
+impl Staff {
+    pub fn serves(&self, entity: &str) -> bool {
+        self.entities.iter().any(|e| e == entity)
+    }
+}
+
+/// The validated keyring.
+#[derive(Clone, Debug)]
+pub struct Keyring {
+    entities: Vec<Entity>,
+    staff: Vec<Staff>,
+}
+
+impl Keyring {
+    pub fn load(path: &Path) -> Result<Keyring, KeyringError> {
+        let text = std::fs::read_to_string(path).map_err(|source| KeyringError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Keyring::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Keyring, KeyringError> {
+        let file: KeyringFile =
+            toml::from_str(text).map_err(|e| KeyringError::Syntax(e.message().to_string()))?;
+        let invalid = |msg: String| Err(KeyringError::Invalid(msg));
+
+        let mut ids = HashSet::new();
+        for entity in &file.entities {
+            if !is_identifier(&entity.id) {
+                return invalid(format!(
+                    "entity id {:?} must be 1 to 32 lowercase letters, digits or dashes",
+                    entity.id
+                ));
+            }
+            if !ids.insert(entity.id.as_str()) {
+                return invalid(format!("entity {:?} is listed twice", entity.id));
+            }
+        }
+        if ids.is_empty() {
+            return invalid("there must be at least one [[entity]]".into());
+        }
+
+        let mut names = HashSet::new();
+        let mut prints = HashSet::new();
+        let mut staff = Vec::with_capacity(file.staff.len());
+        for entry in file.staff {
+            let who = entry.name.clone();
+            if !is_identifier(&who) {
+                return invalid(format!("staff name {who:?} must be 1 to 32 lowercase letters, digits or dashes"));
+            }
+            if !names.insert(who.clone()) {
+                return invalid(format!("staff member {who:?} is listed twice"));
+            }
+            for e in &entry.entities {
+                if !ids.contains(e.as_str()) {
+                    return invalid(format!("staff member {who:?} serves unknown entity {e:?}"));
+                }
+            }
+            let needs_entities = matches!(entry.role, Role::Intake | Role::Investigator | Role::Assistance);
+            if needs_entities && entry.entities.is_empty() {
+                return invalid(format!("staff member {who:?} must serve at least one entity"));
+            }
+            if (entry.role == Role::MemberState) != entry.member_state.is_some() {
+                return invalid(format!(
+                    "staff member {who:?}: member_state is required for role member_state and only for it"
+                ));
+            }
+            let recipient = age::x25519::Recipient::from_str(&entry.recipient).map_err(|_| {
+                KeyringError::Invalid(format!("staff member {who:?} has an invalid age recipient (expected age1…)"))
+            })?;
+            let fingerprint = parse_fingerprint(&entry.certificate_sha256).ok_or_else(|| {
+                KeyringError::Invalid(format!(
+                    "staff member {who:?}: certificate_sha256 must be 64 lowercase hex digits"
+                ))
+            })?;
+            if !prints.insert(fingerprint) {
+                return invalid(format!("staff member {who:?} shares a certificate with another member"));
+            }
+            staff.push(Staff {
+                name: entry.name,
+                role: entry.role,
+                entities: entry.entities,
+                member_state: entry.member_state,
+                recipient,
+                fingerprint,
+            });
+        }
+
+        let keyring = Keyring { entities: file.entities, staff };
+        for entity in &keyring.entities {
+            if keyring.intake_recipients(&entity.id).is_empty() {
+                return invalid(format!(
+                    "entity {:?} has no intake officer: reports to it could not be read by anyone",
+                    entity.id
+                ));
+            }
+        }
+        Ok(keyring)
+    }
+
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+
+    pub fn entity(&self, id: &str) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.id == id)
+    }
+
+    pub fn staff(&self) -> &[Staff] {
+        &self.staff
+    }
+
+    /// The recipients every new report for `entity` is sealed to.
+    pub fn intake_recipients(&self, entity: &str) -> Vec<age::x25519::Recipient> {
+        self.staff
+            .iter()
+            .filter(|s| s.role == Role::Intake && s.serves(entity))
+            .map(|s| s.recipient.clone())
+            .collect()
+    }
+
+    /// The staff member whose client certificate has this fingerprint.
+    pub fn staff_by_fingerprint(&self, fingerprint: &[u8; 32]) -> Option<&Staff> {
+        // Fingerprints are public (they are in the keyring file); a plain comparison is fine.
+        self.staff.iter().find(|s| &s.fingerprint == fingerprint)
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    (1..=32).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn parse_fingerprint(hex_text: &str) -> Option<[u8; 32]> {
+    if hex_text.len() != 64 || hex_text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex_text, &mut out).ok()?;
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recipient() -> String {
+        age::x25519::Identity::generate().to_public().to_string()
+    }
+
+    fn ring(extra: &str) -> String {
+        format!(
+            r#"
+[[entity]]
+id = "minusca"
+name = "MINUSCA"
+
+[[staff]]
+name = "intake-minusca"
+role = "intake"
+entities = ["minusca"]
+recipient = "{}"
+certificate_sha256 = "{}"
+{extra}
+"#,
+            recipient(),
+            "ab".repeat(32)
+        )
+    }
+
+    #[test]
+    fn a_valid_keyring_routes_reports_to_intake() {
+        let k = Keyring::parse(&ring("")).unwrap();
+        assert_eq!(k.intake_recipients("minusca").len(), 1);
+        assert!(k.staff_by_fingerprint(&[0xab; 32]).is_some());
+        assert!(k.staff_by_fingerprint(&[0xac; 32]).is_none());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused_with_the_name_of_the_problem() {
+        let err = Keyring::parse(&ring("colour = \"red\"")).unwrap_err().to_string();
+        assert!(err.contains("colour"), "{err}");
+
+        let err = Keyring::parse(&ring(&format!(
+            "[[staff]]\nname = \"x\"\nrole = \"investigator\"\nentities = [\"monusco\"]\nrecipient = \"{}\"\ncertificate_sha256 = \"{}\"",
+            recipient(),
+            "cd".repeat(32)
+        )))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown entity \"monusco\""), "{err}");
+
+        let text = ring("").replace("ab", "AB");
+        assert!(Keyring::parse(&text).unwrap_err().to_string().contains("certificate_sha256"));
+
+        let text = ring("").replace("age1", "age2");
+        assert!(Keyring::parse(&text).unwrap_err().to_string().contains("age recipient"));
+    }
+
+    #[test]
+    fn an_entity_without_intake_is_refused() {
+        let text = format!("[[entity]]\nid = \"monusco\"\nname = \"MONUSCO\"\n{}", ring(""));
+        let err = Keyring::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("no intake officer"), "{err}");
+    }
+}

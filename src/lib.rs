@@ -1,0 +1,37 @@
+//! confide: a confidential, anonymous reporting gateway for survivors and witnesses of sexual
+//! exploitation and abuse.
+//!
+//! A tour, in the order a report travels:
+//!
+//! - [`http`] owns the two TLS listeners: `public` (the reporter's pages and JSON API) and
+//!   `staff` (mutual TLS). Its accept loop drops client addresses on the spot.
+//! - [`intake`] takes a report in: seals it (or checks the client's envelope), makes and
+//!   stretches the follow-up token, stores the case, and answers status checks.
+//! - [`token`] owns the follow-up token: generation, digits with check digits, Argon2id
+//!   stretching into a lookup key and a reply key, and the HMAC verifier the store keeps.
+//! - [`seal`] owns envelopes: padding to size buckets, age sealing and opening, and the checks
+//!   made on envelopes sealed by clients.
+//! - [`store`] owns persistence (SQLite), and is the only module that speaks SQL.
+//! - [`cases`] is pure logic: status codes, envelope kinds, who may see what.
+//! - [`keyring`] holds the entities and staff with their public keys and certificate
+//!   fingerprints.
+//! - [`tls`] builds the rustls configurations and fingerprints certificates.
+//! - [`config`] reads and validates `confide.toml` with `CONFIDE_…` overrides.
+//! - [`server`] starts it all; [`cli`] is the command line, including the staff client;
+//!   [`keys`] makes certificates and identities; [`telemetry`] sets up logging.
+
+#![forbid(unsafe_code)]
+
+pub mod cases;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod intake;
+pub mod keyring;
+pub mod keys;
+pub mod seal;
+pub mod server;
+pub mod store;
+pub mod telemetry;
+pub mod tls;
+pub mod token;

@@ -1,0 +1,133 @@
+//! Start-up: from a validated configuration to two listening TLS servers.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use tokio::net::TcpListener;
+use zeroize::Zeroizing;
+
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::intake::Intake;
+use crate::keyring::Keyring;
+use crate::store::Store;
+use crate::tls;
+use crate::token::ServerSecret;
+
+/// A gateway whose listeners are bound and serving.
+pub struct Running {
+    pub public_addr: SocketAddr,
+    pub staff_addr: SocketAddr,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+/// Whether the server secret file may be readable by others (only in demo mode).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Production,
+    Demo,
+}
+
+impl Running {
+    /// Serves until the process is told to stop (Ctrl-C or SIGTERM).
+    pub async fn wait(mut self) -> Result<()> {
+        tokio::select! {
+            _ = shutdown_signal() => Ok(()),
+            Some(result) = self.tasks.join_next() => {
+                result.context("a listener stopped unexpectedly")?;
+                bail!("a listener stopped unexpectedly")
+            }
+        }
+    }
+}
+
+/// Loads everything the configuration names, checks it, binds both listeners and starts them.
+pub async fn start(config: &Config, mode: Mode) -> Result<Running> {
+    tls::install_crypto_provider();
+    let keyring = Keyring::load(&config.keyring)?;
+    let secret = load_server_secret(&config.server_secret_file, mode)?;
+    let stretch = config.stretch_params()?;
+
+    let certs = tls::load_certificates(&config.tls.certificate)?;
+    let key = tls::load_private_key(&config.tls.key)?;
+    let ca = tls::load_certificates(&config.tls.staff_ca)?;
+    let public_tls = tls::public_config(certs.clone(), key.clone_key())?;
+    let staff_tls = tls::staff_config(certs, key, ca)?;
+
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    let store = Store::open(&config.database_url())
+        .await
+        .context("cannot open the database")?;
+
+    let keyring = Arc::new(keyring);
+    let intake = Intake::new(store.clone(), keyring.clone(), secret, stretch, config.limits.clone());
+    let state = AppState {
+        intake: Arc::new(intake),
+        store,
+        keyring,
+        clock: Arc::new(time::OffsetDateTime::now_utc),
+    };
+
+    let public = bind(config.public_addr, "public").await?;
+    let staff = bind(config.staff_addr, "staff").await?;
+    let running_addrs = (public.local_addr()?, staff.local_addr()?);
+    let max = config.limits.max_connections;
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(http::listener::serve(public, public_tls, http::public_router(state.clone()), max));
+    tasks.spawn(http::listener::serve(staff, staff_tls, http::staff_router(state), max));
+    Ok(Running {
+        public_addr: running_addrs.0,
+        staff_addr: running_addrs.1,
+        tasks,
+    })
+}
+
+async fn bind(addr: SocketAddr, which: &str) -> Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} for the {which} listener; is another server using it?"))
+}
+
+fn load_server_secret(path: &Path, mode: Mode) -> Result<ServerSecret> {
+    let bytes = Zeroizing::new(std::fs::read(path).with_context(|| {
+        format!(
+            "cannot read the server secret {}; create one with: head -c 32 /dev/urandom > {0} && chmod 600 {0}",
+            path.display()
+        )
+    })?);
+    #[cfg(unix)]
+    if mode == Mode::Production {
+        use std::os::unix::fs::PermissionsExt;
+        let permissions = std::fs::metadata(path)?.permissions().mode();
+        if permissions & 0o077 != 0 {
+            bail!(
+                "the server secret {} is readable by other users; run: chmod 600 {0}",
+                path.display()
+            );
+        }
+    }
+    ServerSecret::from_bytes(&bytes).with_context(|| {
+        format!(
+            "the server secret {} must hold at least {} bytes",
+            path.display(),
+            ServerSecret::MIN_BYTES
+        )
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
