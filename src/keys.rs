@@ -18,8 +18,7 @@ use crate::keyring::Role;
 
 /// A certificate authority able to sign server and staff certificates.
 pub struct Authority {
-    params: CertificateParams,
-    key: KeyPair,
+    issuer: Issuer<'static, KeyPair>,
     pub cert_pem: String,
 }
 
@@ -40,7 +39,25 @@ impl Authority {
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let key = KeyPair::generate()?;
         let cert_pem = params.self_signed(&key)?.pem();
-        Ok(Authority { params, key, cert_pem })
+        Ok(Authority {
+            issuer: Issuer::new(params, key),
+            cert_pem,
+        })
+    }
+
+    /// An existing CA, from its certificate and private key (PEM).
+    pub fn load(cert_pem: &str, key_pem: &str) -> Result<Authority> {
+        let key = KeyPair::from_pem(key_pem).context("the CA key is not a PEM private key")?;
+        let issuer = Issuer::from_ca_cert_pem(cert_pem, key).context("the CA certificate cannot be read")?;
+        Ok(Authority {
+            issuer,
+            cert_pem: cert_pem.to_string(),
+        })
+    }
+
+    /// The CA's private key, PEM: keep it offline.
+    pub fn key_pem(&self) -> String {
+        self.issuer.key().serialize_pem()
     }
 
     /// A server certificate for the given host names and addresses.
@@ -63,8 +80,7 @@ impl Authority {
 
     fn issue(&self, params: CertificateParams) -> Result<Issued> {
         let key = KeyPair::generate()?;
-        let issuer = Issuer::from_params(&self.params, &self.key);
-        let cert = params.signed_by(&key, &issuer)?;
+        let cert = params.signed_by(&key, &self.issuer)?;
         Ok(Issued {
             fingerprint: crate::tls::fingerprint(cert.der()),
             cert_pem: cert.pem(),
@@ -93,6 +109,9 @@ pub fn write_example_set(dir: &Path) -> Result<()> {
     };
     let ca = Authority::new("Example organisation (TEST ONLY)")?;
     write("tls/ca.pem", &ca.cert_pem)?;
+    // Kept only because this set is for tests, which issue extra certificates with it. A real
+    // CA key never leaves the administrator's offline machine.
+    write("tls/ca-key.pem", &ca.key_pem())?;
     let server = ca.issue_server(&["localhost", "127.0.0.1", "::1"])?;
     write("tls/server.pem", &server.cert_pem)?;
     write("tls/server-key.pem", &server.key_pem)?;

@@ -10,19 +10,19 @@ use serde::Deserialize;
 #[derive(Args)]
 pub struct StaffArgs {
     /// Base URL of the staff listener, e.g. https://127.0.0.1:9443
-    #[arg(long, env = "CONFIDE_STAFF_SERVER")]
-    server: String,
+    #[arg(long, global = true, env = "CONFIDE_STAFF_SERVER")]
+    server: Option<String>,
     /// The organisation's CA certificate (PEM), which signed the server's certificate.
-    #[arg(long, env = "CONFIDE_STAFF_CA")]
-    ca: PathBuf,
+    #[arg(long, global = true, env = "CONFIDE_STAFF_CA")]
+    ca: Option<PathBuf>,
     /// Your client certificate (PEM).
-    #[arg(long, env = "CONFIDE_STAFF_CERT")]
-    cert: PathBuf,
+    #[arg(long, global = true, env = "CONFIDE_STAFF_CERT")]
+    cert: Option<PathBuf>,
     /// The private key of your client certificate (PEM).
-    #[arg(long, env = "CONFIDE_STAFF_KEY")]
-    key: PathBuf,
+    #[arg(long, global = true, env = "CONFIDE_STAFF_KEY")]
+    key: Option<PathBuf>,
     /// Your age identity file, to open envelopes.
-    #[arg(long, env = "CONFIDE_STAFF_IDENTITY")]
+    #[arg(long, global = true, env = "CONFIDE_STAFF_IDENTITY")]
     identity: Option<PathBuf>,
     #[command(subcommand)]
     command: StaffCommand,
@@ -100,10 +100,21 @@ async fn pull(client: &Client, case: &str, out: &Path, identities: &[Box<dyn age
         let mut plain = zeroize::Zeroizing::new(Vec::new());
         std::io::Read::read_to_end(&mut reader, &mut plain).context("the envelope is damaged")?;
         let text = std::str::from_utf8(&plain).unwrap_or("").trim_end();
-        std::fs::write(folder.join(format!("{}-{}.json", envelope.kind, envelope.id)), format!("{text}\n"))?;
+        write_private(&folder.join(format!("{}-{}.json", envelope.kind, envelope.id)), format!("{text}\n").as_bytes())?;
         opened += 1;
     }
     println!("{} envelope(s) written to {}, {} opened", envelopes.len(), folder.display(), opened);
+    Ok(())
+}
+
+/// Writes an opened envelope readable by its owner only.
+fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, contents)?;
     Ok(())
 }
 
@@ -114,11 +125,14 @@ struct Client {
 
 impl Client {
     fn new(args: &StaffArgs) -> Result<Client> {
-        let read = |p: &Path| std::fs::read(p).with_context(|| format!("cannot read {}", p.display()));
-        let ca = reqwest::Certificate::from_pem(&read(&args.ca)?).context("--ca is not a PEM certificate")?;
-        let mut pem = read(&args.cert)?;
+        let read = |p: &Option<PathBuf>, flag: &str| -> Result<Vec<u8>> {
+            let p = p.as_ref().with_context(|| format!("{flag} FILE is required (or the CONFIDE_STAFF_… variable)"))?;
+            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
+        };
+        let ca = reqwest::Certificate::from_pem(&read(&args.ca, "--ca")?).context("--ca is not a PEM certificate")?;
+        let mut pem = read(&args.cert, "--cert")?;
         pem.extend_from_slice(b"\n");
-        pem.extend_from_slice(&read(&args.key)?);
+        pem.extend_from_slice(&read(&args.key, "--key")?);
         let identity = reqwest::Identity::from_pem(&pem).context("--cert and --key are not a PEM certificate and key")?;
         let http = reqwest::Client::builder()
             .tls_certs_only([ca])
@@ -127,7 +141,12 @@ impl Client {
             .build()?;
         Ok(Client {
             http,
-            base: args.server.trim_end_matches('/').to_string(),
+            base: args
+                .server
+                .as_deref()
+                .context("--server URL is required (or CONFIDE_STAFF_SERVER)")?
+                .trim_end_matches('/')
+                .to_string(),
         })
     }
 
