@@ -141,7 +141,10 @@ mod tests {
     fn intake_sees_only_its_own_entities_and_nobody_else_sees_unassigned_cases() {
         assert!(may_see(&staff(Role::Intake, &["minusca"]), "minusca"));
         assert!(!may_see(&staff(Role::Intake, &["minusca"]), "monusco"));
-        assert!(!may_see(&staff(Role::Investigator, &["minusca"]), "minusca"));
+        assert!(!may_see(
+            &staff(Role::Investigator, &["minusca"]),
+            "minusca"
+        ));
         assert!(!may_see(&staff(Role::Auditor, &[]), "minusca"));
     }
 }

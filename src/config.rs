@@ -123,7 +123,10 @@ impl Default for Limits {
 
 impl Config {
     /// Reads a configuration file, applies `CONFIDE_…` overrides from `env`, and validates it.
-    pub fn load(path: &Path, env: impl Iterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+    pub fn load(
+        path: &Path,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.display().to_string(),
             source,
@@ -165,17 +168,18 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.stretch_params()?;
-        if let Some(url) = &self.database_url {
-            if !url.starts_with("sqlite://") {
-                return Err(ConfigError::Invalid(format!(
-                    "database_url must start with sqlite:// (got a URL of another kind)"
-                )));
-            }
+        if let Some(url) = &self.database_url
+            && !url.starts_with("sqlite://")
+        {
+            return Err(ConfigError::Invalid(
+                "database_url must start with sqlite:// (got a URL of another kind)".into(),
+            ));
         }
         let l = &self.limits;
         if l.max_envelope_bytes == 0 || l.max_body_bytes < l.max_envelope_bytes / 3 * 4 + 1024 {
             return Err(ConfigError::Invalid(
-                "limits.max_body_bytes must hold a base64 envelope of limits.max_envelope_bytes".into(),
+                "limits.max_body_bytes must hold a base64 envelope of limits.max_envelope_bytes"
+                    .into(),
             ));
         }
         if l.concurrent_stretches == 0 || l.max_connections == 0 {
@@ -222,7 +226,9 @@ fn apply_overrides(
         };
         let path: Vec<String> = key.split("__").map(|p| p.to_ascii_lowercase()).collect();
         if path.iter().any(|p| p.is_empty()) {
-            return Err(ConfigError::Invalid(format!("environment variable {name} names no key")));
+            return Err(ConfigError::Invalid(format!(
+                "environment variable {name} names no key"
+            )));
         }
         let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
             .ok()
@@ -235,7 +241,9 @@ fn apply_overrides(
                 .entry(part.clone())
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             node = entry.as_table_mut().ok_or_else(|| {
-                ConfigError::Invalid(format!("environment variable {name}: {part} is not a table"))
+                ConfigError::Invalid(format!(
+                    "environment variable {name}: {part} is not a table"
+                ))
             })?;
         }
         node.insert(last.clone(), parsed);
@@ -279,7 +287,11 @@ salt = "c2FsdHNhbHRzYWx0c2FsdA=="
     fn environment_variables_override_nested_keys() {
         let c = parse(
             MINIMAL,
-            &[("CONFIDE_TOKEN__MEMORY_KIB", "4096"), ("CONFIDE_PUBLIC_ADDR", "0.0.0.0:443"), ("OTHER", "x")],
+            &[
+                ("CONFIDE_TOKEN__MEMORY_KIB", "4096"),
+                ("CONFIDE_PUBLIC_ADDR", "0.0.0.0:443"),
+                ("OTHER", "x"),
+            ],
         )
         .unwrap();
         assert_eq!(c.token.memory_kib, 4096);
@@ -288,15 +300,21 @@ salt = "c2FsdHNhbHRzYWx0c2FsdA=="
 
     #[test]
     fn unknown_keys_are_named_in_the_error() {
-        let err = parse(&format!("{MINIMAL}\nlisten = 1"), &[]).unwrap_err().to_string();
+        let err = parse(&format!("{MINIMAL}\nlisten = 1"), &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("listen"), "{err}");
-        let err = parse(MINIMAL, &[("CONFIDE_TLS__CERT", "x")]).unwrap_err().to_string();
+        let err = parse(MINIMAL, &[("CONFIDE_TLS__CERT", "x")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cert"), "{err}");
     }
 
     #[test]
     fn a_short_salt_stops_the_start() {
-        let err = parse(MINIMAL, &[("CONFIDE_TOKEN__SALT", "c2FsdA==")]).unwrap_err().to_string();
+        let err = parse(MINIMAL, &[("CONFIDE_TOKEN__SALT", "c2FsdA==")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("salt"), "{err}");
     }
 }

@@ -109,7 +109,13 @@ pub struct Intake {
 }
 
 impl Intake {
-    pub fn new(store: Store, keyring: Arc<Keyring>, secret: ServerSecret, stretch: StretchParams, limits: Limits) -> Intake {
+    pub fn new(
+        store: Store,
+        keyring: Arc<Keyring>,
+        secret: ServerSecret,
+        stretch: StretchParams,
+        limits: Limits,
+    ) -> Intake {
         let slots = Arc::new(Semaphore::new(limits.concurrent_stretches));
         Intake {
             store,
@@ -130,7 +136,11 @@ impl Intake {
     }
 
     /// Seals a report from the form, stores it and returns the new token.
-    pub async fn report_from_form(&self, answers: ReportAnswers, today: Day) -> Result<Token, IntakeError> {
+    pub async fn report_from_form(
+        &self,
+        answers: ReportAnswers,
+        today: Day,
+    ) -> Result<Token, IntakeError> {
         let recipients = self.intake_recipients(&answers.entity)?;
         if answers.description.trim().is_empty() {
             return Err(IntakeError::EmptyDescription);
@@ -152,8 +162,14 @@ impl Intake {
 
         let token = Token::generate();
         let stretched = self.stretch(&token).await?;
-        self.store_case(&entity, envelope, stretched.lookup, stretched.reply_seed.recipient(), today)
-            .await?;
+        self.store_case(
+            &entity,
+            envelope,
+            stretched.lookup,
+            stretched.reply_seed.recipient(),
+            today,
+        )
+        .await?;
         Ok(token)
     }
 
@@ -167,19 +183,28 @@ impl Intake {
     ) -> Result<Option<Token>, IntakeError> {
         let recipients = self.intake_recipients(entity)?;
         if envelope.len() > self.limits.max_envelope_bytes {
-            return Err(IntakeError::EnvelopeTooLarge(self.limits.max_envelope_bytes));
+            return Err(IntakeError::EnvelopeTooLarge(
+                self.limits.max_envelope_bytes,
+            ));
         }
         seal::check_client_envelope(&envelope, recipients.len())?;
         match client_key {
             Some(key) => {
-                self.store_case(entity, envelope, key.lookup, key.reply_recipient, today).await?;
+                self.store_case(entity, envelope, key.lookup, key.reply_recipient, today)
+                    .await?;
                 Ok(None)
             }
             None => {
                 let token = Token::generate();
                 let stretched = self.stretch(&token).await?;
-                self.store_case(entity, envelope, stretched.lookup, stretched.reply_seed.recipient(), today)
-                    .await?;
+                self.store_case(
+                    entity,
+                    envelope,
+                    stretched.lookup,
+                    stretched.reply_seed.recipient(),
+                    today,
+                )
+                .await?;
                 Ok(Some(token))
             }
         }
@@ -192,7 +217,12 @@ impl Intake {
         self.case_view(&stretched.lookup, |body| {
             let opened = seal::open(body, &identity).ok()?;
             let text = String::from_utf8_lossy(&opened).trim_end().to_string();
-            Some(ReplyView { id: String::new(), created_on: Day::MIN, text: Some(text), envelope: None })
+            Some(ReplyView {
+                id: String::new(),
+                created_on: Day::MIN,
+                text: Some(text),
+                envelope: None,
+            })
         })
         .await
     }
@@ -203,7 +233,12 @@ impl Intake {
         use base64::Engine;
         self.case_view(lookup, |body| {
             let envelope = base64::engine::general_purpose::STANDARD.encode(body);
-            Some(ReplyView { id: String::new(), created_on: Day::MIN, text: None, envelope: Some(envelope) })
+            Some(ReplyView {
+                id: String::new(),
+                created_on: Day::MIN,
+                text: None,
+                envelope: Some(envelope),
+            })
         })
         .await
     }
@@ -216,9 +251,17 @@ impl Intake {
         // A wrong token and a purged or never-existing case take this same path and get the
         // same answer: there is no other way a lookup can fail.
         let verifier = lookup.verifier(&self.secret);
-        let case = self.store.find_case(&verifier).await?.ok_or(IntakeError::NotFound)?;
+        let case = self
+            .store
+            .find_case(&verifier)
+            .await?
+            .ok_or(IntakeError::NotFound)?;
         let mut replies = Vec::new();
-        for (meta, body) in self.store.envelope_bodies(&case.id, EnvelopeKind::Reply).await? {
+        for (meta, body) in self
+            .store
+            .envelope_bodies(&case.id, EnvelopeKind::Reply)
+            .await?
+        {
             if let Some(mut view) = reply(&body) {
                 view.id = meta.id;
                 view.created_on = meta.created_on;
@@ -236,7 +279,9 @@ impl Intake {
     fn intake_recipients(&self, entity: &str) -> Result<Vec<age::x25519::Recipient>, IntakeError> {
         let recipients = self.keyring.intake_recipients(entity);
         if self.keyring.entity(entity).is_none() || recipients.is_empty() {
-            return Err(IntakeError::UnknownEntity(entity.chars().take(40).collect()));
+            return Err(IntakeError::UnknownEntity(
+                entity.chars().take(40).collect(),
+            ));
         }
         Ok(recipients)
     }
@@ -295,7 +340,8 @@ fn report_document(answers: &ReportAnswers, today: Day) -> Zeroizing<Vec<u8>> {
         #[serde(skip_serializing_if = "str::is_empty")]
         place: &'a str,
     }
-    let text_len = answers.entity.len() + answers.description.len() + answers.when.len() + answers.place.len();
+    let text_len =
+        answers.entity.len() + answers.description.len() + answers.when.len() + answers.place.len();
     // JSON escaping grows text at most sixfold (\u00XX); padding needs up to the next bucket.
     let mut out = Zeroizing::new(Vec::with_capacity(seal::bucket(6 * text_len + 1024)));
     serde_json::to_writer_pretty(

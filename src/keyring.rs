@@ -139,7 +139,9 @@ impl Keyring {
         for entry in file.staff {
             let who = entry.name.clone();
             if !is_identifier(&who) {
-                return invalid(format!("staff name {who:?} must be 1 to 32 lowercase letters, digits or dashes"));
+                return invalid(format!(
+                    "staff name {who:?} must be 1 to 32 lowercase letters, digits or dashes"
+                ));
             }
             if !names.insert(who.clone()) {
                 return invalid(format!("staff member {who:?} is listed twice"));
@@ -149,9 +151,14 @@ impl Keyring {
                     return invalid(format!("staff member {who:?} serves unknown entity {e:?}"));
                 }
             }
-            let needs_entities = matches!(entry.role, Role::Intake | Role::Investigator | Role::Assistance);
+            let needs_entities = matches!(
+                entry.role,
+                Role::Intake | Role::Investigator | Role::Assistance
+            );
             if needs_entities && entry.entities.is_empty() {
-                return invalid(format!("staff member {who:?} must serve at least one entity"));
+                return invalid(format!(
+                    "staff member {who:?} must serve at least one entity"
+                ));
             }
             if (entry.role == Role::MemberState) != entry.member_state.is_some() {
                 return invalid(format!(
@@ -159,7 +166,9 @@ impl Keyring {
                 ));
             }
             let recipient = age::x25519::Recipient::from_str(&entry.recipient).map_err(|_| {
-                KeyringError::Invalid(format!("staff member {who:?} has an invalid age recipient (expected age1…)"))
+                KeyringError::Invalid(format!(
+                    "staff member {who:?} has an invalid age recipient (expected age1…)"
+                ))
             })?;
             let fingerprint = parse_fingerprint(&entry.certificate_sha256).ok_or_else(|| {
                 KeyringError::Invalid(format!(
@@ -167,7 +176,9 @@ impl Keyring {
                 ))
             })?;
             if !prints.insert(fingerprint) {
-                return invalid(format!("staff member {who:?} shares a certificate with another member"));
+                return invalid(format!(
+                    "staff member {who:?} shares a certificate with another member"
+                ));
             }
             staff.push(Staff {
                 name: entry.name,
@@ -179,7 +190,10 @@ impl Keyring {
             });
         }
 
-        let keyring = Keyring { entities: file.entities, staff };
+        let keyring = Keyring {
+            entities: file.entities,
+            staff,
+        };
         for entity in &keyring.entities {
             if keyring.intake_recipients(&entity.id).is_empty() {
                 return invalid(format!(
@@ -221,7 +235,8 @@ impl Keyring {
 
 fn is_identifier(s: &str) -> bool {
     (1..=32).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn parse_fingerprint(hex_text: &str) -> Option<[u8; 32]> {
@@ -271,7 +286,9 @@ certificate_sha256 = "{}"
 
     #[test]
     fn unknown_keys_and_bad_values_are_refused_with_the_name_of_the_problem() {
-        let err = Keyring::parse(&ring("colour = \"red\"")).unwrap_err().to_string();
+        let err = Keyring::parse(&ring("colour = \"red\""))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("colour"), "{err}");
 
         let err = Keyring::parse(&ring(&format!(
@@ -284,15 +301,28 @@ certificate_sha256 = "{}"
         assert!(err.contains("unknown entity \"monusco\""), "{err}");
 
         let text = ring("").replace("ab", "AB");
-        assert!(Keyring::parse(&text).unwrap_err().to_string().contains("certificate_sha256"));
+        assert!(
+            Keyring::parse(&text)
+                .unwrap_err()
+                .to_string()
+                .contains("certificate_sha256")
+        );
 
         let text = ring("").replace("age1", "age2");
-        assert!(Keyring::parse(&text).unwrap_err().to_string().contains("age recipient"));
+        assert!(
+            Keyring::parse(&text)
+                .unwrap_err()
+                .to_string()
+                .contains("age recipient")
+        );
     }
 
     #[test]
     fn an_entity_without_intake_is_refused() {
-        let text = format!("[[entity]]\nid = \"monusco\"\nname = \"MONUSCO\"\n{}", ring(""));
+        let text = format!(
+            "[[entity]]\nid = \"monusco\"\nname = \"MONUSCO\"\n{}",
+            ring("")
+        );
         let err = Keyring::parse(&text).unwrap_err().to_string();
         assert!(err.contains("no intake officer"), "{err}");
     }

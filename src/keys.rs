@@ -33,8 +33,12 @@ impl Authority {
     /// A new self-signed CA for `organisation`.
     pub fn new(organisation: &str) -> Result<Authority> {
         let mut params = CertificateParams::new(Vec::<String>::new())?;
-        params.distinguished_name.push(DnType::OrganizationName, organisation);
-        params.distinguished_name.push(DnType::CommonName, format!("{organisation} staff CA"));
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, organisation);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, format!("{organisation} staff CA"));
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let key = KeyPair::generate()?;
@@ -48,7 +52,8 @@ impl Authority {
     /// An existing CA, from its certificate and private key (PEM).
     pub fn load(cert_pem: &str, key_pem: &str) -> Result<Authority> {
         let key = KeyPair::from_pem(key_pem).context("the CA key is not a PEM private key")?;
-        let issuer = Issuer::from_ca_cert_pem(cert_pem, key).context("the CA certificate cannot be read")?;
+        let issuer =
+            Issuer::from_ca_cert_pem(cert_pem, key).context("the CA certificate cannot be read")?;
         Ok(Authority {
             issuer,
             cert_pem: cert_pem.to_string(),
@@ -62,8 +67,12 @@ impl Authority {
 
     /// A server certificate for the given host names and addresses.
     pub fn issue_server(&self, names: &[&str]) -> Result<Issued> {
-        let mut params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())?;
-        params.distinguished_name.push(DnType::CommonName, names.first().copied().unwrap_or("confide"));
+        let mut params =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())?;
+        params.distinguished_name.push(
+            DnType::CommonName,
+            names.first().copied().unwrap_or("confide"),
+        );
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         self.issue(params)
@@ -92,11 +101,21 @@ impl Authority {
 /// The staff of the example set: name, role, entities, Member State.
 const EXAMPLE_STAFF: [(&str, Role, &[&str], Option<&str>); 6] = [
     ("intake-minusca", Role::Intake, &["minusca"], None),
-    ("investigator-minusca", Role::Investigator, &["minusca"], None),
+    (
+        "investigator-minusca",
+        Role::Investigator,
+        &["minusca"],
+        None,
+    ),
     ("intake-monusco", Role::Intake, &["monusco"], None),
     ("assistance-minusca", Role::Assistance, &["minusca"], None),
     // XAA: an ISO 3166 user-assigned code, so that no real country is named in test data.
-    ("member-state-focal-point", Role::MemberState, &[], Some("XAA")),
+    (
+        "member-state-focal-point",
+        Role::MemberState,
+        &[],
+        Some("XAA"),
+    ),
     ("auditor", Role::Auditor, &[], None),
 ];
 
@@ -136,13 +155,24 @@ pub fn write_example_set(dir: &Path) -> Result<()> {
         )?;
         write(&format!("{folder}/cert.pem"), &client.cert_pem)?;
         write(&format!("{folder}/key.pem"), &client.key_pem)?;
-        keyring.push_str(&keyring_entry(name, role, entities, member_state, &identity.to_public().to_string(), &client.fingerprint));
+        keyring.push_str(&keyring_entry(
+            name,
+            role,
+            entities,
+            member_state,
+            &identity.to_public().to_string(),
+            &client.fingerprint,
+        ));
     }
     write("keyring.toml", &keyring)?;
 
-    let salt = base64::engine::general_purpose::STANDARD.encode(crate::token::ServerSecret::generate_bytes()[..16].to_vec());
+    let salt = base64::engine::general_purpose::STANDARD
+        .encode(&crate::token::ServerSecret::generate_bytes()[..16]);
     write("confide.toml", &example_config(&salt))?;
-    fs::write(dir.join("server-secret"), &crate::token::ServerSecret::generate_bytes()[..])?;
+    fs::write(
+        dir.join("server-secret"),
+        &crate::token::ServerSecret::generate_bytes()[..],
+    )?;
     Ok(())
 }
 

@@ -89,9 +89,11 @@ pub fn seal(
 
 /// Opens an envelope with an age identity. The result is wiped when dropped; the padding is
 /// left in place (it is trailing whitespace).
-pub fn open(envelope: &[u8], identity: &dyn age::Identity) -> Result<Zeroizing<Vec<u8>>, SealError> {
-    let decryptor =
-        age::Decryptor::new(envelope).map_err(|e| SealError::Open(e.to_string()))?;
+pub fn open(
+    envelope: &[u8],
+    identity: &dyn age::Identity,
+) -> Result<Zeroizing<Vec<u8>>, SealError> {
+    let decryptor = age::Decryptor::new(envelope).map_err(|e| SealError::Open(e.to_string()))?;
     let mut reader = decryptor
         .decrypt(std::iter::once(identity))
         .map_err(|e| match e {
@@ -99,7 +101,8 @@ pub fn open(envelope: &[u8], identity: &dyn age::Identity) -> Result<Zeroizing<V
             other => SealError::Open(other.to_string()),
         })?;
     let mut out = Zeroizing::new(Vec::new());
-    std::io::Read::read_to_end(&mut reader, &mut out).map_err(|e| SealError::Open(e.to_string()))?;
+    std::io::Read::read_to_end(&mut reader, &mut out)
+        .map_err(|e| SealError::Open(e.to_string()))?;
     Ok(out)
 }
 
@@ -129,7 +132,9 @@ pub fn check_client_envelope(envelope: &[u8], expected_recipients: usize) -> Res
 pub fn inspect(envelope: &[u8]) -> Result<Shape, SealError> {
     let mut lines = HeaderLines::new(envelope);
     if lines.next()? != b"age-encryption.org/v1" {
-        return Err(SealError::Malformed("it does not start with the age v1 line"));
+        return Err(SealError::Malformed(
+            "it does not start with the age v1 line",
+        ));
     }
     let mut x25519_stanzas = 0;
     let mut stanzas = 0;
@@ -260,7 +265,10 @@ mod tests {
             assert!(opened[7..].iter().all(|&b| b == b' '));
         }
         let stranger = age::x25519::Identity::generate();
-        assert_eq!(open(&sealed, &stranger).unwrap_err(), SealError::NotForThisKey);
+        assert_eq!(
+            open(&sealed, &stranger).unwrap_err(),
+            SealError::NotForThisKey
+        );
     }
 
     #[test]
@@ -279,7 +287,10 @@ mod tests {
         let sealed = seal(Zeroizing::new(b"x".to_vec()), &rs).unwrap();
         assert_eq!(
             check_client_envelope(&sealed, 1).unwrap_err(),
-            SealError::RecipientCount { expected: 1, found: 2 }
+            SealError::RecipientCount {
+                expected: 1,
+                found: 2
+            }
         );
     }
 
@@ -287,7 +298,10 @@ mod tests {
     fn an_unpadded_envelope_is_refused() {
         let (_, rs) = keys(1);
         let sealed = age::encrypt(&rs[0], b"short and telling").unwrap();
-        assert_eq!(check_client_envelope(&sealed, 1).unwrap_err(), SealError::Padding);
+        assert_eq!(
+            check_client_envelope(&sealed, 1).unwrap_err(),
+            SealError::Padding
+        );
     }
 
     #[test]
@@ -300,7 +314,10 @@ mod tests {
             w.finish().unwrap();
             out
         };
-        assert_eq!(check_client_envelope(&sealed, 1).unwrap_err(), SealError::RecipientType);
+        assert_eq!(
+            check_client_envelope(&sealed, 1).unwrap_err(),
+            SealError::RecipientType
+        );
     }
 
     #[test]
@@ -308,9 +325,15 @@ mod tests {
         let (_, rs) = keys(1);
         let sealed = seal(Zeroizing::new(b"x".to_vec()), &rs).unwrap();
         assert!(matches!(inspect(b"hello"), Err(SealError::Malformed(_))));
-        assert!(matches!(inspect(&sealed[..40]), Err(SealError::Malformed(_))));
+        assert!(matches!(
+            inspect(&sealed[..40]),
+            Err(SealError::Malformed(_))
+        ));
         let header_end = sealed.windows(4).position(|w| w == b"--- ").unwrap() + 48;
-        assert!(matches!(inspect(&sealed[..header_end]), Err(SealError::Malformed(_))));
+        assert!(matches!(
+            inspect(&sealed[..header_end]),
+            Err(SealError::Malformed(_))
+        ));
     }
 
     proptest! {

@@ -56,14 +56,24 @@ pub async fn start(config: &Config, mode: Mode) -> Result<Running> {
     let public_tls = tls::public_config(certs.clone(), key.clone_key())?;
     let staff_tls = tls::staff_config(certs, key, ca)?;
 
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
     let store = Store::open(&config.database_url())
         .await
         .context("cannot open the database")?;
 
     let keyring = Arc::new(keyring);
-    let intake = Intake::new(store.clone(), keyring.clone(), secret, stretch, config.limits.clone());
+    let intake = Intake::new(
+        store.clone(),
+        keyring.clone(),
+        secret,
+        stretch,
+        config.limits.clone(),
+    );
     let state = AppState {
         intake: Arc::new(intake),
         store,
@@ -76,8 +86,18 @@ pub async fn start(config: &Config, mode: Mode) -> Result<Running> {
     let running_addrs = (public.local_addr()?, staff.local_addr()?);
     let max = config.limits.max_connections;
     let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(http::listener::serve(public, public_tls, http::public_router(state.clone()), max));
-    tasks.spawn(http::listener::serve(staff, staff_tls, http::staff_router(state), max));
+    tasks.spawn(http::listener::serve(
+        public,
+        public_tls,
+        http::public_router(state.clone()),
+        max,
+    ));
+    tasks.spawn(http::listener::serve(
+        staff,
+        staff_tls,
+        http::staff_router(state),
+        max,
+    ));
     Ok(Running {
         public_addr: running_addrs.0,
         staff_addr: running_addrs.1,
@@ -86,9 +106,9 @@ pub async fn start(config: &Config, mode: Mode) -> Result<Running> {
 }
 
 async fn bind(addr: SocketAddr, which: &str) -> Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr} for the {which} listener; is another server using it?"))
+    TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr} for the {which} listener; is another server using it?")
+    })
 }
 
 fn load_server_secret(path: &Path, mode: Mode) -> Result<ServerSecret> {

@@ -57,7 +57,8 @@ impl Token {
         let mut filled = 0;
         let mut pool = Zeroizing::new([0u8; 32]);
         while filled < RANDOM_DIGITS {
-            rng.fill(&mut pool[..]).expect("the system random source failed");
+            rng.fill(&mut pool[..])
+                .expect("the system random source failed");
             // Rejection sampling keeps every digit uniform: 250 is the largest multiple of 10
             // that fits in a byte.
             for &byte in pool.iter().filter(|&&b| b < 250) {
@@ -144,11 +145,11 @@ fn mod97(digits: &[u8]) -> u32 {
 /// The value of a decimal digit from the keyboards a reporter is likely to use.
 fn decimal_value(c: char) -> Option<u8> {
     const ZEROS: [u32; 5] = [
-        '0' as u32,  // ASCII
-        0x0660,      // Arabic-Indic
-        0x06F0,      // Extended Arabic-Indic (Persian, Urdu)
-        0x0966,      // Devanagari
-        0xFF10,      // full-width (Chinese and Japanese input methods)
+        '0' as u32, // ASCII
+        0x0660,     // Arabic-Indic
+        0x06F0,     // Extended Arabic-Indic (Persian, Urdu)
+        0x0966,     // Devanagari
+        0xFF10,     // full-width (Chinese and Japanese input methods)
     ];
     let code = c as u32;
     ZEROS
@@ -237,7 +238,8 @@ impl ReplySeed {
             bech32::encode::<bech32::Bech32>(hrp, &self.0).expect("32 bytes always encode"),
         );
         text.make_ascii_uppercase();
-        text.parse().expect("a freshly encoded X25519 identity parses")
+        text.parse()
+            .expect("a freshly encoded X25519 identity parses")
     }
 
     /// The public reply recipient the store keeps.
@@ -265,7 +267,8 @@ impl ServerSecret {
     pub const MIN_BYTES: usize = 32;
 
     pub fn from_bytes(bytes: &[u8]) -> Option<ServerSecret> {
-        (bytes.len() >= Self::MIN_BYTES).then(|| ServerSecret(hmac::Key::new(hmac::HMAC_SHA256, bytes)))
+        (bytes.len() >= Self::MIN_BYTES)
+            .then(|| ServerSecret(hmac::Key::new(hmac::HMAC_SHA256, bytes)))
     }
 
     /// Fresh secret bytes, for `demo` and for `confide keys`.
@@ -338,8 +341,14 @@ mod tests {
 
     #[test]
     fn wrong_length_and_letters_are_told_apart_from_typos() {
-        assert_eq!(Token::parse("1234 5678").unwrap_err(), TokenError::Length(8));
-        assert_eq!(Token::parse("1234 abcd").unwrap_err(), TokenError::Character);
+        assert_eq!(
+            Token::parse("1234 5678").unwrap_err(),
+            TokenError::Length(8)
+        );
+        assert_eq!(
+            Token::parse("1234 abcd").unwrap_err(),
+            TokenError::Character
+        );
         assert_eq!(Token::parse("").unwrap_err(), TokenError::Length(0));
     }
 

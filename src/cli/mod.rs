@@ -109,5 +109,10 @@ fn find_example_keys(given: &Path) -> Result<PathBuf> {
     if given == Path::new("keys-example") && built_in.join("confide.toml").is_file() {
         return Ok(built_in);
     }
-    None.with_context(|| format!("no confide.toml in {}; pass --keys with the example keys folder", given.display()))
+    None.with_context(|| {
+        format!(
+            "no confide.toml in {}; pass --keys with the example keys folder",
+            given.display()
+        )
+    })
 }

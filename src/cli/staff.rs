@@ -66,7 +66,10 @@ pub async fn run(args: StaffArgs) -> Result<()> {
                 println!("no cases for you");
             }
             for c in cases {
-                println!("{}  {}  {:<10}  {}", c.id, c.received_on, c.entity, c.status);
+                println!(
+                    "{}  {}  {:<10}  {}",
+                    c.id, c.received_on, c.entity, c.status
+                );
             }
             Ok(())
         }
@@ -76,7 +79,9 @@ pub async fn run(args: StaffArgs) -> Result<()> {
                 .as_ref()
                 .context("pull needs --identity FILE, your age identity, to open the report")?;
             let identities = age::IdentityFile::from_file(identity_path.display().to_string())
-                .with_context(|| format!("cannot read the age identity {}", identity_path.display()))?
+                .with_context(|| {
+                    format!("cannot read the age identity {}", identity_path.display())
+                })?
                 .into_identities()
                 .context("the identity file holds no usable age identity")?;
             pull(&client, case, out, &identities).await
@@ -84,26 +89,53 @@ pub async fn run(args: StaffArgs) -> Result<()> {
     }
 }
 
-async fn pull(client: &Client, case: &str, out: &Path, identities: &[Box<dyn age::Identity + Send + Sync>]) -> Result<()> {
-    let envelopes: Vec<EnvelopeRow> = client.json(&format!("/api/v1/staff/cases/{case}/envelopes")).await?;
+async fn pull(
+    client: &Client,
+    case: &str,
+    out: &Path,
+    identities: &[Box<dyn age::Identity + Send + Sync>],
+) -> Result<()> {
+    let envelopes: Vec<EnvelopeRow> = client
+        .json(&format!("/api/v1/staff/cases/{case}/envelopes"))
+        .await?;
     let folder = out.join(case);
-    std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
     let mut opened = 0;
     for envelope in &envelopes {
-        let body = client.bytes(&format!("/api/v1/staff/envelopes/{}", envelope.id)).await?;
-        std::fs::write(folder.join(format!("{}-{}.age", envelope.kind, envelope.id)), &body)?;
-        let decryptor = age::Decryptor::new(&body[..]).context("the server sent an envelope that is not an age file")?;
-        let Ok(mut reader) = decryptor.decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity)) else {
-            eprintln!("envelope {} ({}) is not sealed to your key; kept sealed", envelope.id, envelope.kind);
+        let body = client
+            .bytes(&format!("/api/v1/staff/envelopes/{}", envelope.id))
+            .await?;
+        std::fs::write(
+            folder.join(format!("{}-{}.age", envelope.kind, envelope.id)),
+            &body,
+        )?;
+        let decryptor = age::Decryptor::new(&body[..])
+            .context("the server sent an envelope that is not an age file")?;
+        let Ok(mut reader) =
+            decryptor.decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+        else {
+            eprintln!(
+                "envelope {} ({}) is not sealed to your key; kept sealed",
+                envelope.id, envelope.kind
+            );
             continue;
         };
         let mut plain = zeroize::Zeroizing::new(Vec::new());
         std::io::Read::read_to_end(&mut reader, &mut plain).context("the envelope is damaged")?;
         let text = std::str::from_utf8(&plain).unwrap_or("").trim_end();
-        write_private(&folder.join(format!("{}-{}.json", envelope.kind, envelope.id)), format!("{text}\n").as_bytes())?;
+        write_private(
+            &folder.join(format!("{}-{}.json", envelope.kind, envelope.id)),
+            format!("{text}\n").as_bytes(),
+        )?;
         opened += 1;
     }
-    println!("{} envelope(s) written to {}, {} opened", envelopes.len(), folder.display(), opened);
+    println!(
+        "{} envelope(s) written to {}, {} opened",
+        envelopes.len(),
+        folder.display(),
+        opened
+    );
     Ok(())
 }
 
@@ -113,7 +145,9 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     std::io::Write::write_all(&mut file, contents)?;
     Ok(())
 }
@@ -126,14 +160,18 @@ struct Client {
 impl Client {
     fn new(args: &StaffArgs) -> Result<Client> {
         let read = |p: &Option<PathBuf>, flag: &str| -> Result<Vec<u8>> {
-            let p = p.as_ref().with_context(|| format!("{flag} FILE is required (or the CONFIDE_STAFF_… variable)"))?;
+            let p = p.as_ref().with_context(|| {
+                format!("{flag} FILE is required (or the CONFIDE_STAFF_… variable)")
+            })?;
             std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
         };
-        let ca = reqwest::Certificate::from_pem(&read(&args.ca, "--ca")?).context("--ca is not a PEM certificate")?;
+        let ca = reqwest::Certificate::from_pem(&read(&args.ca, "--ca")?)
+            .context("--ca is not a PEM certificate")?;
         let mut pem = read(&args.cert, "--cert")?;
         pem.extend_from_slice(b"\n");
         pem.extend_from_slice(&read(&args.key, "--key")?);
-        let identity = reqwest::Identity::from_pem(&pem).context("--cert and --key are not a PEM certificate and key")?;
+        let identity = reqwest::Identity::from_pem(&pem)
+            .context("--cert and --key are not a PEM certificate and key")?;
         let http = reqwest::Client::builder()
             .tls_certs_only([ca])
             .identity(identity)

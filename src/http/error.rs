@@ -37,6 +37,14 @@ impl Problem {
         Problem::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
+    pub fn too_large() -> Problem {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "The request is larger than this server accepts. Shorten the text or send fewer files.",
+        )
+    }
+
     pub fn internal() -> Problem {
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -58,11 +66,23 @@ impl From<IntakeError> for Problem {
         use IntakeError::*;
         let message = e.to_string();
         match e {
-            UnknownEntity(_) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_entity", message),
-            EmptyDescription | TooLong { .. } => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message),
-            EnvelopeTooLarge(_) => Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "envelope_too_large", message),
-            Envelope(_) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_envelope", message),
-            BadClientKey => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_lookup", message),
+            UnknownEntity(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_entity", message)
+            }
+            EmptyDescription | TooLong { .. } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
+            }
+            EnvelopeTooLarge(_) => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "envelope_too_large", message)
+            }
+            Envelope(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_envelope",
+                message,
+            ),
+            BadClientKey => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_lookup", message)
+            }
             LookupTaken => Problem::new(StatusCode::CONFLICT, "lookup_taken", message),
             Token(TokenError::Parameters(_)) => {
                 tracing::error!("token stretching failed: check the [token] configuration");

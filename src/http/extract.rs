@@ -47,7 +47,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
         let bytes = read_body(req, state).await?;
         let parsed = if is_utf8_form(&bytes) {
             serde_urlencoded::from_bytes(&bytes).map_err(|e| {
-                Problem::bad_request(format!("The form is not valid: {}.", field_problem(&e.to_string())))
+                Problem::bad_request(format!(
+                    "The form is not valid: {}.",
+                    field_problem(&e.to_string())
+                ))
             })
         } else {
             Err(Problem::bad_request(
@@ -65,11 +68,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
 async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Problem> {
     Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "The request is larger than this server accepts. Shorten the text or send fewer files.",
-            )
+            Problem::too_large()
         } else {
             Problem::bad_request("The request body could not be read completely. Please try again.")
         }
@@ -116,7 +115,9 @@ fn is_utf8_form(body: &[u8]) -> bool {
     while i < body.len() {
         match body[i] {
             b'%' => {
-                let hex = body.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                let hex = body
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(byte) => decoded.push(byte),
                     None => return false,
@@ -147,7 +148,10 @@ mod tests {
 
     #[test]
     fn field_problems_keep_the_field_name_and_drop_values() {
-        assert_eq!(field_problem("missing field `entity`"), "missing field `entity`");
+        assert_eq!(
+            field_problem("missing field `entity`"),
+            "missing field `entity`"
+        );
         assert_eq!(
             field_problem("unknown field `colour`, expected one of `entity`"),
             "unknown field `colour`"

@@ -27,7 +27,12 @@ const MAX_HEAD_BYTES: usize = 16 * 1024;
 pub struct ClientCertificate(pub Option<[u8; 32]>);
 
 /// Serves `router` on `tcp` over TLS until the process ends.
-pub async fn serve(tcp: TcpListener, tls: Arc<rustls::ServerConfig>, router: Router, max_connections: usize) {
+pub async fn serve(
+    tcp: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    router: Router,
+    max_connections: usize,
+) {
     let acceptor = TlsAcceptor::from(tls);
     let slots = Arc::new(Semaphore::new(max_connections));
     loop {
@@ -51,7 +56,9 @@ pub async fn serve(tcp: TcpListener, tls: Arc<rustls::ServerConfig>, router: Rou
         tokio::spawn(async move {
             let _slot = slot;
             let _ = stream.set_nodelay(true);
-            let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await else {
+            let Ok(Ok(tls)) =
+                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+            else {
                 return;
             };
             let certificate = ClientCertificate(
@@ -61,10 +68,12 @@ pub async fn serve(tcp: TcpListener, tls: Arc<rustls::ServerConfig>, router: Rou
                     .and_then(|chain| chain.first())
                     .map(crate::tls::fingerprint),
             );
-            let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(certificate);
-                router.clone().oneshot(request.map(axum::body::Body::new))
-            });
+            let service = hyper::service::service_fn(
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(certificate);
+                    router.clone().oneshot(request.map(axum::body::Body::new))
+                },
+            );
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_TIMEOUT)

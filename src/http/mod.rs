@@ -15,8 +15,9 @@ pub mod staff;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::intake::Intake;
@@ -48,8 +49,13 @@ pub fn public_router(state: AppState) -> Router {
     // Layers run outside-in in the reverse of the order written: the security headers wrap every
     // answer, the fallback included, and the body limit is set before any extractor reads.
     public::router()
-        .fallback(|| async { public::pages::problem_page(error::Problem::not_found("There is no such page."), "/") })
+        .fallback(|| async {
+            public::pages::problem_page(error::Problem::not_found("There is no such page."), "/")
+        })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            refuse_declared_oversize(body_limit, req, next)
+        }))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -61,6 +67,25 @@ pub fn staff_router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Answers 413 at once when a request declares a body over the limit, instead of reading it
+/// first. (The body limit above still stops a body that lies about or omits its length.)
+async fn refuse_declared_oversize(limit: usize, request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        let problem = error::Problem::too_large();
+        return if request.uri().path().starts_with("/api/") {
+            problem.into_response()
+        } else {
+            public::pages::problem_page(problem, "/")
+        };
+    }
+    next.run(request).await
 }
 
 /// Headers on every answer: no caching, no referrer, no framing, no outside resources.
@@ -75,8 +100,14 @@ async fn security_headers(mut response: Response) -> Response {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::STRICT_TRANSPORT_SECURITY, "max-age=63072000"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
         (
             HeaderName::from_static("permissions-policy"),
             "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
@@ -88,4 +119,3 @@ async fn security_headers(mut response: Response) -> Response {
     }
     response
 }
-

@@ -34,7 +34,13 @@ impl FromRequestParts<AppState> for StaffMember {
             .extensions
             .get::<ClientCertificate>()
             .and_then(|c| c.0)
-            .ok_or_else(|| Problem::new(StatusCode::UNAUTHORIZED, "no_certificate", "A client certificate is required."))?;
+            .ok_or_else(|| {
+                Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "no_certificate",
+                    "A client certificate is required.",
+                )
+            })?;
         state
             .keyring
             .staff_by_fingerprint(&fingerprint)
@@ -53,9 +59,17 @@ impl FromRequestParts<AppState> for StaffMember {
     }
 }
 
-async fn list_cases(State(state): State<AppState>, StaffMember(staff): StaffMember) -> Result<Json<Vec<CaseRecord>>, Problem> {
+async fn list_cases(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+) -> Result<Json<Vec<CaseRecord>>, Problem> {
     let cases = state.store.cases_of_entities(&staff.entities).await?;
-    Ok(Json(cases.into_iter().filter(|c| may_see(&staff, &c.entity)).collect()))
+    Ok(Json(
+        cases
+            .into_iter()
+            .filter(|c| may_see(&staff, &c.entity))
+            .collect(),
+    ))
 }
 
 async fn list_envelopes(
@@ -76,8 +90,14 @@ async fn download_envelope(
     if !is_valid_id(&envelope_id) {
         return Err(missing());
     }
-    let (meta, body) = state.store.envelope(&envelope_id).await?.ok_or_else(missing)?;
-    visible_case(&state, &staff, &meta.case_id).await.map_err(|_| missing())?;
+    let (meta, body) = state
+        .store
+        .envelope(&envelope_id)
+        .await?
+        .ok_or_else(missing)?;
+    visible_case(&state, &staff, &meta.case_id)
+        .await
+        .map_err(|_| missing())?;
     let disposition = format!("attachment; filename=\"{}.age\"", meta.id);
     Ok((
         [
@@ -91,7 +111,11 @@ async fn download_envelope(
 
 /// The case, if it exists and the staff member may see it. Both failures get the same answer,
 /// so that nobody learns of another entity's cases.
-async fn visible_case(state: &AppState, staff: &Staff, case_id: &str) -> Result<CaseRecord, Problem> {
+async fn visible_case(
+    state: &AppState,
+    staff: &Staff,
+    case_id: &str,
+) -> Result<CaseRecord, Problem> {
     let missing = || Problem::not_found("No case with this id is visible to you.");
     if !is_valid_id(case_id) {
         return Err(missing());

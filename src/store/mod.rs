@@ -93,7 +93,10 @@ impl Store {
     }
 
     /// Cases routed to any of `entities`, oldest first.
-    pub async fn cases_of_entities(&self, entities: &[String]) -> Result<Vec<CaseRecord>, StoreError> {
+    pub async fn cases_of_entities(
+        &self,
+        entities: &[String],
+    ) -> Result<Vec<CaseRecord>, StoreError> {
         let mut all = Vec::new();
         for entity in entities {
             all.extend(self.backend.cases_of_entity(entity).await?);
@@ -143,7 +146,10 @@ pub fn random_id() -> String {
 
 /// Whether `id` has the shape of an id made by [`random_id`]; checked before any query.
 pub fn is_valid_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 pub(crate) mod day_format {

@@ -21,7 +21,9 @@ fn migrator() -> Migrator {
         1,
         Cow::Borrowed("cases and envelopes"),
         MigrationType::Simple,
-        SqlStr::from_static(include_str!("../../migrations/sqlite/0001_cases_and_envelopes.sql")),
+        SqlStr::from_static(include_str!(
+            "../../migrations/sqlite/0001_cases_and_envelopes.sql"
+        )),
         false,
     )])
 }
@@ -98,10 +100,12 @@ impl SqliteStore {
     }
 
     pub async fn case(&self, id: &str) -> Result<Option<CaseRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, entity, status, received_on, reply_recipient FROM cases WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, entity, status, received_on, reply_recipient FROM cases WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(case_from_row).transpose()
     }
 
@@ -134,7 +138,8 @@ impl SqliteStore {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok((envelope_from_row(&r)?, r.try_get("body")?))).transpose()
+        row.map(|r| Ok((envelope_from_row(&r)?, r.try_get("body")?)))
+            .transpose()
     }
 
     pub async fn envelope_bodies(
@@ -177,14 +182,16 @@ async fn insert_envelope(
     day: &str,
 ) -> Result<String, StoreError> {
     let id = random_id();
-    sqlx::query("INSERT INTO envelopes (id, case_id, kind, created_on, body) VALUES (?, ?, ?, ?, ?)")
-        .bind(&id)
-        .bind(case_id)
-        .bind(kind.code())
-        .bind(day)
-        .bind(body)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO envelopes (id, case_id, kind, created_on, body) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(case_id)
+    .bind(kind.code())
+    .bind(day)
+    .bind(body)
+    .execute(&mut **tx)
+    .await?;
     Ok(id)
 }
 
@@ -226,6 +233,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn every_connection_commits_to_disk_and_overwrites_deleted_data() {
+        let (_dir, s) = store().await;
+        let mut conn = s.pool.acquire().await.unwrap();
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let secure_delete: i64 = sqlx::query_scalar("PRAGMA secure_delete")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(journal, "wal");
+        assert_eq!(synchronous, 2, "synchronous=FULL");
+        assert_eq!(secure_delete, 1);
+    }
+
+    #[tokio::test]
     async fn a_case_is_found_by_its_verifier_and_a_second_use_of_the_verifier_is_refused() {
         let (_dir, s) = store().await;
         let v = Verifier([3u8; 32]);
@@ -241,11 +269,17 @@ mod tests {
         assert_eq!(found.id, id);
         assert_eq!(found.status, Status::Received);
         assert!(s.find_case(&Verifier([4u8; 32])).await.unwrap().is_none());
-        assert!(matches!(s.create_case(new()).await, Err(StoreError::LookupTaken)));
+        assert!(matches!(
+            s.create_case(new()).await,
+            Err(StoreError::LookupTaken)
+        ));
         let envs = s.envelopes_of_case(&id).await.unwrap();
         assert_eq!(envs.len(), 1);
         assert_eq!(envs[0].size, 3);
-        assert_eq!(s.envelope(&envs[0].id).await.unwrap().unwrap().1, vec![1, 2, 3]);
+        assert_eq!(
+            s.envelope(&envs[0].id).await.unwrap().unwrap().1,
+            vec![1, 2, 3]
+        );
         assert_eq!(s.cases_of_entity("monusco").await.unwrap().len(), 0);
     }
 }

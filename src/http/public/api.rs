@@ -46,9 +46,9 @@ async fn create_report(
     if request.envelope.len() > max.div_ceil(3) * 4 {
         return Err(IntakeError::EnvelopeTooLarge(max).into());
     }
-    let envelope = STANDARD
-        .decode(request.envelope.trim())
-        .map_err(|_| Problem::bad_request("The envelope must be standard base64 of an age file."))?;
+    let envelope = STANDARD.decode(request.envelope.trim()).map_err(|_| {
+        Problem::bad_request("The envelope must be standard base64 of an age file.")
+    })?;
     let client_key = match (request.lookup, request.reply_recipient) {
         (None, None) => None,
         (Some(lookup), Some(recipient)) => Some(ClientKey {
@@ -122,13 +122,26 @@ async fn status(
             let token = Token::parse(token).map_err(IntakeError::from)?;
             state.intake.status_by_token(&token).await?
         }
-        (None, Some(lookup)) => state.intake.status_by_lookup(&decode_lookup(lookup)?).await?,
-        _ => return Err(Problem::bad_request("Send exactly one of \"token\" or \"lookup\".")),
+        (None, Some(lookup)) => {
+            state
+                .intake
+                .status_by_lookup(&decode_lookup(lookup)?)
+                .await?
+        }
+        _ => {
+            return Err(Problem::bad_request(
+                "Send exactly one of \"token\" or \"lookup\".",
+            ));
+        }
     };
     Ok(Json(view))
 }
 
 fn decode_lookup(text: &str) -> Result<LookupKey, Problem> {
-    let bytes = zeroize::Zeroizing::new(STANDARD.decode(text.trim()).map_err(|_| IntakeError::BadClientKey)?);
+    let bytes = zeroize::Zeroizing::new(
+        STANDARD
+            .decode(text.trim())
+            .map_err(|_| IntakeError::BadClientKey)?,
+    );
     Ok(LookupKey::from_bytes(&bytes).ok_or(IntakeError::BadClientKey)?)
 }

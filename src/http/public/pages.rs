@@ -69,13 +69,21 @@ async fn report_page(State(state): State<AppState>) -> Response {
     )
 }
 
-async fn submit_report(State(state): State<AppState>, form: Result<FormBody<ReportAnswers>, Problem>) -> Response {
+async fn submit_report(
+    State(state): State<AppState>,
+    form: Result<FormBody<ReportAnswers>, Problem>,
+) -> Response {
     let answers = match form {
         Ok(FormBody(answers)) => answers,
         Err(problem) => return problem_page(problem, "/"),
     };
     match state.intake.report_from_form(answers, state.today()).await {
-        Ok(token) => render(StatusCode::OK, &SubmittedPage { token: &token.display() }),
+        Ok(token) => render(
+            StatusCode::OK,
+            &SubmittedPage {
+                token: &token.display(),
+            },
+        ),
         Err(e) => problem_page(e.into(), "/"),
     }
 }
@@ -90,7 +98,10 @@ struct StatusForm {
     token: String,
 }
 
-async fn check_status(State(state): State<AppState>, form: Result<FormBody<StatusForm>, Problem>) -> Response {
+async fn check_status(
+    State(state): State<AppState>,
+    form: Result<FormBody<StatusForm>, Problem>,
+) -> Response {
     let form = match form {
         Ok(FormBody(form)) => form,
         Err(problem) => return problem_page(problem, "/status"),
@@ -108,7 +119,12 @@ async fn check_status(State(state): State<AppState>, form: Result<FormBody<Statu
                 replies: view
                     .replies
                     .into_iter()
-                    .map(|r| (crate::store::day_format::to_text(r.created_on), r.text.unwrap_or_default()))
+                    .map(|r| {
+                        (
+                            crate::store::day_format::to_text(r.created_on),
+                            r.text.unwrap_or_default(),
+                        )
+                    })
                     .collect(),
             },
         ),

@@ -1,0 +1,287 @@
+//! Test harness: starts the real `confide` binary on free ports with a fresh SQLite database and
+//! the example keys, and talks to it over real TLS.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A distinctive user agent: the no-trace tests search for it everywhere.
+pub const USER_AGENT: &str = "ConfideTestAgent/7.3 (unmistakable-agent-string-4d1c)";
+
+pub fn keys() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("keys-example")
+}
+
+pub fn staff_dir(name: &str) -> PathBuf {
+    keys().join("staff").join(name)
+}
+
+/// A running gateway. Killed when dropped.
+pub struct Gateway {
+    pub public: String,
+    pub staff: String,
+    pub data_dir: PathBuf,
+    child: Child,
+    logs: Arc<Mutex<Vec<u8>>>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl Gateway {
+    /// Starts a demo gateway with a fresh data directory, logging at its most verbose.
+    pub fn start() -> Gateway {
+        let temp = tempfile::tempdir().unwrap();
+        let data_dir = temp.path().join("data");
+        let mut gateway = Gateway::start_in(&data_dir);
+        gateway._temp = Some(temp);
+        gateway
+    }
+
+    /// Starts a demo gateway on an existing data directory (for restarts).
+    pub fn start_in(data_dir: &Path) -> Gateway {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_confide"))
+            .args([
+                "demo",
+                "--public-addr",
+                "127.0.0.1:0",
+                "--staff-addr",
+                "127.0.0.1:0",
+            ])
+            .arg("--keys")
+            .arg(keys())
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env("RUST_LOG", "trace")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the confide binary starts");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let mut stderr = child.stderr.take().unwrap();
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (mut public, mut staff) = (None, None);
+        let mut line = String::new();
+        while public.is_none() || staff.is_none() {
+            line.clear();
+            if stdout.read_line(&mut line).unwrap() == 0 {
+                let _ = child.wait();
+                panic!(
+                    "the gateway exited before listening: {}",
+                    String::from_utf8_lossy(&logs.lock().unwrap())
+                );
+            }
+            sink_line(&logs, &line);
+            if let Some(url) = line.strip_prefix("public listener: ") {
+                public = Some(url.trim().to_string());
+            }
+            if let Some(url) = line.strip_prefix("staff listener: ") {
+                staff = Some(url.trim().to_string());
+            }
+        }
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while stdout.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                sink_line(&sink, &line);
+                line.clear();
+            }
+        });
+        Gateway {
+            public: public.unwrap(),
+            staff: staff.unwrap(),
+            data_dir: data_dir.to_path_buf(),
+            child,
+            logs,
+            _temp: None,
+        }
+    }
+
+    /// Everything the gateway wrote to stdout and stderr so far.
+    pub fn logs(&self) -> String {
+        String::from_utf8_lossy(&self.logs.lock().unwrap()).into_owned()
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash or power cut would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// A client of the public listener that trusts only the example CA.
+    pub fn reporter(&self) -> reqwest::Client {
+        client_builder().build().unwrap()
+    }
+
+    /// A client of the staff listener with the named example staff member's certificate.
+    pub fn staff_client(&self, name: &str) -> reqwest::Client {
+        client_builder()
+            .identity(identity(&staff_dir(name)))
+            .build()
+            .unwrap()
+    }
+
+    /// Runs `confide staff …` as the named example staff member.
+    pub fn staff_cli(&self, name: &str, args: &[&str]) -> std::process::Output {
+        let dir = staff_dir(name);
+        Command::new(env!("CARGO_BIN_EXE_confide"))
+            .arg("staff")
+            .args(["--server", &self.staff])
+            .arg("--ca")
+            .arg(keys().join("tls/ca.pem"))
+            .arg("--cert")
+            .arg(dir.join("cert.pem"))
+            .arg("--key")
+            .arg(dir.join("key.pem"))
+            .arg("--identity")
+            .arg(dir.join("identity.txt"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Sends a report through the no-JavaScript form; returns the page.
+    pub async fn submit_form(&self, fields: &[(&str, &str)]) -> (u16, String) {
+        let response = self
+            .reporter()
+            .post(format!("{}/report", self.public))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(fields).unwrap())
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// Cases the named staff member sees over the staff API.
+    pub async fn cases_seen_by(&self, name: &str) -> Vec<serde_json::Value> {
+        self.staff_client(name)
+            .get(format!("{}/api/v1/staff/cases", self.staff))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn sink_line(logs: &Arc<Mutex<Vec<u8>>>, line: &str) {
+    logs.lock().unwrap().extend_from_slice(line.as_bytes());
+}
+
+pub fn client_builder() -> reqwest::ClientBuilder {
+    let ca = std::fs::read(keys().join("tls/ca.pem")).unwrap();
+    reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
+        .user_agent(USER_AGENT)
+        .timeout(Duration::from_secs(60))
+}
+
+pub fn identity(dir: &Path) -> reqwest::Identity {
+    let mut pem = std::fs::read(dir.join("cert.pem")).unwrap();
+    pem.extend_from_slice(&std::fs::read(dir.join("key.pem")).unwrap());
+    reqwest::Identity::from_pem(&pem).unwrap()
+}
+
+/// The follow-up token on a "report received" page: the text of the element with id="token".
+pub fn token_on_page(html: &str) -> String {
+    let start = html.find("id=\"token\"").expect("the page shows a token");
+    let rest = &html[start..];
+    let open = rest.find('>').unwrap() + 1;
+    let close = rest.find('<').unwrap();
+    rest[open..close].trim().to_string()
+}
+
+/// The age identity of an example staff member.
+pub fn age_identity(name: &str) -> age::x25519::Identity {
+    let text = std::fs::read_to_string(staff_dir(name).join("identity.txt")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .unwrap();
+    line.parse().unwrap()
+}
+
+/// True when an outside tool is installed. When it is missing, a developer's run skips loudly
+/// and a CI run (environment variable CI set) fails.
+pub fn tool_available(name: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !found {
+        if std::env::var_os("CI").is_some() {
+            panic!("`{name}` is required under CI but is not installed (.ci/run installs it)");
+        }
+        eprintln!(
+            "\n!!!!! SKIPPED: `{name}` is not installed; install it to run this part of the test !!!!!\n"
+        );
+    }
+    found
+}
+
+/// Every file under `dir`, as (path, bytes).
+pub fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Sends raw bytes over TLS to the public listener and returns what comes back, for requests a
+/// well-behaved client library will not send (a body shorter than its declared length, say).
+pub async fn raw_exchange(base_url: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    confide::tls::install_crypto_provider();
+    let addr = base_url.trim_start_matches("https://").to_string();
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in confide::tls::load_certificates(&keys().join("tls/ca.pem")).unwrap() {
+        roots.add(cert).unwrap();
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    tls.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(20), tls.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}

@@ -1,0 +1,152 @@
+//! A full run of every flow, logging at its most verbose, leaves no client address, user agent,
+//! token or report text in the logs or in any file under the data directory.
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::{Gateway, USER_AGENT, contains, files_under, token_on_page};
+use serde_json::{Value, json};
+
+const FORM_TEXT: &str = "Distinctive-report-text-alpha: the officer at checkpoint seven-kilo.";
+const API_TEXT: &str = "Distinctive-report-text-bravo: sealed on the client.";
+const PLACE: &str = "Distinctive-place-charlie";
+
+#[tokio::test]
+async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_report_text() {
+    let mut gateway = Gateway::start();
+    let client = gateway.reporter();
+
+    // Reporter flows: form report, API report (server token), status by form and API, a bad one.
+    let (_, page) = gateway
+        .submit_form(&[
+            ("entity", "minusca"),
+            ("description", FORM_TEXT),
+            ("place", PLACE),
+        ])
+        .await;
+    let form_token = token_on_page(&page);
+    let keyring: Value = client
+        .get(format!("{}/api/v1/keyring", gateway.public))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let recipient: age::x25519::Recipient = keyring["entities"][0]["recipients"][0]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let sealed = confide::seal::seal(
+        zeroize::Zeroizing::new(API_TEXT.as_bytes().to_vec()),
+        &[recipient],
+    )
+    .unwrap();
+    let api: Value = client
+        .post(format!("{}/api/v1/reports", gateway.public))
+        .json(&json!({ "entity": keyring["entities"][0]["id"], "envelope": STANDARD.encode(&sealed) }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let api_token = api["token"].as_str().unwrap().to_string();
+    for token in [&form_token, &api_token] {
+        let r = client
+            .post(format!("{}/api/v1/status", gateway.public))
+            .json(&json!({ "token": token }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = client
+            .post(format!("{}/status", gateway.public))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string([("token", token.as_str())]).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let r = client
+        .post(format!("{}/report", gateway.public))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("entity=nowhere&description={FORM_TEXT}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+
+    // Staff flows: list, envelopes, download, pull with the CLI.
+    let cases = gateway.cases_seen_by("intake-minusca").await;
+    assert!(!cases.is_empty());
+    let out = tempfile::tempdir().unwrap();
+    for case in &cases {
+        let pulled = gateway.staff_cli(
+            "intake-minusca",
+            &[
+                "pull",
+                case["id"].as_str().unwrap(),
+                "--out",
+                out.path().to_str().unwrap(),
+            ],
+        );
+        assert!(pulled.status.success());
+    }
+
+    gateway.kill();
+    let logs = gateway.logs();
+    assert!(logs.contains("public listener"), "the logs were captured");
+    let forbidden: Vec<(&str, Vec<u8>)> = vec![
+        ("form report text", FORM_TEXT.as_bytes().to_vec()),
+        ("form report place", PLACE.as_bytes().to_vec()),
+        ("API report text", API_TEXT.as_bytes().to_vec()),
+        ("user agent", USER_AGENT.as_bytes().to_vec()),
+        ("user agent fragment", b"unmistakable-agent".to_vec()),
+        ("form token", form_token.clone().into_bytes()),
+        (
+            "form token digits",
+            form_token.replace(' ', "").into_bytes(),
+        ),
+        ("API token", api_token.clone().into_bytes()),
+        ("API token digits", api_token.replace(' ', "").into_bytes()),
+    ];
+    // The only place the loopback address may appear is the two lines saying where we listen.
+    let log_without_listen_lines: String = logs
+        .lines()
+        .filter(|l| !l.contains(" listener: https://"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        !log_without_listen_lines.contains("127.0.0.1"),
+        "a client address reached the logs"
+    );
+    for (what, needle) in &forbidden {
+        assert!(
+            !contains(logs.as_bytes(), needle),
+            "{what} reached the logs"
+        );
+    }
+    let files = files_under(&gateway.data_dir);
+    assert!(
+        files.iter().any(|(p, _)| p.ends_with("confide.db")),
+        "the database file was searched"
+    );
+    for (path, bytes) in &files {
+        assert!(
+            !contains(bytes, b"127.0.0.1"),
+            "a client address is stored in {}",
+            path.display()
+        );
+        for (what, needle) in &forbidden {
+            assert!(
+                !contains(bytes, needle),
+                "{what} is stored in {}",
+                path.display()
+            );
+        }
+    }
+}
