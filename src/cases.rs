@@ -83,34 +83,133 @@ impl Status {
 pub enum EnvelopeKind {
     /// The report as the reporter submitted it, sealed to the entity's intake officers.
     Report,
+    /// A file the reporter attached, sealed like the report or message it came with.
+    Attachment,
+    /// Information the reporter added later, sealed to the case's staff.
+    Message,
     /// A reply from staff, sealed to the reporter's reply key and the case's staff.
     Reply,
+    /// The report re-sealed by an intake officer to the assigned investigators and intake.
+    Assignment,
 }
 
 impl EnvelopeKind {
     pub fn code(self) -> &'static str {
         match self {
             EnvelopeKind::Report => "report",
+            EnvelopeKind::Attachment => "attachment",
+            EnvelopeKind::Message => "message",
             EnvelopeKind::Reply => "reply",
+            EnvelopeKind::Assignment => "assignment",
         }
     }
 
+    pub const ALL: [EnvelopeKind; 5] = [
+        EnvelopeKind::Report,
+        EnvelopeKind::Attachment,
+        EnvelopeKind::Message,
+        EnvelopeKind::Reply,
+        EnvelopeKind::Assignment,
+    ];
+
     pub fn from_code(code: &str) -> Option<EnvelopeKind> {
-        [EnvelopeKind::Report, EnvelopeKind::Reply]
-            .into_iter()
-            .find(|k| k.code() == code)
+        EnvelopeKind::ALL.into_iter().find(|k| k.code() == code)
     }
 }
 
-/// Whether a staff member may see a case routed to `entity`.
-///
-/// Intake officers see the cases of the entities they serve. Other roles see a case only once it
-/// is assigned or notified to them, which later parts of the case lifecycle add.
-pub fn may_see(staff: &Staff, entity: &str) -> bool {
-    match staff.role {
-        Role::Intake => staff.serves(entity),
-        Role::Investigator | Role::Assistance | Role::MemberState | Role::Auditor => false,
+impl Status {
+    /// The statuses a case may move to from this one. The order follows the UN's process:
+    /// intake acknowledges, assesses, investigates or refers, concludes, and closes. A case that
+    /// turns out to need no investigation may be closed after assessment.
+    pub fn next(self) -> &'static [Status] {
+        use Status::*;
+        match self {
+            Received => &[Acknowledged],
+            Acknowledged => &[PreliminaryAssessment, Closed],
+            PreliminaryAssessment => &[UnderInvestigation, ReferredToMemberState, Closed],
+            UnderInvestigation => &[ReferredToMemberState, Substantiated, NotSubstantiated],
+            ReferredToMemberState => &[UnderInvestigation, Substantiated, NotSubstantiated],
+            Substantiated | NotSubstantiated => &[Closed],
+            Closed => &[],
+        }
     }
+}
+
+/// Why a status change was refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a case that is {from} cannot become {to}; from {from} it can become: {allowed}")]
+pub struct TransitionError {
+    pub from: &'static str,
+    pub to: &'static str,
+    pub allowed: String,
+}
+
+/// Checks a status change against the allowed transitions.
+pub fn check_transition(from: Status, to: Status) -> Result<(), TransitionError> {
+    if from.next().contains(&to) {
+        return Ok(());
+    }
+    let allowed: Vec<&str> = from.next().iter().map(|s| s.code()).collect();
+    Err(TransitionError {
+        from: from.code(),
+        to: to.code(),
+        allowed: if allowed.is_empty() {
+            "nothing (it is final)".into()
+        } else {
+            allowed.join(", ")
+        },
+    })
+}
+
+/// What access decisions need to know about a case.
+pub struct Access<'a> {
+    pub entity: &'a str,
+    pub assignees: &'a [String],
+}
+
+/// Whether a staff member may see a case at all.
+///
+/// Intake officers see the cases of the entities they serve; investigators see the cases
+/// assigned to them. Assistance officers, Member State focal points and auditors see no case
+/// file through this path.
+pub fn may_see(staff: &Staff, case: &Access<'_>) -> bool {
+    match staff.role {
+        Role::Intake => staff.serves(case.entity),
+        Role::Investigator => staff.serves(case.entity) && case.assignees.contains(&staff.name),
+        Role::Assistance | Role::MemberState | Role::Auditor => false,
+    }
+}
+
+/// Whether a staff member may assign the case (intake officers of its entity only).
+pub fn may_assign(staff: &Staff, case: &Access<'_>) -> bool {
+    staff.role == Role::Intake && staff.serves(case.entity)
+}
+
+/// Whether a staff member may reply to the reporter and change the status: anyone who works the
+/// case, that is intake of its entity and its assigned investigators.
+pub fn may_work(staff: &Staff, case: &Access<'_>) -> bool {
+    may_see(staff, case)
+}
+
+/// Checks the people an intake officer wants to assign: investigators of the case's entity.
+pub fn check_assignees<'k>(
+    keyring_staff: &'k [Staff],
+    names: &[String],
+    entity: &str,
+) -> Result<Vec<&'k Staff>, String> {
+    let mut out = Vec::new();
+    for name in names {
+        let Some(staff) = keyring_staff.iter().find(|s| &s.name == name) else {
+            return Err(format!("{name:?} is not in the keyring"));
+        };
+        if staff.role != Role::Investigator || !staff.serves(entity) {
+            return Err(format!("{name:?} is not an investigator of {entity}"));
+        }
+        if !out.iter().any(|s: &&Staff| s.name == staff.name) {
+            out.push(staff);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -137,14 +236,110 @@ mod tests {
         assert_eq!(Status::from_code("lost"), None);
     }
 
+    fn case<'a>(entity: &'a str, assignees: &'a [String]) -> Access<'a> {
+        Access { entity, assignees }
+    }
+
     #[test]
-    fn intake_sees_only_its_own_entities_and_nobody_else_sees_unassigned_cases() {
-        assert!(may_see(&staff(Role::Intake, &["minusca"]), "minusca"));
-        assert!(!may_see(&staff(Role::Intake, &["minusca"]), "monusco"));
+    fn intake_sees_only_its_own_entities_and_investigators_only_their_assigned_cases() {
+        let none: Vec<String> = vec![];
+        let mine = vec!["someone".to_string()];
+        assert!(may_see(
+            &staff(Role::Intake, &["minusca"]),
+            &case("minusca", &none)
+        ));
+        assert!(!may_see(
+            &staff(Role::Intake, &["minusca"]),
+            &case("monusco", &none)
+        ));
         assert!(!may_see(
             &staff(Role::Investigator, &["minusca"]),
-            "minusca"
+            &case("minusca", &none)
         ));
-        assert!(!may_see(&staff(Role::Auditor, &[]), "minusca"));
+        assert!(may_see(
+            &staff(Role::Investigator, &["minusca"]),
+            &case("minusca", &mine)
+        ));
+        assert!(!may_see(
+            &staff(Role::Investigator, &["monusco"]),
+            &case("minusca", &mine)
+        ));
+        for role in [Role::Assistance, Role::MemberState, Role::Auditor] {
+            assert!(!may_see(
+                &staff(role, &["minusca"]),
+                &case("minusca", &mine)
+            ));
+        }
+        assert!(may_assign(
+            &staff(Role::Intake, &["minusca"]),
+            &case("minusca", &none)
+        ));
+        assert!(!may_assign(
+            &staff(Role::Investigator, &["minusca"]),
+            &case("minusca", &mine)
+        ));
+    }
+
+    #[test]
+    fn every_transition_is_allowed_or_refused_as_the_table_says() {
+        use Status::*;
+        let allowed = [
+            (Received, Acknowledged),
+            (Acknowledged, PreliminaryAssessment),
+            (Acknowledged, Closed),
+            (PreliminaryAssessment, UnderInvestigation),
+            (PreliminaryAssessment, ReferredToMemberState),
+            (PreliminaryAssessment, Closed),
+            (UnderInvestigation, ReferredToMemberState),
+            (UnderInvestigation, Substantiated),
+            (UnderInvestigation, NotSubstantiated),
+            (ReferredToMemberState, UnderInvestigation),
+            (ReferredToMemberState, Substantiated),
+            (ReferredToMemberState, NotSubstantiated),
+            (Substantiated, Closed),
+            (NotSubstantiated, Closed),
+        ];
+        for from in Status::ALL {
+            for to in Status::ALL {
+                let expected = allowed.contains(&(from, to));
+                assert_eq!(
+                    check_transition(from, to).is_ok(),
+                    expected,
+                    "{from:?} -> {to:?}"
+                );
+            }
+        }
+        let err = check_transition(Closed, Received).unwrap_err().to_string();
+        assert!(err.contains("final"), "{err}");
+        let err = check_transition(Received, Closed).unwrap_err().to_string();
+        assert!(err.contains("acknowledged"), "{err}");
+    }
+
+    #[test]
+    fn only_investigators_of_the_entity_can_be_assigned() {
+        let mut inv = staff(Role::Investigator, &["minusca"]);
+        inv.name = "inv".into();
+        let mut other = staff(Role::Investigator, &["monusco"]);
+        other.name = "other".into();
+        let mut intake = staff(Role::Intake, &["minusca"]);
+        intake.name = "intake".into();
+        let all = vec![inv, other, intake];
+        assert_eq!(
+            check_assignees(&all, &["inv".into(), "inv".into()], "minusca")
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            check_assignees(&all, &["other".into()], "minusca")
+                .unwrap_err()
+                .contains("not an investigator of minusca")
+        );
+        assert!(check_assignees(&all, &["intake".into()], "minusca").is_err());
+        assert!(
+            check_assignees(&all, &["ghost".into()], "minusca")
+                .unwrap_err()
+                .contains("not in the keyring")
+        );
     }
 }

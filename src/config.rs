@@ -48,6 +48,8 @@ pub struct Config {
     pub token: TokenConfig,
     #[serde(default)]
     pub limits: Limits,
+    #[serde(default)]
+    pub deadlines: crate::deadlines::Clocks,
 }
 
 /// Certificate files for both listeners.
@@ -106,6 +108,17 @@ pub struct Limits {
     pub concurrent_stretches: usize,
     /// Open connections per listener (default 1024).
     pub max_connections: usize,
+    /// Largest attached file, in bytes (default 100 MiB).
+    pub max_attachment_bytes: u64,
+    /// Most files sent at once with a report or a message (default 10).
+    pub max_attachments: usize,
+    /// Largest request with files (all files and fields together), in bytes (default 256 MiB).
+    pub max_upload_bytes: usize,
+    /// Longest time for a request without files, in seconds (default 60).
+    pub request_timeout_secs: u64,
+    /// Longest time for a request with files, in seconds (default 3600: a slow phone
+    /// connection may need an hour for a large video).
+    pub upload_timeout_secs: u64,
 }
 
 impl Default for Limits {
@@ -117,6 +130,11 @@ impl Default for Limits {
             max_field_chars: 2_000,
             concurrent_stretches: 2,
             max_connections: 1024,
+            max_attachment_bytes: 100 * 1024 * 1024,
+            max_attachments: 10,
+            max_upload_bytes: 256 * 1024 * 1024,
+            request_timeout_secs: 60,
+            upload_timeout_secs: 3600,
         }
     }
 }
@@ -180,6 +198,24 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "limits.max_body_bytes must hold a base64 envelope of limits.max_envelope_bytes"
                     .into(),
+            ));
+        }
+        if (l.max_upload_bytes as u64) < l.max_attachment_bytes {
+            return Err(ConfigError::Invalid(
+                "limits.max_upload_bytes must be at least limits.max_attachment_bytes".into(),
+            ));
+        }
+        if l.request_timeout_secs == 0 || l.upload_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "limits: timeouts must be at least 1 second".into(),
+            ));
+        }
+        // OWASP's floor for Argon2id: 19 MiB × 2 passes, or less memory with more passes.
+        let t = &self.token;
+        if t.memory_kib < 7 * 1024 || u64::from(t.memory_kib) * u64::from(t.iterations) < 35 * 1024
+        {
+            return Err(ConfigError::Invalid(
+                "token: memory_kib must be at least 7168 and memory_kib × iterations at least 35840 (for example 19456 × 2)".into(),
             ));
         }
         if l.concurrent_stretches == 0 || l.max_connections == 0 {
@@ -288,13 +324,14 @@ salt = "c2FsdHNhbHRzYWx0c2FsdA=="
         let c = parse(
             MINIMAL,
             &[
-                ("CONFIDE_TOKEN__MEMORY_KIB", "4096"),
+                ("CONFIDE_TOKEN__MEMORY_KIB", "12288"),
+                ("CONFIDE_TOKEN__ITERATIONS", "3"),
                 ("CONFIDE_PUBLIC_ADDR", "0.0.0.0:443"),
                 ("OTHER", "x"),
             ],
         )
         .unwrap();
-        assert_eq!(c.token.memory_kib, 4096);
+        assert_eq!(c.token.memory_kib, 12288);
         assert_eq!(c.public_addr.port(), 443);
     }
 
@@ -308,6 +345,18 @@ salt = "c2FsdHNhbHRzYWx0c2FsdA=="
             .unwrap_err()
             .to_string();
         assert!(err.contains("cert"), "{err}");
+    }
+
+    #[test]
+    fn argon2_parameters_below_the_owasp_floor_stop_the_start() {
+        let err = parse(MINIMAL, &[("CONFIDE_TOKEN__MEMORY_KIB", "4096")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("memory_kib"), "{err}");
+        let err = parse(MINIMAL, &[("CONFIDE_TOKEN__ITERATIONS", "1")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("iterations"), "{err}");
     }
 
     #[test]

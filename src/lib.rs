@@ -22,9 +22,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cases;
 pub mod cli;
 pub mod config;
+pub mod deadlines;
 pub mod http;
 pub mod intake;
 pub mod keyring;

@@ -106,6 +106,86 @@ pub fn open(
     Ok(out)
 }
 
+/// The end of an attachment's plaintext: `content ‖ zero padding ‖ metadata JSON ‖ metadata
+/// length (8 bytes, big endian) ‖ ATTACHMENT_MAGIC`. The content comes first so that
+/// `age -d` gives a file most viewers open as it is (they ignore trailing bytes); the metadata
+/// comes last because a stream's length is known only at its end.
+pub const ATTACHMENT_MAGIC: &[u8; 8] = b"CNFDATT1";
+
+/// What the staff member is told about an attached file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AttachmentMeta {
+    /// The file name the reporter's device gave, if any.
+    pub name: String,
+    /// The media type the reporter's device gave, if any.
+    pub media_type: String,
+    /// Length of the content in bytes.
+    pub size: u64,
+}
+
+/// Seals a stream of bytes of unknown length into a padded attachment envelope, writing the
+/// sealed bytes to `sink` as they are produced: memory stays bounded by age's 64 KiB chunk.
+pub struct StreamSealer<W: Write> {
+    writer: age::stream::StreamWriter<W>,
+    written: u64,
+}
+
+impl<W: Write> StreamSealer<W> {
+    pub fn new(recipients: &[age::x25519::Recipient], sink: W) -> Result<Self, SealError> {
+        if recipients.is_empty() {
+            return Err(SealError::NoRecipients);
+        }
+        let encryptor =
+            age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(|_| SealError::NoRecipients)?;
+        let writer = encryptor
+            .wrap_output(sink)
+            .map_err(|e| SealError::Open(e.to_string()))?;
+        Ok(StreamSealer { writer, written: 0 })
+    }
+
+    pub fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.writer.write_all(data)?;
+        self.written += data.len() as u64;
+        Ok(())
+    }
+
+    /// Pads, appends the metadata, and finishes the age stream. Returns the sink.
+    pub fn finish(mut self, name: &str, media_type: &str) -> std::io::Result<W> {
+        let meta = AttachmentMeta {
+            name: name.to_string(),
+            media_type: media_type.to_string(),
+            size: self.written,
+        };
+        let meta = serde_json::to_vec(&meta).expect("metadata serialises");
+        let tail = meta.len() as u64 + 8 + ATTACHMENT_MAGIC.len() as u64;
+        let total = self.written + tail;
+        let padding = bucket(usize::try_from(total).unwrap_or(usize::MAX)) as u64 - total;
+        let zeros = [0u8; 4096];
+        let mut left = padding;
+        while left > 0 {
+            let n = left.min(zeros.len() as u64) as usize;
+            self.writer.write_all(&zeros[..n])?;
+            left -= n as u64;
+        }
+        self.writer.write_all(&meta)?;
+        self.writer.write_all(&(meta.len() as u64).to_be_bytes())?;
+        self.writer.write_all(ATTACHMENT_MAGIC)?;
+        self.writer.finish()
+    }
+}
+
+/// Splits an opened attachment into its metadata and content; `None` if it is not one.
+pub fn parse_attachment(plaintext: &[u8]) -> Option<(AttachmentMeta, &[u8])> {
+    let rest = plaintext.strip_suffix(&ATTACHMENT_MAGIC[..])?;
+    let (rest, len) = rest.split_at_checked(rest.len().checked_sub(8)?)?;
+    let len = usize::try_from(u64::from_be_bytes(len.try_into().ok()?)).ok()?;
+    let (rest, meta) = rest.split_at_checked(rest.len().checked_sub(len)?)?;
+    let meta: AttachmentMeta = serde_json::from_slice(meta).ok()?;
+    let content = rest.get(..usize::try_from(meta.size).ok()?)?;
+    Some((meta, content))
+}
+
 /// What can be seen of an envelope from outside.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Shape {
@@ -145,6 +225,10 @@ pub fn inspect(envelope: &[u8]) -> Result<Shape, SealError> {
             return Err(SealError::Malformed("too many recipient stanzas"));
         }
         let args: Vec<&[u8]> = args.split(|&b| b == b' ').collect();
+        // age itself refuses empty arguments (a doubled or trailing space).
+        if args.iter().any(|a| a.is_empty()) {
+            return Err(SealError::Malformed("a stanza has an empty argument"));
+        }
         let body = read_stanza_body(&mut lines)?;
         match args[0] {
             b"X25519" => {
@@ -153,7 +237,7 @@ pub fn inspect(envelope: &[u8]) -> Result<Shape, SealError> {
                 }
                 x25519_stanzas += 1;
             }
-            tag if tag.ends_with(b"-grease") => {}
+            tag if tag.len() > b"-grease".len() && tag.ends_with(b"-grease") => {}
             _ => return Err(SealError::RecipientType),
         }
         line = lines.next()?;
@@ -336,7 +420,34 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn a_streamed_attachment_is_padded_and_gives_back_its_content_and_name() {
+        let (ids, rs) = keys(1);
+        let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut sealer = StreamSealer::new(&rs, Vec::new()).unwrap();
+        for piece in content.chunks(7000) {
+            sealer.write(piece).unwrap();
+        }
+        let sealed = sealer.finish("photo.jpg", "image/jpeg").unwrap();
+        check_client_envelope(&sealed, 1).unwrap();
+        assert_eq!(inspect(&sealed).unwrap().plaintext_len, 262_144);
+        let opened = open(&sealed, &ids[0]).unwrap();
+        let (meta, body) = parse_attachment(&opened).unwrap();
+        assert_eq!(meta.name, "photo.jpg");
+        assert_eq!(meta.size, 200_000);
+        assert_eq!(body, &content[..]);
+        assert!(parse_attachment(b"not an attachment").is_none());
+    }
+
     proptest! {
+        #[test]
+        fn parsing_arbitrary_attachments_never_panics(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let mut with_magic = data.clone();
+            with_magic.extend_from_slice(ATTACHMENT_MAGIC);
+            let _ = parse_attachment(&data);
+            let _ = parse_attachment(&with_magic);
+        }
+
         #[test]
         fn inspecting_arbitrary_bytes_never_panics(data in proptest::collection::vec(any::<u8>(), 0..600)) {
             let _ = inspect(&data);

@@ -44,7 +44,7 @@ impl Running {
 }
 
 /// Loads everything the configuration names, checks it, binds both listeners and starts them.
-pub async fn start(config: &Config, mode: Mode) -> Result<Running> {
+pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Running> {
     tls::install_crypto_provider();
     let keyring = Keyring::load(&config.keyring)?;
     let secret = load_server_secret(&config.server_secret_file, mode)?;
@@ -78,7 +78,8 @@ pub async fn start(config: &Config, mode: Mode) -> Result<Running> {
         intake: Arc::new(intake),
         store,
         keyring,
-        clock: Arc::new(time::OffsetDateTime::now_utc),
+        clocks: Arc::new(config.deadlines.clone()),
+        clock,
     };
 
     let public = bind(config.public_addr, "public").await?;

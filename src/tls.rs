@@ -4,7 +4,8 @@
 //! recorded in transit today must stay secret for decades. TLS 1.3 is preferred; TLS 1.2 is kept
 //! for old phones, with rustls's default suites, which are all forward-secret AEAD.
 //! The staff listener requires a client certificate signed by the organisation's CA; which staff
-//! member it is, is decided afterwards from its SHA-256 fingerprint in the keyring.
+//! member it is, is decided afterwards from its SHA-256 fingerprint in the keyring. The staff
+//! listener speaks TLS 1.3 only, so that the client certificate is never sent in clear.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -83,7 +84,9 @@ pub fn staff_config(
     let verifier = WebPkiClientVerifier::builder(Arc::new(roots))
         .build()
         .map_err(|e| TlsError::Ca(e.to_string()))?;
-    let mut config = ServerConfig::builder()
+    // TLS 1.3 only: under TLS 1.2 the client certificate, which names the staff member, would
+    // cross the network in clear. Staff run our own client, so no old software must be served.
+    let mut config = ServerConfig::builder_with_protocol_versions(&[&rustls::version::TLS13])
         .with_client_cert_verifier(verifier)
         .with_single_cert(certs, key)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];

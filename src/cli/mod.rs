@@ -1,9 +1,11 @@
 //! The command line: `serve`, `demo`, `staff`, `keys`.
 
 mod staff;
+mod staff_client;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -40,13 +42,34 @@ pub enum Command {
         /// Address of the staff listener (mutual TLS).
         #[arg(long, default_value = "127.0.0.1:9443")]
         staff_addr: SocketAddr,
+        /// For tests of deadlines: run the clock as if it were this time now (RFC 3339).
+        #[arg(long, hide = true)]
+        pretend_now: Option<String>,
     },
     /// Staff client: list cases and pull sealed reports to open them on this machine.
     Staff(staff::StaffArgs),
+    /// Check the audit chain: in a gateway's database, or in a file exported by an auditor.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Make keys.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Verify every link of the chain and name the first broken one.
+    Verify {
+        /// The gateway's configuration: the chain is read from its database.
+        #[arg(long, required_unless_present = "export", conflicts_with = "export")]
+        config: Option<PathBuf>,
+        /// A file written by `confide staff audit --out`.
+        #[arg(long)]
+        export: Option<PathBuf>,
     },
 }
 
@@ -64,13 +87,19 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve { config } => {
             let config = Config::load(&config, std::env::vars())?;
-            serve(&config, Mode::Production).await
+            serve(
+                &config,
+                Mode::Production,
+                Arc::new(time::OffsetDateTime::now_utc),
+            )
+            .await
         }
         Command::Demo {
             keys,
             data_dir,
             public_addr,
             staff_addr,
+            pretend_now,
         } => {
             let keys = find_example_keys(&keys)?;
             let mut config = Config::load(&keys.join("confide.toml"), std::env::vars())?;
@@ -79,9 +108,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             config.public_addr = public_addr;
             config.staff_addr = staff_addr;
             println!("confide demo: TEST KEYS ONLY, never use it for real reports");
-            serve(&config, Mode::Demo).await
+            serve(&config, Mode::Demo, demo_clock(pretend_now.as_deref())?).await
         }
         Command::Staff(args) => staff::run(args).await,
+        Command::Audit {
+            command: AuditCommand::Verify { config, export },
+        } => verify_audit(config, export).await,
         Command::Keys {
             command: KeysCommand::Example { out },
         } => {
@@ -92,12 +124,55 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-async fn serve(config: &Config, mode: Mode) -> Result<()> {
-    let running = server::start(config, mode).await?;
+async fn serve(config: &Config, mode: Mode, clock: crate::http::Clock) -> Result<()> {
+    let running = server::start(config, mode, clock).await?;
     // Scripts and tests read these two lines to find the listeners.
     println!("public listener: https://{}", running.public_addr);
     println!("staff listener: https://{}", running.staff_addr);
     running.wait().await
+}
+
+async fn verify_audit(config: Option<PathBuf>, export: Option<PathBuf>) -> Result<()> {
+    let records: Vec<crate::audit::AuditRecord> = match (config, export) {
+        (Some(config), _) => {
+            let config = Config::load(&config, std::env::vars())?;
+            let store = crate::store::Store::open(&config.database_url())
+                .await
+                .context("cannot open the database")?;
+            store.audit_records().await?
+        }
+        (None, Some(export)) => {
+            let text = std::fs::read_to_string(&export)
+                .with_context(|| format!("cannot read {}", export.display()))?;
+            text.lines()
+                .enumerate()
+                .map(|(n, line)| {
+                    serde_json::from_str(line).with_context(|| {
+                        format!(
+                            "line {} of {} is not an audit record",
+                            n + 1,
+                            export.display()
+                        )
+                    })
+                })
+                .collect::<Result<_>>()?
+        }
+        (None, None) => anyhow::bail!("give --config FILE or --export FILE"),
+    };
+    let count = crate::audit::verify(records)?;
+    println!("the audit chain is intact: {count} records");
+    Ok(())
+}
+
+/// The real clock, or one shifted to start at `pretend_now` (demo only, for deadline tests).
+fn demo_clock(pretend_now: Option<&str>) -> Result<crate::http::Clock> {
+    let Some(text) = pretend_now else {
+        return Ok(Arc::new(time::OffsetDateTime::now_utc));
+    };
+    let start = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .context("--pretend-now must be an RFC 3339 time, like 2027-01-31T09:00:00Z")?;
+    let offset = start - time::OffsetDateTime::now_utc();
+    Ok(Arc::new(move || time::OffsetDateTime::now_utc() + offset))
 }
 
 /// The example keys: the given folder, or the one in the source tree the binary was built from.

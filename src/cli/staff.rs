@@ -1,27 +1,28 @@
 //! The staff client: talks to the staff listener with the staff member's client certificate and
-//! opens envelopes locally with their age identity. Plaintext exists only on this machine.
+//! opens and seals envelopes locally with their age identity. Plaintext exists only on this
+//! machine. The server is not trusted with anything it could misuse: ids and kinds it sends are
+//! checked before they name a file.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use clap::{Args, Subcommand};
 use serde::Deserialize;
+use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+use super::staff_client::Client;
+use crate::cases::EnvelopeKind;
+use crate::seal;
+use crate::store::is_valid_id;
 
 #[derive(Args)]
 pub struct StaffArgs {
-    /// Base URL of the staff listener, e.g. https://127.0.0.1:9443
-    #[arg(long, global = true, env = "CONFIDE_STAFF_SERVER")]
-    server: Option<String>,
-    /// The organisation's CA certificate (PEM), which signed the server's certificate.
-    #[arg(long, global = true, env = "CONFIDE_STAFF_CA")]
-    ca: Option<PathBuf>,
-    /// Your client certificate (PEM).
-    #[arg(long, global = true, env = "CONFIDE_STAFF_CERT")]
-    cert: Option<PathBuf>,
-    /// The private key of your client certificate (PEM).
-    #[arg(long, global = true, env = "CONFIDE_STAFF_KEY")]
-    key: Option<PathBuf>,
-    /// Your age identity file, to open envelopes.
+    #[command(flatten)]
+    pub connection: super::staff_client::Connection,
+    /// Your age identity file, to open and re-seal envelopes.
     #[arg(long, global = true, env = "CONFIDE_STAFF_IDENTITY")]
     identity: Option<PathBuf>,
     #[command(subcommand)]
@@ -32,11 +33,42 @@ pub struct StaffArgs {
 enum StaffCommand {
     /// List the cases you may see.
     Cases,
-    /// Download a case's envelopes and open the report into a folder.
+    /// Download a case's envelopes sealed to you and open them into a folder.
     Pull {
         /// The case id, as `cases` lists it.
         case: String,
         /// Folder to write into; a sub-folder named after the case is made.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Assign a case to investigators of its entity (intake officers): its envelopes are opened
+    /// here and re-sealed to them and to the entity's intake officers.
+    Assign {
+        case: String,
+        /// Keyring names of the investigators, comma-separated.
+        #[arg(long, value_delimiter = ',', required_unless_present = "nobody")]
+        to: Vec<String>,
+        /// Remove every assignee instead.
+        #[arg(long, conflicts_with = "to")]
+        nobody: bool,
+    },
+    /// Reply to the reporter: sealed to their reply key and to the case's staff.
+    Reply {
+        case: String,
+        /// The reply text.
+        #[arg(long, conflicts_with = "file", required_unless_present = "file")]
+        message: Option<String>,
+        /// Read the reply text from a file.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Change a case's status (received, acknowledged, preliminary_assessment,
+    /// under_investigation, referred_to_member_state, substantiated, not_substantiated, closed).
+    Status { case: String, status: String },
+    /// Deadlines that are late or due soon, per entity.
+    Overdue,
+    /// Export the audit chain (auditors) as JSON lines, checking it on the way.
+    Audit {
         #[arg(long)]
         out: PathBuf,
     },
@@ -48,6 +80,8 @@ struct CaseRow {
     entity: String,
     status: String,
     received_on: String,
+    reply_recipient: String,
+    assignees: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -56,37 +90,127 @@ struct EnvelopeRow {
     kind: String,
 }
 
+#[derive(Deserialize)]
+struct KeyringStaff {
+    name: String,
+    role: String,
+    entities: Vec<String>,
+    recipient: String,
+}
+
 pub async fn run(args: StaffArgs) -> Result<()> {
     crate::tls::install_crypto_provider();
-    let client = Client::new(&args)?;
+    let client = Client::new(&args.connection)?;
     match &args.command {
-        StaffCommand::Cases => {
-            let cases: Vec<CaseRow> = client.json("/api/v1/staff/cases").await?;
-            if cases.is_empty() {
-                println!("no cases for you");
-            }
-            for c in cases {
-                println!(
-                    "{}  {}  {:<10}  {}",
-                    c.id, c.received_on, c.entity, c.status
-                );
-            }
+        StaffCommand::Cases => list_cases(&client).await,
+        StaffCommand::Pull { case, out } => {
+            pull(&client, checked_case(case)?, out, &identities(&args)?).await
+        }
+        StaffCommand::Assign { case, to, nobody } => {
+            let to = if *nobody { Vec::new() } else { to.clone() };
+            assign(&client, checked_case(case)?, &to, &identities(&args)?).await
+        }
+        StaffCommand::Reply {
+            case,
+            message,
+            file,
+        } => {
+            let text = match (message, file) {
+                (Some(text), _) => Zeroizing::new(text.clone()),
+                (None, Some(path)) => Zeroizing::new(
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                ),
+                (None, None) => bail!("give the reply with --message TEXT or --file FILE"),
+            };
+            reply(&client, checked_case(case)?, &text).await
+        }
+        StaffCommand::Status { case, status } => {
+            let answer: Value = client
+                .post(
+                    &format!("/api/v1/staff/cases/{}/status", checked_case(case)?),
+                    &json!({ "status": status }),
+                )
+                .await?;
+            println!(
+                "case {case} is now {}",
+                answer["status"].as_str().unwrap_or(status)
+            );
             Ok(())
         }
-        StaffCommand::Pull { case, out } => {
-            let identity_path = args
-                .identity
-                .as_ref()
-                .context("pull needs --identity FILE, your age identity, to open the report")?;
-            let identities = age::IdentityFile::from_file(identity_path.display().to_string())
-                .with_context(|| {
-                    format!("cannot read the age identity {}", identity_path.display())
-                })?
-                .into_identities()
-                .context("the identity file holds no usable age identity")?;
-            pull(&client, case, out, &identities).await
-        }
+        StaffCommand::Overdue => overdue(&client).await,
+        StaffCommand::Audit { out } => export_audit(&client, out).await,
     }
+}
+
+fn checked_case(case: &str) -> Result<&str> {
+    if is_valid_id(case) {
+        Ok(case)
+    } else {
+        bail!("{case:?} is not a case id: copy one from `confide staff cases` (32 hex digits)")
+    }
+}
+
+fn identities(args: &StaffArgs) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> {
+    let path = args
+        .identity
+        .as_ref()
+        .context("this command needs --identity FILE, your age identity, to open envelopes")?;
+    age::IdentityFile::from_file(path.display().to_string())
+        .with_context(|| format!("cannot read the age identity {}", path.display()))?
+        .into_identities()
+        .context("the identity file holds no usable age identity")
+}
+
+async fn list_cases(client: &Client) -> Result<()> {
+    let cases: Vec<CaseRow> = client.json("/api/v1/staff/cases").await?;
+    if cases.is_empty() {
+        println!("no cases for you");
+    }
+    for c in cases {
+        let assigned = if c.assignees.is_empty() {
+            "-".to_string()
+        } else {
+            c.assignees.join(",")
+        };
+        println!(
+            "{}  {}  {:<10}  {:<26}  {}",
+            c.id, c.received_on, c.entity, c.status, assigned
+        );
+    }
+    Ok(())
+}
+
+/// Opens an envelope with any of the identities; `None` if it is not sealed to them.
+fn open(
+    body: &[u8],
+    identities: &[Box<dyn age::Identity + Send + Sync>],
+) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    let decryptor =
+        age::Decryptor::new(body).context("the server sent an envelope that is not an age file")?;
+    let mut reader =
+        match decryptor.decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity)) {
+            Ok(reader) => reader,
+            Err(age::DecryptError::NoMatchingKeys) => return Ok(None),
+            Err(e) => bail!("an envelope could not be opened: {e}"),
+        };
+    let mut plain = Zeroizing::new(Vec::new());
+    std::io::Read::read_to_end(&mut reader, &mut plain).context("an envelope is damaged")?;
+    Ok(Some(plain))
+}
+
+async fn envelopes(client: &Client, case: &str) -> Result<Vec<(EnvelopeKind, String)>> {
+    let rows: Vec<EnvelopeRow> = client
+        .json(&format!("/api/v1/staff/cases/{case}/envelopes"))
+        .await?;
+    rows.into_iter()
+        .map(
+            |row| match (EnvelopeKind::from_code(&row.kind), is_valid_id(&row.id)) {
+                (Some(kind), true) => Ok((kind, row.id)),
+                _ => bail!("the server listed an envelope with an invalid id or kind; stopping"),
+            },
+        )
+        .collect()
 }
 
 async fn pull(
@@ -95,124 +219,247 @@ async fn pull(
     out: &Path,
     identities: &[Box<dyn age::Identity + Send + Sync>],
 ) -> Result<()> {
-    let envelopes: Vec<EnvelopeRow> = client
-        .json(&format!("/api/v1/staff/cases/{case}/envelopes"))
-        .await?;
+    let listed = envelopes(client, case).await?;
     let folder = out.join(case);
     std::fs::create_dir_all(&folder)
         .with_context(|| format!("cannot create {}", folder.display()))?;
     let mut opened = 0;
-    for envelope in &envelopes {
+    for (kind, id) in &listed {
         let body = client
-            .bytes(&format!("/api/v1/staff/envelopes/{}", envelope.id))
+            .bytes(&format!("/api/v1/staff/envelopes/{id}"))
             .await?;
-        std::fs::write(
-            folder.join(format!("{}-{}.age", envelope.kind, envelope.id)),
-            &body,
-        )?;
-        let decryptor = age::Decryptor::new(&body[..])
-            .context("the server sent an envelope that is not an age file")?;
-        let Ok(mut reader) =
-            decryptor.decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
-        else {
+        let stem = format!("{}-{id}", kind.code());
+        std::fs::write(folder.join(format!("{stem}.age")), &body)?;
+        let Some(plain) = open(&body, identities)? else {
             eprintln!(
-                "envelope {} ({}) is not sealed to your key; kept sealed",
-                envelope.id, envelope.kind
+                "envelope {id} ({}) is not sealed to your key; kept sealed",
+                kind.code()
             );
             continue;
         };
-        let mut plain = zeroize::Zeroizing::new(Vec::new());
-        std::io::Read::read_to_end(&mut reader, &mut plain).context("the envelope is damaged")?;
-        let text = std::str::from_utf8(&plain).unwrap_or("").trim_end();
-        write_private(
-            &folder.join(format!("{}-{}.json", envelope.kind, envelope.id)),
-            format!("{text}\n").as_bytes(),
-        )?;
+        match seal::parse_attachment(&plain) {
+            Some((meta, content)) => {
+                let name = safe_file_name(&meta.name);
+                write_private(&folder.join(format!("{stem}-{name}")), content)?;
+            }
+            None => write_private(&folder.join(format!("{stem}.json")), &trim_padding(&plain))?,
+        }
         opened += 1;
     }
     println!(
         "{} envelope(s) written to {}, {} opened",
-        envelopes.len(),
+        listed.len(),
         folder.display(),
         opened
     );
     Ok(())
 }
 
-/// Writes an opened envelope readable by its owner only.
+async fn assign(
+    client: &Client,
+    case: &str,
+    to: &[String],
+    identities: &[Box<dyn age::Identity + Send + Sync>],
+) -> Result<()> {
+    let record: CaseRow = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
+    let staff = keyring_staff(client).await?;
+    let mut recipients = Vec::new();
+    for name in to {
+        let member = staff
+            .iter()
+            .find(|s| {
+                &s.name == name && s.role == "investigator" && s.entities.contains(&record.entity)
+            })
+            .with_context(|| {
+                format!(
+                    "{name:?} is not an investigator of {} in the keyring",
+                    record.entity
+                )
+            })?;
+        recipients.push(parse_recipient(&member.recipient)?);
+    }
+    for member in staff
+        .iter()
+        .filter(|s| s.role == "intake" && s.entities.contains(&record.entity))
+    {
+        recipients.push(parse_recipient(&member.recipient)?);
+    }
+    let mut copies = Vec::new();
+    if !to.is_empty() {
+        for (kind, id) in envelopes(client, case).await? {
+            if kind == EnvelopeKind::Reply || kind == EnvelopeKind::Assignment {
+                continue;
+            }
+            let body = client
+                .bytes(&format!("/api/v1/staff/envelopes/{id}"))
+                .await?;
+            let plain = open(&body, identities)?.with_context(|| format!("envelope {id} is not sealed to your key; only an intake officer of the case can assign it"))?;
+            copies.push(STANDARD.encode(seal::seal(plain, &recipients)?));
+        }
+    }
+    let answer: Value = client
+        .post(
+            &format!("/api/v1/staff/cases/{case}/assignment"),
+            &json!({ "assignees": to, "copies": copies }),
+        )
+        .await?;
+    if to.is_empty() {
+        println!("case {case} is no longer assigned to anyone");
+    } else {
+        println!(
+            "case {case} assigned to {}; {} envelope(s) re-sealed",
+            to.join(", "),
+            answer["copies"]
+        );
+    }
+    Ok(())
+}
+
+async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
+    if text.trim().is_empty() {
+        bail!("the reply is empty");
+    }
+    let record: CaseRow = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
+    let staff = keyring_staff(client).await?;
+    let mut recipients = vec![parse_recipient(&record.reply_recipient)?];
+    for member in staff.iter().filter(|s| {
+        (s.role == "intake" && s.entities.contains(&record.entity))
+            || record.assignees.contains(&s.name)
+    }) {
+        recipients.push(parse_recipient(&member.recipient)?);
+    }
+    let document = Zeroizing::new(serde_json::to_vec_pretty(
+        &json!({ "format": "confide-reply/1", "text": text }),
+    )?);
+    let sealed = seal::seal(document, &recipients)?;
+    client
+        .post::<Value>(
+            &format!("/api/v1/staff/cases/{case}/replies"),
+            &json!({ "envelope": STANDARD.encode(sealed) }),
+        )
+        .await?;
+    println!(
+        "reply sealed to the reporter and {} staff member(s), and sent",
+        recipients.len() - 1
+    );
+    Ok(())
+}
+
+async fn overdue(client: &Client) -> Result<()> {
+    let rows: Vec<Value> = client.json("/api/v1/staff/overdue").await?;
+    if rows.is_empty() {
+        println!("nothing late or due soon");
+    }
+    let mut entity = String::new();
+    for row in rows {
+        let this = row["entity"].as_str().unwrap_or_default();
+        if this != entity {
+            entity = this.to_string();
+            println!("{entity}:");
+        }
+        let state = if row["overdue"].as_bool() == Some(true) {
+            "LATE"
+        } else {
+            "due soon"
+        };
+        println!(
+            "  {}  {:<20}  {}  {:<8}  ({})",
+            row["case_id"].as_str().unwrap_or_default(),
+            row["deadline"].as_str().unwrap_or_default(),
+            row["due_on"].as_str().unwrap_or_default(),
+            state,
+            row["status"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+async fn export_audit(client: &Client, out: &Path) -> Result<()> {
+    let records: Vec<crate::audit::AuditRecord> = client.json("/api/v1/staff/audit").await?;
+    let count = crate::audit::verify(records.clone())
+        .context("the exported audit chain does not verify")?;
+    let mut text = String::new();
+    for record in &records {
+        text.push_str(&serde_json::to_string(record)?);
+        text.push('\n');
+    }
+    std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "{count} audit records written to {}; the chain verifies",
+        out.display()
+    );
+    Ok(())
+}
+
+async fn keyring_staff(client: &Client) -> Result<Vec<KeyringStaff>> {
+    #[derive(Deserialize)]
+    struct Keyring {
+        staff: Vec<KeyringStaff>,
+    }
+    Ok(client.json::<Keyring>("/api/v1/staff/keyring").await?.staff)
+}
+
+fn parse_recipient(text: &str) -> Result<age::x25519::Recipient> {
+    text.parse()
+        .map_err(|_| anyhow::anyhow!("the server sent an invalid age recipient"))
+}
+
+/// The opened document without its padding (trailing spaces), ending in one newline.
+fn trim_padding(plain: &[u8]) -> Zeroizing<Vec<u8>> {
+    let end = plain
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    let mut out = Zeroizing::new(Vec::with_capacity(end + 1));
+    out.extend_from_slice(&plain[..end]);
+    out.push(b'\n');
+    out
+}
+
+/// A file name from a reporter's device, made safe to create in the case folder.
+fn safe_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.');
+    if cleaned.is_empty() {
+        "file".to_string()
+    } else {
+        cleaned.to_string()
+    }
+}
+
+/// Writes an opened envelope readable by its owner only, never over an existing file.
 fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
         .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(|| format!("cannot create {} (does it exist already?)", path.display()))?;
     std::io::Write::write_all(&mut file, contents)?;
     Ok(())
 }
 
-struct Client {
-    http: reqwest::Client,
-    base: String,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Client {
-    fn new(args: &StaffArgs) -> Result<Client> {
-        let read = |p: &Option<PathBuf>, flag: &str| -> Result<Vec<u8>> {
-            let p = p.as_ref().with_context(|| {
-                format!("{flag} FILE is required (or the CONFIDE_STAFF_… variable)")
-            })?;
-            std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
-        };
-        let ca = reqwest::Certificate::from_pem(&read(&args.ca, "--ca")?)
-            .context("--ca is not a PEM certificate")?;
-        let mut pem = read(&args.cert, "--cert")?;
-        pem.extend_from_slice(b"\n");
-        pem.extend_from_slice(&read(&args.key, "--key")?);
-        let identity = reqwest::Identity::from_pem(&pem)
-            .context("--cert and --key are not a PEM certificate and key")?;
-        let http = reqwest::Client::builder()
-            .tls_certs_only([ca])
-            .identity(identity)
-            .https_only(true)
-            .build()?;
-        Ok(Client {
-            http,
-            base: args
-                .server
-                .as_deref()
-                .context("--server URL is required (or CONFIDE_STAFF_SERVER)")?
-                .trim_end_matches('/')
-                .to_string(),
-        })
-    }
-
-    async fn get(&self, path: &str) -> Result<reqwest::Response> {
-        let response = self.http.get(format!("{}{path}", self.base)).send().await.with_context(|| {
-            format!(
-                "cannot reach {}: check --server, and that your certificate was issued by the organisation's CA",
-                self.base
-            )
-        })?;
-        if !response.status().is_success() {
-            let status = response.status();
-            let message = response
-                .json::<serde_json::Value>()
-                .await
-                .ok()
-                .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-                .unwrap_or_default();
-            bail!("the server answered {status}: {message}");
-        }
-        Ok(response)
-    }
-
-    async fn json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
-        Ok(self.get(path).await?.json().await?)
-    }
-
-    async fn bytes(&self, path: &str) -> Result<Vec<u8>> {
-        Ok(self.get(path).await?.bytes().await?.to_vec())
+    #[test]
+    fn file_names_from_reporters_cannot_leave_the_case_folder() {
+        assert_eq!(safe_file_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(safe_file_name("/abs/path.jpg"), "_abs_path.jpg");
+        assert_eq!(safe_file_name(".hidden"), "hidden");
+        assert_eq!(safe_file_name(""), "file");
+        assert_eq!(safe_file_name("photo 1.jpg"), "photo_1.jpg");
     }
 }

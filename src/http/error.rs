@@ -66,10 +66,17 @@ impl From<IntakeError> for Problem {
         use IntakeError::*;
         let message = e.to_string();
         match e {
-            UnknownEntity(_) => {
+            UnknownEntity => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_entity", message)
             }
-            EmptyDescription | TooLong { .. } => {
+            FileTooLarge(_) => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", message)
+            }
+            TooManyFiles(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "too_many_files", message)
+            }
+            UploadInterrupted => Problem::bad_request(message),
+            EmptyDescription | EmptyMessage | TooLong { .. } => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
             }
             EnvelopeTooLarge(_) => {

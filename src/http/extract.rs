@@ -4,11 +4,12 @@
 //! problem (a missing or unknown field, a position in the JSON) but never repeat a value the
 //! client sent. Form bodies are wiped after parsing, because they hold report plaintext.
 
-use axum::body::Bytes;
+use axum::RequestExt;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::error::Problem;
 
@@ -21,9 +22,9 @@ pub struct FormBody<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = Problem;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Problem> {
         require_content_type(&req, "application/json")?;
-        let bytes = read_body(req, state).await?;
+        let bytes = read_body(req).await?;
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
             let what = match e.classify() {
                 serde_json::error::Category::Data => field_problem(&e.to_string()),
@@ -42,9 +43,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
     type Rejection = Problem;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Problem> {
         require_content_type(&req, "application/x-www-form-urlencoded")?;
-        let bytes = read_body(req, state).await?;
+        let bytes = read_body(req).await?;
         let parsed = if is_utf8_form(&bytes) {
             serde_urlencoded::from_bytes(&bytes).map_err(|e| {
                 Problem::bad_request(format!(
@@ -57,22 +58,51 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
                 "The form is not valid: its text is not UTF-8. Please send it again from the page.",
             ))
         };
-        // The body holds the report in clear; wipe it if no one else holds the buffer.
-        if let Ok(mut owned) = bytes.try_into_mut() {
-            owned.as_mut().zeroize();
-        }
         parsed.map(FormBody)
     }
 }
 
-async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Problem> {
-    Bytes::from_request(req, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::too_large()
-        } else {
-            Problem::bad_request("The request body could not be read completely. Please try again.")
+/// Reads a whole body, within the router's body limit, into a buffer that is wiped when
+/// dropped. The buffer grows by copying into a fresh wiped buffer, so no reallocation leaves an
+/// unwiped copy behind; each frame received is wiped too, when no one else holds it.
+pub async fn read_body(req: Request) -> Result<Zeroizing<Vec<u8>>, Problem> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = req.into_limited_body();
+    // The declared length was checked against the limit before any handler ran.
+    let mut out = Zeroizing::new(Vec::with_capacity(declared.min(16 << 20)));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                Problem::too_large()
+            } else {
+                Problem::bad_request(
+                    "The request body could not be read completely. Please try again.",
+                )
+            }
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if out.capacity() - out.len() < data.len() {
+            let mut bigger = Zeroizing::new(Vec::with_capacity(
+                (out.len() + data.len()).max(2 * out.capacity()),
+            ));
+            bigger.extend_from_slice(&out);
+            out = bigger;
         }
-    })
+        out.extend_from_slice(&data);
+        if let Ok(mut owned) = data.try_into_mut() {
+            owned.as_mut().zeroize();
+        }
+    }
+    Ok(out)
 }
 
 fn require_content_type(req: &Request, expected: &str) -> Result<(), Problem> {
@@ -93,15 +123,17 @@ fn require_content_type(req: &Request, expected: &str) -> Result<(), Problem> {
     }
 }
 
-/// Keeps the field-name part of a deserialisation error and drops any value it quotes.
+/// Says which of our fields is missing, or that there is a field we do not know, without
+/// repeating anything the client sent (not even an unknown field's name).
 fn field_problem(message: &str) -> String {
-    let message = message.split(" at line ").next().unwrap_or(message);
-    if message.starts_with("missing field") || message.starts_with("unknown field") {
-        // The field name is the first back-quoted word; cut anything after it.
-        let mut parts = message.splitn(3, '`');
-        let (lead, name) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        let name: String = name.chars().take(40).collect();
-        format!("{lead}`{name}`")
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+            .collect();
+        format!("the field `{name}` is missing")
+    } else if message.starts_with("unknown field") {
+        "it has a field that is not expected here".to_string()
     } else {
         "a field has the wrong type or value".to_string()
     }
@@ -150,11 +182,11 @@ mod tests {
     fn field_problems_keep_the_field_name_and_drop_values() {
         assert_eq!(
             field_problem("missing field `entity`"),
-            "missing field `entity`"
+            "the field `entity` is missing"
         );
         assert_eq!(
             field_problem("unknown field `colour`, expected one of `entity`"),
-            "unknown field `colour`"
+            "it has a field that is not expected here"
         );
         assert_eq!(
             field_problem("invalid type: string \"my secret\", expected u32"),

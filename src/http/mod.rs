@@ -9,6 +9,7 @@
 pub mod error;
 pub mod extract;
 pub mod listener;
+pub mod multipart;
 pub mod public;
 pub mod staff;
 
@@ -16,7 +17,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderName, HeaderValue, header};
+use std::time::Duration;
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -33,6 +36,7 @@ pub struct AppState {
     pub intake: Arc<Intake>,
     pub store: Store,
     pub keyring: Arc<Keyring>,
+    pub clocks: Arc<crate::deadlines::Clocks>,
     pub clock: Clock,
 }
 
@@ -41,32 +45,68 @@ impl AppState {
     pub fn today(&self) -> Day {
         (self.clock)().date()
     }
+
+    /// The exact time now, RFC 3339 UTC: kept for staff actions only.
+    pub fn now_text(&self) -> String {
+        let now = (self.clock)()
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| (self.clock)());
+        now.format(&time::format_description::well_known::Rfc3339)
+            .expect("a UTC time always formats")
+    }
 }
 
 /// The reporters' router.
 pub fn public_router(state: AppState) -> Router {
-    let body_limit = state.intake.limits().max_body_bytes;
-    // Layers run outside-in in the reverse of the order written: the security headers wrap every
-    // answer, the fallback included, and the body limit is set before any extractor reads.
-    public::router()
+    let limits = state.intake.limits().clone();
+    let pages = bounded(
+        public::router(),
+        limits.max_body_bytes,
+        limits.request_timeout_secs,
+    );
+    let uploads = bounded(
+        public::pages::upload_router(),
+        limits.max_upload_bytes,
+        limits.upload_timeout_secs,
+    );
+    pages
+        .merge(uploads)
         .fallback(|| async {
             public::pages::problem_page(error::Problem::not_found("There is no such page."), "/")
         })
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn(move |req, next| {
-            refuse_declared_oversize(body_limit, req, next)
-        }))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
 
-/// The staff router.
+/// Largest staff request: assignment copies of a case's envelopes, in base64.
+const STAFF_BODY_BYTES: usize = 48 * 1024 * 1024;
+
+/// The staff router. Nothing is answered, not even a 404, to a certificate not in the keyring.
 pub fn staff_router(state: AppState) -> Router {
-    staff::router()
+    let timeout = state.intake.limits().upload_timeout_secs;
+    bounded(staff::router(), STAFF_BODY_BYTES, timeout)
         .fallback(|| async { error::Problem::not_found("No such endpoint.").into_response() })
-        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            staff::require_staff,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// The bounds every route gets, outermost first: a time limit on the whole request (so a body
+/// trickled in a byte at a time is cut off), a refusal of declared oversize bodies before
+/// reading, and the body limit that stops bodies that lie about or omit their length.
+fn bounded(router: Router<AppState>, max_body: usize, timeout_secs: u64) -> Router<AppState> {
+    router
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(
+            move |request: Request, next: Next| refuse_declared_oversize(max_body, request, next),
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(timeout_secs),
+        ))
 }
 
 /// Answers 413 at once when a request declares a body over the limit, instead of reading it
@@ -90,7 +130,7 @@ async fn refuse_declared_oversize(limit: usize, request: Request, next: Next) ->
 
 /// Headers on every answer: no caching, no referrer, no framing, no outside resources.
 async fn security_headers(mut response: Response) -> Response {
-    const HEADERS: [(HeaderName, &str); 9] = [
+    const HEADERS: [(HeaderName, &str); 10] = [
         (
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -107,6 +147,10 @@ async fn security_headers(mut response: Response) -> Response {
         (
             HeaderName::from_static("cross-origin-resource-policy"),
             "same-origin",
+        ),
+        (
+            HeaderName::from_static("cross-origin-embedder-policy"),
+            "require-corp",
         ),
         (
             HeaderName::from_static("permissions-policy"),

@@ -32,12 +32,35 @@ pub enum StoreError {
 /// A day, as `YYYY-MM-DD`: the only precision kept for reporter-originated dates.
 pub type Day = time::Date;
 
-/// A new case with its first envelope, the report.
+/// Largest piece of a chunked envelope body.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// Where a new envelope's body is.
+pub enum EnvelopeBody {
+    /// Small envelopes are stored in one piece.
+    Inline(Vec<u8>),
+    /// Large envelopes were streamed into `chunks` pieces with [`Store::put_chunk`] first.
+    Chunked { chunks: u32, size: u64 },
+}
+
+/// An envelope about to be stored, with the names of who can open it.
+pub struct NewEnvelope {
+    pub id: String,
+    pub kind: EnvelopeKind,
+    pub body: EnvelopeBody,
+    /// Keyring staff names, and [`REPORTER`] for the reporter's reply key.
+    pub recipients: Vec<String>,
+}
+
+/// The recipient name that stands for the reporter's reply key.
+pub const REPORTER: &str = "reporter";
+
+/// A new case with its first envelopes: the report and any attachments.
 pub struct NewCase<'a> {
     pub entity: &'a str,
     pub verifier: &'a Verifier,
     pub reply_recipient: String,
-    pub report: Vec<u8>,
+    pub envelopes: Vec<NewEnvelope>,
     pub today: Day,
 }
 
@@ -49,8 +72,15 @@ pub struct CaseRecord {
     pub status: Status,
     #[serde(with = "day_format")]
     pub received_on: Day,
-    #[serde(skip)]
+    /// The reporter's reply public key: replies are sealed to it.
     pub reply_recipient: String,
+    pub assignees: Vec<String>,
+    /// Exact times of staff actions (RFC 3339, UTC).
+    pub status_changed_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub first_feedback_at: Option<String>,
+    pub investigation_started_at: Option<String>,
+    pub closed_at: Option<String>,
 }
 
 /// An envelope's metadata.
@@ -62,78 +92,14 @@ pub struct EnvelopeMeta {
     #[serde(with = "day_format")]
     pub created_on: Day,
     pub size: u64,
+    /// Who can open it: staff names, and `reporter`.
+    pub recipients: Vec<String>,
+    #[serde(skip)]
+    pub chunks: u32,
 }
 
 /// The store. Cheap to clone: it wraps a connection pool.
-#[derive(Clone)]
-pub struct Store {
-    backend: SqliteStore,
-}
-
-impl Store {
-    /// Opens (creating if needed) and migrates the database at `url`.
-    pub async fn open(url: &str) -> Result<Store, StoreError> {
-        Ok(Store {
-            backend: SqliteStore::open(url).await?,
-        })
-    }
-
-    /// Stores a new case and its report durably. Returns the new case id.
-    pub async fn create_case(&self, new: NewCase<'_>) -> Result<String, StoreError> {
-        self.backend.create_case(new).await
-    }
-
-    /// The case whose verifier this is, if any.
-    pub async fn find_case(&self, verifier: &Verifier) -> Result<Option<CaseRecord>, StoreError> {
-        self.backend.find_case(verifier).await
-    }
-
-    pub async fn case(&self, id: &str) -> Result<Option<CaseRecord>, StoreError> {
-        self.backend.case(id).await
-    }
-
-    /// Cases routed to any of `entities`, oldest first.
-    pub async fn cases_of_entities(
-        &self,
-        entities: &[String],
-    ) -> Result<Vec<CaseRecord>, StoreError> {
-        let mut all = Vec::new();
-        for entity in entities {
-            all.extend(self.backend.cases_of_entity(entity).await?);
-        }
-        all.sort_by(|a, b| (a.received_on, &a.id).cmp(&(b.received_on, &b.id)));
-        Ok(all)
-    }
-
-    pub async fn envelopes_of_case(&self, case_id: &str) -> Result<Vec<EnvelopeMeta>, StoreError> {
-        self.backend.envelopes_of_case(case_id).await
-    }
-
-    /// One envelope with its body.
-    pub async fn envelope(&self, id: &str) -> Result<Option<(EnvelopeMeta, Vec<u8>)>, StoreError> {
-        self.backend.envelope(id).await
-    }
-
-    /// Bodies of a case's envelopes of one kind, oldest first.
-    pub async fn envelope_bodies(
-        &self,
-        case_id: &str,
-        kind: EnvelopeKind,
-    ) -> Result<Vec<(EnvelopeMeta, Vec<u8>)>, StoreError> {
-        self.backend.envelope_bodies(case_id, kind).await
-    }
-
-    /// Adds an envelope to a case (replies and follow-ups).
-    pub async fn add_envelope(
-        &self,
-        case_id: &str,
-        kind: EnvelopeKind,
-        body: &[u8],
-        today: Day,
-    ) -> Result<String, StoreError> {
-        self.backend.add_envelope(case_id, kind, body, today).await
-    }
-}
+pub type Store = SqliteStore;
 
 /// A fresh random identifier: 128 bits, hex. Random, so that ids reveal no order or count.
 pub fn random_id() -> String {

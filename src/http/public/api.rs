@@ -13,7 +13,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
-use crate::intake::{CaseView, ClientKey, IntakeError};
+use crate::intake::{CaseView, ClientKey, IntakeError, ReporterCase};
 use crate::token::{KEY_BYTES, LookupKey, Token};
 
 pub fn router() -> Router<AppState> {
@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports", post(create_report))
         .route("/api/v1/keyring", get(keyring))
         .route("/api/v1/status", post(status))
+        .route("/api/v1/messages", post(add_message))
 }
 
 #[derive(Deserialize)]
@@ -117,24 +118,62 @@ async fn status(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<StatusRequest>,
 ) -> Result<Json<CaseView>, Problem> {
-    let view = match (&request.token, &request.lookup) {
+    let found = find_case(&state, &request).await?;
+    Ok(Json(state.intake.view(&found).await?))
+}
+
+/// Finds the reporter's case from exactly one of a token or a lookup key.
+async fn find_case(state: &AppState, request: &StatusRequest) -> Result<ReporterCase, Problem> {
+    match (&request.token, &request.lookup) {
         (Some(token), None) => {
             let token = Token::parse(token).map_err(IntakeError::from)?;
-            state.intake.status_by_token(&token).await?
+            Ok(state.intake.case_by_token(&token).await?)
         }
-        (None, Some(lookup)) => {
-            state
-                .intake
-                .status_by_lookup(&decode_lookup(lookup)?)
-                .await?
-        }
-        _ => {
-            return Err(Problem::bad_request(
-                "Send exactly one of \"token\" or \"lookup\".",
-            ));
-        }
+        (None, Some(lookup)) => Ok(state.intake.case_by_lookup(&decode_lookup(lookup)?).await?),
+        _ => Err(Problem::bad_request(
+            "Send exactly one of \"token\" or \"lookup\".",
+        )),
+    }
+}
+
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[serde(deny_unknown_fields)]
+struct MessageRequest {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    lookup: Option<String>,
+    /// Base64 of an age file sealed to the case's `staff_recipients` (from the status answer).
+    envelope: String,
+}
+
+/// A follow-up message sealed by the client to the people working on the case.
+async fn add_message(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<MessageRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let keys = StatusRequest {
+        token: request.token.clone(),
+        lookup: request.lookup.clone(),
     };
-    Ok(Json(view))
+    let found = find_case(&state, &keys).await?;
+    let envelope = decode_envelope(&state, &request.envelope)?;
+    state
+        .intake
+        .add_sealed_message(&found, envelope, state.today())
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({}))))
+}
+
+fn decode_envelope(state: &AppState, text: &str) -> Result<Vec<u8>, Problem> {
+    let max = state.intake.limits().max_envelope_bytes;
+    // Refuse before decoding: base64 is 4 characters for every 3 bytes.
+    if text.len() > max.div_ceil(3) * 4 {
+        return Err(IntakeError::EnvelopeTooLarge(max).into());
+    }
+    STANDARD
+        .decode(text.trim())
+        .map_err(|_| Problem::bad_request("The envelope must be standard base64 of an age file."))
 }
 
 fn decode_lookup(text: &str) -> Result<LookupKey, Problem> {

@@ -1,26 +1,40 @@
 //! The reporter's HTML pages. They work with JavaScript off: plain forms, posted back.
+//!
+//! Forms with files are `multipart/form-data`; the text fields come before the file inputs in
+//! the page, so the server knows who to seal the files to before they arrive.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::multipart::Multipart;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use axum::routing::{get, post};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::http::extract::FormBody;
-use crate::intake::ReportAnswers;
+use crate::http::multipart::{FieldSource, chosen_file, next_field, read_text};
+use crate::intake::{IntakeError, Recipients, ReportAnswers, ReporterCase};
 use crate::keyring::Entity;
+use crate::store::NewEnvelope;
 use crate::token::Token;
 
+/// Pages with small bodies.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(report_page))
-        .route("/report", get(report_page).post(submit_report))
+        .route("/report", get(report_page))
         .route("/status", get(status_page).post(check_status))
         .route("/static/style.css", get(stylesheet))
+}
+
+/// Pages that take files: larger bodies, longer time.
+pub fn upload_router() -> Router<AppState> {
+    Router::new()
+        .route("/report", post(submit_report))
+        .route("/status/message", post(add_message))
 }
 
 #[derive(Template)]
@@ -29,6 +43,7 @@ struct ReportPage<'a> {
     entities: &'a [Entity],
     max_description: usize,
     max_field: usize,
+    max_files: usize,
 }
 
 #[derive(Template)]
@@ -43,10 +58,21 @@ struct StatusFormPage;
 
 #[derive(Template)]
 #[template(path = "status.html")]
-struct StatusPage {
+struct StatusPage<'a> {
     status_text: &'static str,
     received_on: String,
     replies: Vec<(String, String)>,
+    /// The token, in a hidden field of the "add information" form: with no cookies and no
+    /// token in URLs, this is how the next request proves it comes from the token holder.
+    token: &'a str,
+    max_message: usize,
+    max_files: usize,
+}
+
+#[derive(Template)]
+#[template(path = "message_sent.html")]
+struct MessageSentPage {
+    files: usize,
 }
 
 #[derive(Template)]
@@ -65,19 +91,29 @@ async fn report_page(State(state): State<AppState>) -> Response {
             entities: state.keyring.entities(),
             max_description: limits.max_description_chars,
             max_field: limits.max_field_chars,
+            max_files: limits.max_attachments,
         },
     )
 }
 
-async fn submit_report(
-    State(state): State<AppState>,
-    form: Result<FormBody<ReportAnswers>, Problem>,
-) -> Response {
-    let answers = match form {
-        Ok(FormBody(answers)) => answers,
+async fn submit_report(State(state): State<AppState>, request: Request) -> Response {
+    let read = if is_multipart(&request) {
+        read_report_with_files(&state, request).await
+    } else {
+        match FormBody::<ReportAnswers>::from_request(request, &state).await {
+            Ok(FormBody(answers)) => Ok((answers, Vec::new())),
+            Err(problem) => Err(problem),
+        }
+    };
+    let (answers, attachments) = match read {
+        Ok(read) => read,
         Err(problem) => return problem_page(problem, "/"),
     };
-    match state.intake.report_from_form(answers, state.today()).await {
+    match state
+        .intake
+        .report_from_form(answers, attachments, state.today())
+        .await
+    {
         Ok(token) => render(
             StatusCode::OK,
             &SubmittedPage {
@@ -86,6 +122,75 @@ async fn submit_report(
         ),
         Err(e) => problem_page(e.into(), "/"),
     }
+}
+
+/// Reads the report form with files. Files are sealed to the entity's intake officers as they
+/// arrive; on any error, what was stored of them is removed.
+async fn read_report_with_files(
+    state: &AppState,
+    request: Request,
+) -> Result<(ReportAnswers, Vec<NewEnvelope>), Problem> {
+    let mut multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(|_| not_multipart())?;
+    let mut answers = ReportAnswers::default();
+    let mut files = Vec::new();
+    let result = async {
+        let limits = state.intake.limits();
+        let mut recipients: Option<Recipients> = None;
+        while let Some(field) = next_field(&mut multipart).await? {
+            // Each character takes at most 4 bytes in UTF-8.
+            match field.name().unwrap_or_default() {
+                "entity" => answers.entity = read_text(field, 64).await?,
+                "description" => {
+                    answers.description = read_text(field, 4 * limits.max_description_chars).await?
+                }
+                "when" => answers.when = read_text(field, 4 * limits.max_field_chars).await?,
+                "place" => answers.place = read_text(field, 4 * limits.max_field_chars).await?,
+                "files" => {
+                    let Some((name, media_type)) = chosen_file(&field) else {
+                        continue;
+                    };
+                    if recipients.is_none() {
+                        recipients = Some(state.intake.intake_of(&answers.entity)?);
+                    }
+                    let to = recipients.as_ref().expect("set just above");
+                    add_file(state, &mut files, to, &name, &media_type, field).await?;
+                }
+                _ => return Err(unexpected_field()),
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok((answers, files)),
+        Err(problem) => {
+            state.intake.discard(&files).await;
+            Err(problem)
+        }
+    }
+}
+
+async fn add_file(
+    state: &AppState,
+    files: &mut Vec<NewEnvelope>,
+    to: &Recipients,
+    name: &str,
+    media_type: &str,
+    field: axum::extract::multipart::Field<'_>,
+) -> Result<(), Problem> {
+    let max = state.intake.limits().max_attachments;
+    if files.len() >= max {
+        return Err(IntakeError::TooManyFiles(max).into());
+    }
+    files.push(
+        state
+            .intake
+            .seal_upload(to, name, media_type, &mut FieldSource(field))
+            .await?,
+    );
+    Ok(())
 }
 
 async fn status_page() -> Response {
@@ -106,29 +211,98 @@ async fn check_status(
         Ok(FormBody(form)) => form,
         Err(problem) => return problem_page(problem, "/status"),
     };
-    let token = match Token::parse(&form.token) {
-        Ok(token) => token,
-        Err(e) => return problem_page(crate::intake::IntakeError::from(e).into(), "/status"),
+    let found = match find_case(&state, &form.token).await {
+        Ok(found) => found,
+        Err(problem) => return problem_page(problem, "/status"),
     };
-    match state.intake.status_by_token(&token).await {
-        Ok(view) => render(
-            StatusCode::OK,
-            &StatusPage {
-                status_text: view.status_text,
-                received_on: crate::store::day_format::to_text(view.received_on),
-                replies: view
-                    .replies
-                    .into_iter()
-                    .map(|r| {
-                        (
-                            crate::store::day_format::to_text(r.created_on),
-                            r.text.unwrap_or_default(),
-                        )
-                    })
-                    .collect(),
-            },
-        ),
+    let token = Token::parse(&form.token).expect("parsed in find_case");
+    match state.intake.view(&found).await {
+        Ok(view) => {
+            let limits = state.intake.limits();
+            render(
+                StatusCode::OK,
+                &StatusPage {
+                    status_text: view.status_text,
+                    received_on: crate::store::day_format::to_text(view.received_on),
+                    replies: view
+                        .replies
+                        .into_iter()
+                        .map(|r| {
+                            (
+                                crate::store::day_format::to_text(r.created_on),
+                                r.text.unwrap_or_default(),
+                            )
+                        })
+                        .collect(),
+                    token: &token.display(),
+                    max_message: limits.max_description_chars,
+                    max_files: limits.max_attachments,
+                },
+            )
+        }
         Err(e) => problem_page(e.into(), "/status"),
+    }
+}
+
+async fn find_case(state: &AppState, typed: &str) -> Result<ReporterCase, Problem> {
+    let token = Token::parse(typed).map_err(IntakeError::from)?;
+    Ok(state.intake.case_by_token(&token).await?)
+}
+
+/// "Add information" from the status page: a message and files, sealed to the case's staff.
+async fn add_message(State(state): State<AppState>, request: Request) -> Response {
+    if !is_multipart(&request) {
+        return problem_page(not_multipart(), "/status");
+    }
+    let mut multipart = match Multipart::from_request(request, &state).await {
+        Ok(m) => m,
+        Err(_) => return problem_page(not_multipart(), "/status"),
+    };
+    let mut files = Vec::new();
+    let result = async {
+        let mut found: Option<(ReporterCase, Recipients)> = None;
+        let mut message = Zeroizing::new(String::new());
+        let max_message = 4 * state.intake.limits().max_description_chars;
+        while let Some(field) = next_field(&mut multipart).await? {
+            match (field.name().unwrap_or_default(), &found) {
+                ("token", None) => {
+                    let typed = Zeroizing::new(read_text(field, 200).await?);
+                    let case = find_case(&state, &typed).await?;
+                    let staff = state.intake.case_staff(&case.case);
+                    found = Some((case, staff));
+                }
+                ("message", Some(_)) => *message = read_text(field, max_message).await?,
+                ("files", Some((_, staff))) => {
+                    let Some((name, media_type)) = chosen_file(&field) else {
+                        continue;
+                    };
+                    add_file(&state, &mut files, staff, &name, &media_type, field).await?;
+                }
+                (_, None) => {
+                    return Err(Problem::bad_request(
+                        "The form must start with your follow-up number.",
+                    ));
+                }
+                _ => return Err(unexpected_field()),
+            }
+        }
+        let (case, _) = found.ok_or_else(|| {
+            Problem::bad_request("The form must start with your follow-up number.")
+        })?;
+        let count = files.len();
+        state
+            .intake
+            .add_message(&case, message, std::mem::take(&mut files), state.today())
+            .await?;
+        Ok(count)
+    }
+    .await;
+    match result {
+        Ok(files) => render(StatusCode::OK, &MessageSentPage { files }),
+        Err(problem) => {
+            state.intake.discard(&files).await;
+            problem_page(problem, "/status")
+        }
     }
 }
 
@@ -138,6 +312,26 @@ async fn stylesheet() -> Response {
         include_str!("../../../static/style.css"),
     )
         .into_response()
+}
+
+fn is_multipart(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+fn not_multipart() -> Problem {
+    Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "Send the form as multipart/form-data or application/x-www-form-urlencoded.",
+    )
+}
+
+fn unexpected_field() -> Problem {
+    Problem::bad_request("The form is not valid: it has a field that is not expected here.")
 }
 
 /// The friendly page for an error, with the same status code the API would give.

@@ -1,0 +1,190 @@
+//! Staff actions on a case: assignment by re-sealing, replies to the reporter, status changes.
+//! The server never sees plaintext: the staff client seals, the server checks the envelope's
+//! shape against who it must be sealed to, records who can open it, and audits the action.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{StaffMember, access, audit, visible_case};
+use crate::cases::{EnvelopeKind, Status, check_assignees, check_transition, may_assign, may_work};
+use crate::http::AppState;
+use crate::http::error::Problem;
+use crate::keyring::Role;
+use crate::seal;
+use crate::store::{EnvelopeBody, NewEnvelope, REPORTER, random_id};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/staff/cases/{id}/assignment", post(assign))
+        .route("/api/v1/staff/cases/{id}/replies", post(reply))
+        .route("/api/v1/staff/cases/{id}/status", post(set_status))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignRequest {
+    /// Keyring names of the investigators; empty to unassign everyone.
+    assignees: Vec<String>,
+    /// The case's envelopes re-sealed to the assignees and the entity's intake officers (base64).
+    #[serde(default)]
+    copies: Vec<String>,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    Path(case_id): Path<String>,
+    crate::http::extract::JsonBody(request): crate::http::extract::JsonBody<AssignRequest>,
+) -> Result<Json<Value>, Problem> {
+    let case = visible_case(&state, &staff, &case_id).await?;
+    if !may_assign(&staff, &access(&case)) {
+        return Err(forbidden(
+            "Only an intake officer of this case's entity can assign it.",
+        ));
+    }
+    let assignees = check_assignees(state.keyring.staff(), &request.assignees, &case.entity)
+        .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_assignee", e))?;
+    if assignees.is_empty() != request.copies.is_empty() {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_copies",
+            "Send re-sealed copies of the case's envelopes with the assignees, and none to unassign.",
+        ));
+    }
+    // Who every copy must be sealed to: the assignees and the entity's intake officers.
+    let mut names: Vec<String> = assignees.iter().map(|s| s.name.clone()).collect();
+    names.extend(
+        state
+            .keyring
+            .staff()
+            .iter()
+            .filter(|s| s.role == Role::Intake && s.serves(&case.entity))
+            .map(|s| s.name.clone()),
+    );
+    let mut copies = Vec::with_capacity(request.copies.len());
+    for text in &request.copies {
+        let body = decode_checked(text, names.len())?;
+        copies.push(NewEnvelope {
+            id: random_id(),
+            kind: EnvelopeKind::Assignment,
+            body: EnvelopeBody::Inline(body),
+            recipients: names.clone(),
+        });
+    }
+    let assigned: Vec<String> = assignees.iter().map(|s| s.name.clone()).collect();
+    let entry = audit(&state, &staff, "assign", &case.id, assigned.join(","));
+    state
+        .store
+        .assign(&case.id, &assigned, &copies, state.today(), &entry)
+        .await?;
+    Ok(Json(
+        json!({ "assignees": assigned, "copies": copies.len() }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyRequest {
+    /// Base64 of an age file sealed to the reporter's reply key and the case's staff.
+    envelope: String,
+}
+
+async fn reply(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    Path(case_id): Path<String>,
+    crate::http::extract::JsonBody(request): crate::http::extract::JsonBody<ReplyRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let case = visible_case(&state, &staff, &case_id).await?;
+    if !may_work(&staff, &access(&case)) {
+        return Err(forbidden("This case is assigned to someone else."));
+    }
+    let case_staff = state.intake.case_staff(&case);
+    let body = decode_checked(&request.envelope, case_staff.names.len() + 1)?;
+    let mut recipients = case_staff.names;
+    recipients.push(REPORTER.to_string());
+    let envelope = NewEnvelope {
+        id: random_id(),
+        kind: EnvelopeKind::Reply,
+        body: EnvelopeBody::Inline(body),
+        recipients,
+    };
+    let entry = audit(&state, &staff, "reply", &case.id, envelope.id.clone());
+    state
+        .store
+        .add_reply(&case.id, &envelope, state.today(), &entry)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": envelope.id }))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusRequest {
+    status: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    Path(case_id): Path<String>,
+    crate::http::extract::JsonBody(request): crate::http::extract::JsonBody<StatusRequest>,
+) -> Result<Json<Value>, Problem> {
+    let case = visible_case(&state, &staff, &case_id).await?;
+    if !may_work(&staff, &access(&case)) {
+        return Err(forbidden("This case is assigned to someone else."));
+    }
+    let to = Status::from_code(&request.status).ok_or_else(|| {
+        let known: Vec<&str> = Status::ALL.iter().map(|s| s.code()).collect();
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_status",
+            format!("Unknown status; use one of: {}.", known.join(", ")),
+        )
+    })?;
+    check_transition(case.status, to)
+        .map_err(|e| Problem::new(StatusCode::CONFLICT, "transition_refused", e.to_string()))?;
+    let entry = audit(
+        &state,
+        &staff,
+        "status",
+        &case.id,
+        format!("{} -> {}", case.status.code(), to.code()),
+    );
+    if !state
+        .store
+        .set_status(&case.id, case.status, to, &entry)
+        .await?
+    {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "status_changed",
+            "Someone changed this case's status at the same time; look at it again and retry.",
+        ));
+    }
+    Ok(Json(json!({ "status": to.code() })))
+}
+
+/// Decodes a staff member's envelope and checks it is sealed to `recipients` keys and padded.
+fn decode_checked(text: &str, recipients: usize) -> Result<Vec<u8>, Problem> {
+    let body = STANDARD
+        .decode(text.trim())
+        .map_err(|_| Problem::bad_request("An envelope must be standard base64 of an age file."))?;
+    seal::check_client_envelope(&body, recipients).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_envelope",
+            e.to_string(),
+        )
+    })?;
+    Ok(body)
+}
+
+fn forbidden(message: &str) -> Problem {
+    Problem::new(StatusCode::FORBIDDEN, "forbidden", message)
+}

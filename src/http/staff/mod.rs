@@ -1,0 +1,113 @@
+//! The staff listener's JSON API. Every caller has passed mutual TLS with a certificate from the
+//! organisation's CA; the certificate's fingerprint must name a staff member in the keyring, or
+//! nothing at all is answered. What each member may see and do is decided by `cases`; every
+//! request that touches a case is recorded in the audit chain.
+
+mod actions;
+mod oversight;
+mod reads;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::error::Problem;
+use super::listener::ClientCertificate;
+use crate::audit::AuditEntry;
+use crate::cases::{Access, may_see};
+use crate::keyring::Staff;
+use crate::store::{CaseRecord, is_valid_id};
+
+pub fn router() -> Router<AppState> {
+    reads::router()
+        .merge(actions::router())
+        .merge(oversight::router())
+}
+
+/// The authenticated staff member making the request.
+pub struct StaffMember(pub Staff);
+
+impl FromRequestParts<AppState> for StaffMember {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        identify(parts.extensions.get::<ClientCertificate>(), state).map(StaffMember)
+    }
+}
+
+fn identify(certificate: Option<&ClientCertificate>, state: &AppState) -> Result<Staff, Problem> {
+    let fingerprint = certificate.and_then(|c| c.0).ok_or_else(|| {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "no_certificate",
+            "A client certificate is required.",
+        )
+    })?;
+    state.keyring.staff_by_fingerprint(&fingerprint).cloned().ok_or_else(|| {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "unknown_certificate",
+            format!(
+                "Your certificate is not in the keyring (SHA-256 {}). Ask an administrator to add it.",
+                hex::encode(fingerprint)
+            ),
+        )
+    })
+}
+
+/// Refuses every request, unknown paths included, from a certificate not in the keyring.
+pub async fn require_staff(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match identify(request.extensions().get::<ClientCertificate>(), &state) {
+        Ok(_) => next.run(request).await,
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// The case, if it exists and the staff member may see it. Both failures get the same answer,
+/// so that nobody learns of another entity's cases.
+async fn visible_case(
+    state: &AppState,
+    staff: &Staff,
+    case_id: &str,
+) -> Result<CaseRecord, Problem> {
+    let missing = || Problem::not_found("No case with this id is visible to you.");
+    if !is_valid_id(case_id) {
+        return Err(missing());
+    }
+    match state.store.case(case_id).await? {
+        Some(case) if may_see(staff, &access(&case)) => Ok(case),
+        _ => Err(missing()),
+    }
+}
+
+fn access(case: &CaseRecord) -> Access<'_> {
+    Access {
+        entity: &case.entity,
+        assignees: &case.assignees,
+    }
+}
+
+/// An audit entry for an action by `staff` now.
+fn audit(
+    state: &AppState,
+    staff: &Staff,
+    action: &'static str,
+    case_id: &str,
+    detail: impl Into<String>,
+) -> AuditEntry {
+    AuditEntry {
+        at: state.now_text(),
+        actor: staff.name.clone(),
+        action,
+        case_id: case_id.to_string(),
+        detail: detail.into(),
+    }
+}

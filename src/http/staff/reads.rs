@@ -1,0 +1,161 @@
+//! Reading cases and envelopes. Envelopes are listed and served only to the people they are
+//! sealed to.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use super::{StaffMember, audit, visible_case};
+use crate::cases::may_see;
+use crate::http::AppState;
+use crate::http::error::Problem;
+use crate::keyring::Role;
+use crate::store::{CaseRecord, EnvelopeMeta, is_valid_id};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/staff/cases", get(list_cases))
+        .route("/api/v1/staff/cases/{id}", get(show_case))
+        .route("/api/v1/staff/cases/{id}/envelopes", get(list_envelopes))
+        .route("/api/v1/staff/envelopes/{id}", get(download_envelope))
+}
+
+/// The cases the caller may see: their entities' cases for intake, their assigned cases for
+/// investigators.
+pub async fn cases_for(
+    state: &AppState,
+    staff: &crate::keyring::Staff,
+) -> Result<Vec<CaseRecord>, Problem> {
+    let mut cases = Vec::new();
+    match staff.role {
+        Role::Intake => {
+            for entity in &staff.entities {
+                cases.extend(state.store.cases_of_entity(entity).await?);
+            }
+        }
+        Role::Investigator => cases = state.store.cases_assigned_to(&staff.name).await?,
+        Role::Assistance | Role::MemberState | Role::Auditor => {}
+    }
+    cases.retain(|c| may_see(staff, &super::access(c)));
+    cases.sort_by(|a, b| (a.received_on, &a.id).cmp(&(b.received_on, &b.id)));
+    Ok(cases)
+}
+
+async fn list_cases(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+) -> Result<Json<Vec<CaseRecord>>, Problem> {
+    let cases = cases_for(&state, &staff).await?;
+    state
+        .store
+        .record(&audit(
+            &state,
+            &staff,
+            "list",
+            "",
+            format!("{} cases", cases.len()),
+        ))
+        .await?;
+    Ok(Json(cases))
+}
+
+async fn show_case(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    Path(case_id): Path<String>,
+) -> Result<Json<CaseRecord>, Problem> {
+    let case = visible_case(&state, &staff, &case_id).await?;
+    state
+        .store
+        .record(&audit(&state, &staff, "view", &case.id, ""))
+        .await?;
+    Ok(Json(case))
+}
+
+async fn list_envelopes(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    Path(case_id): Path<String>,
+) -> Result<Json<Vec<EnvelopeMeta>>, Problem> {
+    visible_case(&state, &staff, &case_id).await?;
+    let mut envelopes = state.store.envelopes_of_case(&case_id).await?;
+    envelopes.retain(|e| e.recipients.contains(&staff.name));
+    state
+        .store
+        .record(&audit(
+            &state,
+            &staff,
+            "list-envelopes",
+            &case_id,
+            format!("{} envelopes", envelopes.len()),
+        ))
+        .await?;
+    Ok(Json(envelopes))
+}
+
+async fn download_envelope(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    Path(envelope_id): Path<String>,
+) -> Result<Response, Problem> {
+    let missing = || Problem::not_found("No envelope with this id is visible to you.");
+    if !is_valid_id(&envelope_id) {
+        return Err(missing());
+    }
+    let meta = state
+        .store
+        .envelope(&envelope_id)
+        .await?
+        .ok_or_else(missing)?;
+    if !meta.recipients.contains(&staff.name) {
+        return Err(missing());
+    }
+    visible_case(&state, &staff, &meta.case_id)
+        .await
+        .map_err(|_| missing())?;
+    state
+        .store
+        .record(&audit(
+            &state,
+            &staff,
+            "download",
+            &meta.case_id,
+            meta.id.clone(),
+        ))
+        .await?;
+    let body = if meta.chunks == 0 {
+        Body::from(state.store.envelope_body(&meta.id).await?)
+    } else {
+        stream_chunks(state.store.clone(), meta.id.clone(), meta.chunks)
+    };
+    let headers = [
+        (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+        (header::CONTENT_LENGTH, meta.size.to_string()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}.age\"", meta.id),
+        ),
+    ];
+    Ok((headers, body).into_response())
+}
+
+/// A large envelope's body, read from the store one piece at a time as the client takes it.
+fn stream_chunks(store: crate::store::Store, id: String, chunks: u32) -> Body {
+    let pieces = futures_util::stream::unfold(0u32, move |seq| {
+        let (store, id) = (store.clone(), id.clone());
+        async move {
+            if seq == chunks {
+                return None;
+            }
+            let piece = store
+                .envelope_chunk(&id, seq)
+                .await
+                .map_err(std::io::Error::other);
+            Some((piece, seq + 1))
+        }
+    });
+    Body::from_stream(pieces)
+}

@@ -1,0 +1,603 @@
+//! Intake: reports in, tokens out, and everything the reporter does with the token afterwards
+//! (status, replies, more information and files).
+//!
+//! This is where the pieces meet: a report is sealed to the entity's intake officers (or checked,
+//! if the client sealed it), the follow-up token is made and stretched, and the case is stored
+//! durably before the token is returned. Plaintext lives only in wiped buffers here.
+//!
+//! Stretching a token is deliberately slow (Argon2id), so it runs on the blocking pool and no
+//! more than `limits.concurrent_stretches` run at once: a flood of status checks queues instead
+//! of exhausting memory.
+
+mod upload;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::cases::{EnvelopeKind, Status};
+use crate::config::Limits;
+use crate::keyring::{Keyring, Role};
+use crate::seal::{self, SealError};
+use crate::store::{
+    CaseRecord, Day, EnvelopeBody, NewCase, NewEnvelope, Store, StoreError, day_format, random_id,
+};
+use crate::token::{LookupKey, ServerSecret, StretchParams, Stretched, Token, TokenError};
+
+pub use upload::ChunkSource;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("there is no such entity to report to; choose one from the list")]
+    UnknownEntity,
+    #[error("please describe what happened")]
+    EmptyDescription,
+    #[error("please write a message or attach a file")]
+    EmptyMessage,
+    #[error("the field {field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    #[error("the envelope is larger than {0} bytes")]
+    EnvelopeTooLarge(usize),
+    #[error("a file is larger than {0} bytes")]
+    FileTooLarge(u64),
+    #[error("at most {0} files can be sent at once")]
+    TooManyFiles(usize),
+    #[error("the upload was interrupted; please send it again")]
+    UploadInterrupted,
+    #[error(transparent)]
+    Envelope(#[from] SealError),
+    #[error("a lookup key is 32 bytes in base64, sent together with an age1… reply_recipient")]
+    BadClientKey,
+    #[error("this lookup key is already in use; make a new token")]
+    LookupTaken,
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("no case matches this follow-up number")]
+    NotFound,
+    #[error("the report could not be stored")]
+    Store(#[source] StoreError),
+    #[error("the server is shutting down")]
+    ShuttingDown,
+}
+
+impl From<StoreError> for IntakeError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::LookupTaken => IntakeError::LookupTaken,
+            other => IntakeError::Store(other),
+        }
+    }
+}
+
+/// The answers of the no-JavaScript report form. Wiped when dropped.
+#[derive(Default, Zeroize, ZeroizeOnDrop, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportAnswers {
+    pub entity: String,
+    pub description: String,
+    /// When it happened, in the reporter's words (exact, approximate, or blank).
+    #[serde(default)]
+    pub when: String,
+    /// Where it happened, in the reporter's words.
+    #[serde(default)]
+    pub place: String,
+}
+
+/// The lookup key and reply recipient of a token the client made and stretched itself.
+pub struct ClientKey {
+    pub lookup: LookupKey,
+    pub reply_recipient: age::x25519::Recipient,
+}
+
+/// What the reporter is shown about their case.
+#[derive(Serialize)]
+pub struct CaseView {
+    pub status: Status,
+    pub status_text: &'static str,
+    #[serde(with = "crate::store::day_format")]
+    pub received_on: Day,
+    pub replies: Vec<ReplyView>,
+    /// The people working on the case: a client seals follow-up messages to these.
+    pub staff_recipients: Vec<String>,
+}
+
+/// A reply: opened on the server for a token holder, or sealed for a client holding its key.
+#[derive(Serialize)]
+pub struct ReplyView {
+    pub id: String,
+    #[serde(with = "crate::store::day_format")]
+    pub created_on: Day,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Base64 of the age file, when the client opens replies itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<String>,
+}
+
+/// A case found with the reporter's token or lookup key.
+pub struct ReporterCase {
+    pub case: CaseRecord,
+    /// Present when the reporter gave the token itself: it opens replies.
+    reply_identity: Option<age::x25519::Identity>,
+}
+
+pub struct Intake {
+    store: Store,
+    keyring: Arc<Keyring>,
+    secret: ServerSecret,
+    stretch: StretchParams,
+    limits: Limits,
+    stretch_slots: Arc<Semaphore>,
+}
+
+impl Intake {
+    pub fn new(
+        store: Store,
+        keyring: Arc<Keyring>,
+        secret: ServerSecret,
+        stretch: StretchParams,
+        limits: Limits,
+    ) -> Intake {
+        let slots = Arc::new(Semaphore::new(limits.concurrent_stretches));
+        Intake {
+            store,
+            keyring,
+            secret,
+            stretch,
+            limits,
+            stretch_slots: slots,
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn stretch_params(&self) -> &StretchParams {
+        &self.stretch
+    }
+
+    /// The names and recipients every new report for `entity` is sealed to.
+    pub fn intake_of(&self, entity: &str) -> Result<Recipients, IntakeError> {
+        if self.keyring.entity(entity).is_none() {
+            return Err(IntakeError::UnknownEntity);
+        }
+        let recipients = Recipients::of(
+            self.keyring
+                .staff()
+                .iter()
+                .filter(|s| s.role == Role::Intake && s.serves(entity)),
+        );
+        if recipients.keys.is_empty() {
+            return Err(IntakeError::UnknownEntity);
+        }
+        Ok(recipients)
+    }
+
+    /// The people working on a case now: the entity's intake officers and the assignees.
+    pub fn case_staff(&self, case: &CaseRecord) -> Recipients {
+        Recipients::of(self.keyring.staff().iter().filter(|s| {
+            (s.role == Role::Intake && s.serves(&case.entity)) || case.assignees.contains(&s.name)
+        }))
+    }
+
+    /// Seals a report from the form, stores it with its attachments, returns the new token.
+    pub async fn report_from_form(
+        &self,
+        answers: ReportAnswers,
+        attachments: Vec<NewEnvelope>,
+        today: Day,
+    ) -> Result<Token, IntakeError> {
+        let pending = ids_of(&attachments);
+        let result = self
+            .report_from_form_inner(answers, attachments, today)
+            .await;
+        if result.is_err() {
+            self.discard_ids(&pending).await;
+        }
+        result
+    }
+
+    async fn report_from_form_inner(
+        &self,
+        answers: ReportAnswers,
+        attachments: Vec<NewEnvelope>,
+        today: Day,
+    ) -> Result<Token, IntakeError> {
+        let recipients = self.intake_of(&answers.entity)?;
+        if answers.description.trim().is_empty() {
+            return Err(IntakeError::EmptyDescription);
+        }
+        let l = &self.limits;
+        for (field, value, max) in [
+            ("description", &answers.description, l.max_description_chars),
+            ("when", &answers.when, l.max_field_chars),
+            ("place", &answers.place, l.max_field_chars),
+        ] {
+            if value.chars().count() > max {
+                return Err(IntakeError::TooLong { field, max });
+            }
+        }
+        let entity = answers.entity.clone();
+        let document = report_document(&answers, attachments.len(), today);
+        drop(answers);
+        let report = NewEnvelope {
+            id: random_id(),
+            kind: EnvelopeKind::Report,
+            body: EnvelopeBody::Inline(seal::seal(document, &recipients.keys)?),
+            recipients: recipients.names.clone(),
+        };
+
+        let token = Token::generate();
+        let stretched = self.stretch(&token).await?;
+        let mut envelopes = vec![report];
+        envelopes.extend(attachments);
+        self.store_case(
+            &entity,
+            envelopes,
+            stretched.lookup,
+            stretched.reply_seed.recipient(),
+            today,
+        )
+        .await?;
+        Ok(token)
+    }
+
+    /// Stores a report the client sealed. Returns a new token unless the client made its own.
+    pub async fn report_sealed(
+        &self,
+        entity: &str,
+        envelope: Vec<u8>,
+        client_key: Option<ClientKey>,
+        today: Day,
+    ) -> Result<Option<Token>, IntakeError> {
+        let recipients = self.intake_of(entity)?;
+        self.check_client_envelope(&envelope, recipients.keys.len())?;
+        let report = NewEnvelope {
+            id: random_id(),
+            kind: EnvelopeKind::Report,
+            body: EnvelopeBody::Inline(envelope),
+            recipients: recipients.names,
+        };
+        match client_key {
+            Some(key) => {
+                self.store_case(entity, vec![report], key.lookup, key.reply_recipient, today)
+                    .await?;
+                Ok(None)
+            }
+            None => {
+                let token = Token::generate();
+                let stretched = self.stretch(&token).await?;
+                self.store_case(
+                    entity,
+                    vec![report],
+                    stretched.lookup,
+                    stretched.reply_seed.recipient(),
+                    today,
+                )
+                .await?;
+                Ok(Some(token))
+            }
+        }
+    }
+
+    /// Finds the case of a token. Replies will be opened with the key derived from it.
+    pub async fn case_by_token(&self, token: &Token) -> Result<ReporterCase, IntakeError> {
+        let stretched = self.stretch(token).await?;
+        let case = self.case_by_lookup(&stretched.lookup).await?;
+        Ok(ReporterCase {
+            reply_identity: Some(stretched.reply_seed.identity()),
+            ..case
+        })
+    }
+
+    /// Finds the case of a lookup key sent by a client that stretched its token itself.
+    pub async fn case_by_lookup(&self, lookup: &LookupKey) -> Result<ReporterCase, IntakeError> {
+        // A wrong token and a purged or never-existing case take this same path and get the
+        // same answer: there is no other way a lookup can fail.
+        let verifier = lookup.verifier(&self.secret);
+        let case = self
+            .store
+            .find_case(&verifier)
+            .await?
+            .ok_or(IntakeError::NotFound)?;
+        Ok(ReporterCase {
+            case,
+            reply_identity: None,
+        })
+    }
+
+    /// The reporter's view of their case: replies opened in memory for a token holder, or left
+    /// sealed for a client that holds the key.
+    pub async fn view(&self, found: &ReporterCase) -> Result<CaseView, IntakeError> {
+        use base64::Engine;
+        let mut replies = Vec::new();
+        for (meta, body) in self
+            .store
+            .envelope_bodies(&found.case.id, EnvelopeKind::Reply)
+            .await?
+        {
+            let (text, envelope) = match &found.reply_identity {
+                Some(identity) => match seal::open(&body, identity) {
+                    Ok(opened) => (Some(reply_text(&opened)), None),
+                    Err(_) => continue,
+                },
+                None => (
+                    None,
+                    Some(base64::engine::general_purpose::STANDARD.encode(&body)),
+                ),
+            };
+            replies.push(ReplyView {
+                id: meta.id,
+                created_on: meta.created_on,
+                text,
+                envelope,
+            });
+        }
+        let case = &found.case;
+        Ok(CaseView {
+            status: case.status,
+            status_text: case.status.plain_words(),
+            received_on: case.received_on,
+            replies,
+            staff_recipients: self
+                .case_staff(case)
+                .keys
+                .iter()
+                .map(|r| r.to_string())
+                .collect(),
+        })
+    }
+
+    /// Adds what the reporter wrote later, sealed here to the case's staff, with its files.
+    pub async fn add_message(
+        &self,
+        found: &ReporterCase,
+        text: Zeroizing<String>,
+        attachments: Vec<NewEnvelope>,
+        today: Day,
+    ) -> Result<(), IntakeError> {
+        let pending = ids_of(&attachments);
+        let result = self
+            .add_message_inner(found, text, attachments, today)
+            .await;
+        if result.is_err() {
+            self.discard_ids(&pending).await;
+        }
+        result
+    }
+
+    async fn add_message_inner(
+        &self,
+        found: &ReporterCase,
+        text: Zeroizing<String>,
+        attachments: Vec<NewEnvelope>,
+        today: Day,
+    ) -> Result<(), IntakeError> {
+        if text.trim().is_empty() && attachments.is_empty() {
+            return Err(IntakeError::EmptyMessage);
+        }
+        if text.chars().count() > self.limits.max_description_chars {
+            return Err(IntakeError::TooLong {
+                field: "message",
+                max: self.limits.max_description_chars,
+            });
+        }
+        let staff = self.case_staff(&found.case);
+        let mut envelopes = Vec::with_capacity(attachments.len() + 1);
+        if !text.trim().is_empty() {
+            let document = message_document(&text, attachments.len(), today);
+            envelopes.push(NewEnvelope {
+                id: random_id(),
+                kind: EnvelopeKind::Message,
+                body: EnvelopeBody::Inline(seal::seal(document, &staff.keys)?),
+                recipients: staff.names.clone(),
+            });
+        }
+        envelopes.extend(attachments);
+        self.store
+            .add_envelopes(&found.case.id, &envelopes, today, None)
+            .await?;
+        Ok(())
+    }
+
+    /// Adds a message the client sealed to the case's staff (as listed in its status view).
+    pub async fn add_sealed_message(
+        &self,
+        found: &ReporterCase,
+        envelope: Vec<u8>,
+        today: Day,
+    ) -> Result<(), IntakeError> {
+        let staff = self.case_staff(&found.case);
+        self.check_client_envelope(&envelope, staff.keys.len())?;
+        let message = NewEnvelope {
+            id: random_id(),
+            kind: EnvelopeKind::Message,
+            body: EnvelopeBody::Inline(envelope),
+            recipients: staff.names,
+        };
+        self.store
+            .add_envelopes(&found.case.id, &[message], today, None)
+            .await?;
+        Ok(())
+    }
+
+    /// Streams a file from the reporter, sealing it as it arrives, into the store.
+    pub async fn seal_upload(
+        &self,
+        recipients: &Recipients,
+        file_name: &str,
+        media_type: &str,
+        source: &mut impl ChunkSource,
+    ) -> Result<NewEnvelope, IntakeError> {
+        upload::seal_upload(
+            &self.store,
+            recipients,
+            file_name,
+            media_type,
+            source,
+            self.limits.max_attachment_bytes,
+        )
+        .await
+    }
+
+    /// Removes attachments that were streamed in but will not be stored with a case.
+    pub async fn discard(&self, envelopes: &[NewEnvelope]) {
+        self.discard_ids(&ids_of(envelopes)).await;
+    }
+
+    async fn discard_ids(&self, ids: &[String]) {
+        for id in ids {
+            if let Err(e) = self.store.delete_chunks(id).await {
+                tracing::error!(error = %e, "removing an abandoned upload failed");
+            }
+        }
+    }
+
+    fn check_client_envelope(&self, envelope: &[u8], recipients: usize) -> Result<(), IntakeError> {
+        if envelope.len() > self.limits.max_envelope_bytes {
+            return Err(IntakeError::EnvelopeTooLarge(
+                self.limits.max_envelope_bytes,
+            ));
+        }
+        Ok(seal::check_client_envelope(envelope, recipients)?)
+    }
+
+    /// Argon2id on the blocking pool, at most `concurrent_stretches` at once.
+    async fn stretch(&self, token: &Token) -> Result<Stretched, IntakeError> {
+        let slot = self
+            .stretch_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| IntakeError::ShuttingDown)?;
+        let token = token.clone();
+        let params = self.stretch.clone();
+        // The permit moves into the blocking task: if the client goes away and this future is
+        // dropped, the slot stays taken until the Argon2id run has really finished.
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            token.stretch(&params)
+        })
+        .await
+        .map_err(|_| IntakeError::ShuttingDown)?
+        .map_err(IntakeError::from)
+    }
+
+    async fn store_case(
+        &self,
+        entity: &str,
+        envelopes: Vec<NewEnvelope>,
+        lookup: LookupKey,
+        reply_recipient: age::x25519::Recipient,
+        today: Day,
+    ) -> Result<String, IntakeError> {
+        let verifier = lookup.verifier(&self.secret);
+        Ok(self
+            .store
+            .create_case(NewCase {
+                entity,
+                verifier: &verifier,
+                reply_recipient: reply_recipient.to_string(),
+                envelopes,
+                today,
+            })
+            .await?)
+    }
+}
+
+fn ids_of(envelopes: &[NewEnvelope]) -> Vec<String> {
+    envelopes.iter().map(|e| e.id.clone()).collect()
+}
+
+/// Who an envelope is sealed to: keyring names (recorded) and their age keys (used).
+#[derive(Clone)]
+pub struct Recipients {
+    pub names: Vec<String>,
+    pub keys: Vec<age::x25519::Recipient>,
+}
+
+impl Recipients {
+    fn of<'a>(staff: impl Iterator<Item = &'a crate::keyring::Staff>) -> Recipients {
+        let (names, keys) = staff.map(|s| (s.name.clone(), s.recipient.clone())).unzip();
+        Recipients { names, keys }
+    }
+}
+
+/// A reply as the reporter reads it: the `text` of the reply document, or the whole plaintext
+/// if a client sealed something else.
+fn reply_text(opened: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        text: String,
+    }
+    match serde_json::from_slice::<Reply>(opened) {
+        Ok(reply) => reply.text,
+        Err(_) => String::from_utf8_lossy(opened).trim_end().to_string(),
+    }
+}
+
+/// The report as the intake officer reads it: a small JSON document, pretty-printed so that it
+/// is readable straight out of `age -d`. Built in a buffer large enough never to reallocate, so
+/// no unwiped copy of the plaintext is left behind.
+fn report_document(answers: &ReportAnswers, attachments: usize, today: Day) -> Zeroizing<Vec<u8>> {
+    #[derive(Serialize)]
+    struct Document<'a> {
+        format: &'static str,
+        entity: &'a str,
+        submitted_on: String,
+        channel: &'static str,
+        description: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        when: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        place: &'a str,
+        attachments: usize,
+    }
+    let text_len =
+        answers.entity.len() + answers.description.len() + answers.when.len() + answers.place.len();
+    write_document(
+        text_len,
+        &Document {
+            format: "confide-report/1",
+            entity: &answers.entity,
+            submitted_on: day_format::to_text(today),
+            channel: "web form (sealed on the server)",
+            description: &answers.description,
+            when: &answers.when,
+            place: &answers.place,
+            attachments,
+        },
+    )
+}
+
+/// A follow-up message from the reporter.
+fn message_document(text: &str, attachments: usize, today: Day) -> Zeroizing<Vec<u8>> {
+    #[derive(Serialize)]
+    struct Document<'a> {
+        format: &'static str,
+        written_on: String,
+        text: &'a str,
+        attachments: usize,
+    }
+    write_document(
+        text.len(),
+        &Document {
+            format: "confide-message/1",
+            written_on: day_format::to_text(today),
+            text,
+            attachments,
+        },
+    )
+}
+
+/// Serialises a document holding `text_len` bytes of reporter text into a wiped buffer big
+/// enough for escaping (at most sixfold, `\u00XX`) and padding, so it never reallocates.
+fn write_document(text_len: usize, document: &impl Serialize) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(seal::bucket(6 * text_len + 1024)));
+    serde_json::to_writer_pretty(&mut *out, document).expect("serialising to memory cannot fail");
+    out.push(b'\n');
+    out
+}

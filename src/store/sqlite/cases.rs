@@ -1,0 +1,235 @@
+//! Cases: creation, lookup by verifier, listing, assignment and status.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{SqliteStore, Tx, parse_day};
+use crate::audit::AuditEntry;
+use crate::cases::{EnvelopeKind, Status};
+use crate::store::{CaseRecord, NewCase, NewEnvelope, StoreError, day_format, random_id};
+use crate::token::Verifier;
+
+const CASE_COLUMNS: &str = "SELECT c.id, c.entity, c.status, c.received_on, c.reply_recipient, \
+     c.status_changed_at, c.acknowledged_at, c.first_feedback_at, c.investigation_started_at, c.closed_at, \
+     (SELECT group_concat(staff, ',') FROM assignments a WHERE a.case_id = c.id) AS assignees \
+     FROM cases c";
+
+impl SqliteStore {
+    /// Stores a new case and its first envelopes durably. Returns the new case id.
+    pub async fn create_case(&self, new: NewCase<'_>) -> Result<String, StoreError> {
+        let case_id = random_id();
+        let mut tx = self.write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO cases (id, entity, status, received_on, lookup_verifier, reply_recipient)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&case_id)
+        .bind(new.entity)
+        .bind(Status::Received.code())
+        .bind(day_format::to_text(new.today))
+        .bind(&new.verifier.0[..])
+        .bind(&new.reply_recipient)
+        .execute(&mut *tx)
+        .await;
+        if let Err(e) = inserted {
+            return Err(match e.as_database_error() {
+                Some(db) if db.is_unique_violation() => StoreError::LookupTaken,
+                _ => e.into(),
+            });
+        }
+        for envelope in &new.envelopes {
+            super::envelopes::insert_envelope(&mut tx, &case_id, envelope, new.today).await?;
+        }
+        tx.commit().await?;
+        Ok(case_id)
+    }
+
+    /// The case whose verifier this is, if any. The final comparison is constant-time.
+    pub async fn find_case(&self, verifier: &Verifier) -> Result<Option<CaseRecord>, StoreError> {
+        let row = sqlx::query("SELECT id, lookup_verifier FROM cases WHERE lookup_verifier = ?")
+            .bind(&verifier.0[..])
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) if verifier.matches(row.try_get::<&[u8], _>("lookup_verifier")?) => {
+                self.case(row.try_get("id")?).await
+            }
+            _ => Ok(None),
+        }
+    }
+
+    pub async fn case(&self, id: &str) -> Result<Option<CaseRecord>, StoreError> {
+        let sql = format!("{CASE_COLUMNS} WHERE c.id = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(case_from_row).transpose()
+    }
+
+    /// Cases routed to `entity`, oldest first.
+    pub async fn cases_of_entity(&self, entity: &str) -> Result<Vec<CaseRecord>, StoreError> {
+        let sql = format!("{CASE_COLUMNS} WHERE c.entity = ? ORDER BY c.received_on, c.id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(entity)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(case_from_row).collect()
+    }
+
+    /// Cases assigned to the staff member `name`, oldest first.
+    pub async fn cases_assigned_to(&self, name: &str) -> Result<Vec<CaseRecord>, StoreError> {
+        let sql = format!(
+            "{CASE_COLUMNS} WHERE c.id IN (SELECT case_id FROM assignments WHERE staff = ?) ORDER BY c.received_on, c.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(name)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(case_from_row).collect()
+    }
+
+    /// Replaces a case's assignees and its assignment copies of the case's envelopes, in one transaction.
+    /// Earlier assignment copies are deleted, so an unassigned investigator can no longer fetch
+    /// one.
+    pub async fn assign(
+        &self,
+        case_id: &str,
+        assignees: &[String],
+        copies: &[NewEnvelope],
+        today: crate::store::Day,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM assignments WHERE case_id = ?")
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        for name in assignees {
+            sqlx::query("INSERT INTO assignments (case_id, staff, assigned_at) VALUES (?, ?, ?)")
+                .bind(case_id)
+                .bind(name)
+                .bind(&audit.at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        delete_envelopes_of_kind(&mut tx, case_id, EnvelopeKind::Assignment).await?;
+        for copy in copies {
+            super::envelopes::insert_envelope(&mut tx, case_id, copy, today).await?;
+        }
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves a case from `from` to `to`, if it is still at `from`; records the clocks' times.
+    /// Returns false when someone else changed the status first.
+    pub async fn set_status(
+        &self,
+        case_id: &str,
+        from: Status,
+        to: Status,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let changed = sqlx::query(
+            "UPDATE cases SET status = ?, status_changed_at = ?,
+                 acknowledged_at = CASE WHEN ? = 'acknowledged' THEN coalesce(acknowledged_at, ?) ELSE acknowledged_at END,
+                 investigation_started_at = CASE WHEN ? = 'under_investigation' THEN coalesce(investigation_started_at, ?) ELSE investigation_started_at END,
+                 closed_at = CASE WHEN ? = 'closed' THEN ? ELSE closed_at END
+             WHERE id = ? AND status = ?",
+        )
+        .bind(to.code())
+        .bind(&audit.at)
+        .bind(to.code())
+        .bind(&audit.at)
+        .bind(to.code())
+        .bind(&audit.at)
+        .bind(to.code())
+        .bind(&audit.at)
+        .bind(case_id)
+        .bind(from.code())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if changed {
+            super::audit::append(&mut tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(changed)
+    }
+
+    /// Stores a staff reply to the reporter; the first one stops the feedback clock.
+    pub async fn add_reply(
+        &self,
+        case_id: &str,
+        reply: &NewEnvelope,
+        today: crate::store::Day,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        super::envelopes::insert_envelope(&mut tx, case_id, reply, today).await?;
+        sqlx::query(
+            "UPDATE cases SET first_feedback_at = coalesce(first_feedback_at, ?) WHERE id = ?",
+        )
+        .bind(&audit.at)
+        .bind(case_id)
+        .execute(&mut *tx)
+        .await?;
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Cases that are not closed, for the deadline lists.
+    pub async fn open_cases(&self) -> Result<Vec<CaseRecord>, StoreError> {
+        let sql = format!("{CASE_COLUMNS} WHERE c.status <> 'closed' ORDER BY c.received_on, c.id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(case_from_row).collect()
+    }
+}
+
+async fn delete_envelopes_of_kind(
+    tx: &mut Tx,
+    case_id: &str,
+    kind: EnvelopeKind,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "DELETE FROM envelope_chunks WHERE envelope_id IN (SELECT id FROM envelopes WHERE case_id = ? AND kind = ?)",
+    )
+    .bind(case_id)
+    .bind(kind.code())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM envelopes WHERE case_id = ? AND kind = ?")
+        .bind(case_id)
+        .bind(kind.code())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+fn case_from_row(row: &SqliteRow) -> Result<CaseRecord, StoreError> {
+    let assignees: Option<String> = row.try_get("assignees")?;
+    let mut assignees: Vec<String> = assignees
+        .map(|a| a.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
+    assignees.sort();
+    Ok(CaseRecord {
+        id: row.try_get("id")?,
+        entity: row.try_get("entity")?,
+        status: Status::from_code(row.try_get("status")?)
+            .ok_or(StoreError::Corrupt("unknown status code"))?,
+        received_on: parse_day(row.try_get("received_on")?)?,
+        reply_recipient: row.try_get("reply_recipient")?,
+        assignees,
+        status_changed_at: row.try_get("status_changed_at")?,
+        acknowledged_at: row.try_get("acknowledged_at")?,
+        first_feedback_at: row.try_get("first_feedback_at")?,
+        investigation_started_at: row.try_get("investigation_started_at")?,
+        closed_at: row.try_get("closed_at")?,
+    })
+}

@@ -1,0 +1,188 @@
+//! Envelopes: small ones in one row, large ones in chunks that stream in and out.
+
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{SqliteStore, Tx, parse_day};
+use crate::audit::AuditEntry;
+use crate::cases::EnvelopeKind;
+use crate::store::{Day, EnvelopeBody, EnvelopeMeta, NewEnvelope, StoreError, day_format};
+
+const ENVELOPE_FIELDS: &str = "e.id, e.case_id, e.kind, e.created_on, e.size, e.chunks, \
+     (SELECT group_concat(recipient, ',') FROM envelope_recipients r WHERE r.envelope_id = e.id) AS recipients";
+
+impl SqliteStore {
+    /// A case's envelopes, oldest first.
+    pub async fn envelopes_of_case(&self, case_id: &str) -> Result<Vec<EnvelopeMeta>, StoreError> {
+        let sql = format!(
+            "SELECT {ENVELOPE_FIELDS} FROM envelopes e WHERE e.case_id = ? ORDER BY e.created_on, e.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(case_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(envelope_from_row).collect()
+    }
+
+    /// One envelope's metadata.
+    pub async fn envelope(&self, id: &str) -> Result<Option<EnvelopeMeta>, StoreError> {
+        let sql = format!("SELECT {ENVELOPE_FIELDS} FROM envelopes e WHERE e.id = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(envelope_from_row).transpose()
+    }
+
+    /// The body of an envelope stored in one piece (empty for a chunked one).
+    pub async fn envelope_body(&self, id: &str) -> Result<Vec<u8>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT body FROM envelopes WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Piece `seq` (from 0) of a chunked envelope.
+    pub async fn envelope_chunk(&self, id: &str, seq: u32) -> Result<Vec<u8>, StoreError> {
+        sqlx::query_scalar("SELECT data FROM envelope_chunks WHERE envelope_id = ? AND seq = ?")
+            .bind(id)
+            .bind(i64::from(seq))
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::Corrupt("a chunk of an envelope is missing"))
+    }
+
+    /// Bodies of a case's small envelopes of one kind, oldest first (replies for the status page).
+    pub async fn envelope_bodies(
+        &self,
+        case_id: &str,
+        kind: EnvelopeKind,
+    ) -> Result<Vec<(EnvelopeMeta, Vec<u8>)>, StoreError> {
+        let sql = format!(
+            "SELECT {ENVELOPE_FIELDS}, e.body FROM envelopes e
+             WHERE e.case_id = ? AND e.kind = ? AND e.chunks = 0 ORDER BY e.created_on, e.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(case_id)
+            .bind(kind.code())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((envelope_from_row(r)?, r.try_get("body")?)))
+            .collect()
+    }
+
+    /// Writes one piece of a large envelope before its row exists. Each piece commits on its
+    /// own, so a long upload never holds the write lock for long.
+    pub async fn put_chunk(
+        &self,
+        envelope_id: &str,
+        seq: u32,
+        data: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO envelope_chunks (envelope_id, seq, data) VALUES (?, ?, ?)")
+            .bind(envelope_id)
+            .bind(i64::from(seq))
+            .bind(data)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes the pieces of an upload that did not complete.
+    pub async fn delete_chunks(&self, envelope_id: &str) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM envelope_chunks WHERE envelope_id = ?")
+            .bind(envelope_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn delete_orphan_chunks(&self) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "DELETE FROM envelope_chunks WHERE envelope_id NOT IN (SELECT id FROM envelopes)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds envelopes to a case (a reporter's message and its attachments), with an audit record
+    /// when a staff member made them.
+    pub async fn add_envelopes(
+        &self,
+        case_id: &str,
+        envelopes: &[NewEnvelope],
+        today: Day,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        for envelope in envelopes {
+            insert_envelope(&mut tx, case_id, envelope, today).await?;
+        }
+        if let Some(audit) = audit {
+            super::audit::append(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+pub(super) async fn insert_envelope(
+    tx: &mut Tx,
+    case_id: &str,
+    envelope: &NewEnvelope,
+    today: Day,
+) -> Result<(), StoreError> {
+    let (body, chunks, size): (&[u8], u32, u64) = match &envelope.body {
+        EnvelopeBody::Inline(body) => (body, 0, body.len() as u64),
+        EnvelopeBody::Chunked { chunks, size } => (&[], *chunks, *size),
+    };
+    sqlx::query("INSERT INTO envelopes (id, case_id, kind, created_on, body, chunks, size) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(&envelope.id)
+        .bind(case_id)
+        .bind(envelope.kind.code())
+        .bind(day_format::to_text(today))
+        .bind(body)
+        .bind(i64::from(chunks))
+        .bind(size as i64)
+        .execute(&mut **tx)
+        .await?;
+    for recipient in &envelope.recipients {
+        sqlx::query(
+            "INSERT OR IGNORE INTO envelope_recipients (envelope_id, recipient) VALUES (?, ?)",
+        )
+        .bind(&envelope.id)
+        .bind(recipient)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+fn envelope_from_row(row: &SqliteRow) -> Result<EnvelopeMeta, StoreError> {
+    let recipients: Option<String> = row.try_get("recipients")?;
+    let mut recipients: Vec<String> = recipients
+        .map(|r| r.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
+    recipients.sort();
+    Ok(EnvelopeMeta {
+        id: row.try_get("id")?,
+        case_id: row.try_get("case_id")?,
+        kind: EnvelopeKind::from_code(row.try_get("kind")?)
+            .ok_or(StoreError::Corrupt("unknown envelope kind"))?,
+        created_on: parse_day(row.try_get("created_on")?)?,
+        size: row.try_get::<i64, _>("size")?.try_into().unwrap_or(0),
+        recipients,
+        chunks: row.try_get::<i64, _>("chunks")?.try_into().unwrap_or(0),
+    })
+}
