@@ -260,6 +260,10 @@ fn apply_overrides(
         let Some(key) = name.strip_prefix("CONFIDE_") else {
             continue;
         };
+        // Not configuration overrides: `serve --config` and the staff client's own variables.
+        if key == "CONFIG" || key.starts_with("STAFF_") {
+            continue;
+        }
         let path: Vec<String> = key.split("__").map(|p| p.to_ascii_lowercase()).collect();
         if path.iter().any(|p| p.is_empty()) {
             return Err(ConfigError::Invalid(format!(

@@ -99,10 +99,16 @@ impl Authority {
 }
 
 /// The staff of the example set: name, role, entities, Member State.
-const EXAMPLE_STAFF: [(&str, Role, &[&str], Option<&str>); 6] = [
+const EXAMPLE_STAFF: [(&str, Role, &[&str], Option<&str>); 7] = [
     ("intake-minusca", Role::Intake, &["minusca"], None),
     (
         "investigator-minusca",
+        Role::Investigator,
+        &["minusca"],
+        None,
+    ),
+    (
+        "investigator-minusca-2",
         Role::Investigator,
         &["minusca"],
         None,

@@ -5,16 +5,16 @@
 //! if the client sealed it), the follow-up token is made and stretched, and the case is stored
 //! durably before the token is returned. Plaintext lives only in wiped buffers here.
 //!
-//! Stretching a token is deliberately slow (Argon2id), so it runs on the blocking pool and no
-//! more than `limits.concurrent_stretches` run at once: a flood of status checks queues instead
+//! Stretching a token is deliberately slow (Argon2id), so it runs on a fixed pool of
+//! `limits.concurrent_stretches` workers (see `stretch`): a flood of status checks queues instead
 //! of exhausting memory.
 
+mod stretch;
 mod upload;
 
 use std::sync::Arc;
 
 use serde::Serialize;
-use tokio::sync::Semaphore;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::cases::{EnvelopeKind, Status};
@@ -129,7 +129,7 @@ pub struct Intake {
     secret: ServerSecret,
     stretch: StretchParams,
     limits: Limits,
-    stretch_slots: Arc<Semaphore>,
+    stretcher: stretch::StretchPool,
 }
 
 impl Intake {
@@ -140,14 +140,14 @@ impl Intake {
         stretch: StretchParams,
         limits: Limits,
     ) -> Intake {
-        let slots = Arc::new(Semaphore::new(limits.concurrent_stretches));
+        let stretcher = stretch::StretchPool::new(stretch.clone(), limits.concurrent_stretches);
         Intake {
             store,
             keyring,
             secret,
             stretch,
             limits,
-            stretch_slots: slots,
+            stretcher,
         }
     }
 
@@ -465,25 +465,9 @@ impl Intake {
         Ok(seal::check_client_envelope(envelope, recipients)?)
     }
 
-    /// Argon2id on the blocking pool, at most `concurrent_stretches` at once.
+    /// Argon2id on the stretching pool: at most `concurrent_stretches` runs at once.
     async fn stretch(&self, token: &Token) -> Result<Stretched, IntakeError> {
-        let slot = self
-            .stretch_slots
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| IntakeError::ShuttingDown)?;
-        let token = token.clone();
-        let params = self.stretch.clone();
-        // The permit moves into the blocking task: if the client goes away and this future is
-        // dropped, the slot stays taken until the Argon2id run has really finished.
-        tokio::task::spawn_blocking(move || {
-            let _slot = slot;
-            token.stretch(&params)
-        })
-        .await
-        .map_err(|_| IntakeError::ShuttingDown)?
-        .map_err(IntakeError::from)
+        self.stretcher.stretch(token).await
     }
 
     async fn store_case(

@@ -33,7 +33,7 @@ pub enum StoreError {
 pub type Day = time::Date;
 
 /// Largest piece of a chunked envelope body.
-pub const CHUNK_BYTES: usize = 1 << 20;
+pub const CHUNK_BYTES: usize = 256 << 10;
 
 /// Where a new envelope's body is.
 pub enum EnvelopeBody {

@@ -41,6 +41,11 @@ impl Gateway {
 
     /// Starts a demo gateway on an existing data directory (for restarts).
     pub fn start_in(data_dir: &Path) -> Gateway {
+        Gateway::start_with(data_dir, &[])
+    }
+
+    /// Starts a demo gateway on an existing data directory with extra `demo` options.
+    pub fn start_with(data_dir: &Path, options: &[&str]) -> Gateway {
         let mut child = Command::new(env!("CARGO_BIN_EXE_confide"))
             .args([
                 "demo",
@@ -49,6 +54,7 @@ impl Gateway {
                 "--staff-addr",
                 "127.0.0.1:0",
             ])
+            .args(options)
             .arg("--keys")
             .arg(keys())
             .arg("--data-dir")
@@ -118,6 +124,11 @@ impl Gateway {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Whether the process is still running.
@@ -284,4 +295,125 @@ pub async fn raw_exchange(base_url: &str, request: &[u8]) -> String {
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(20), tls.read_to_end(&mut answer)).await;
     String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A `multipart/form-data` body as a browser sends it: text fields, then files, in order.
+pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----confide-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, file_name, content) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\ncontent-type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl Gateway {
+    /// Posts a multipart form to the public listener; returns the status and the page.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> (u16, String) {
+        let (content_type, body) = multipart(fields, files);
+        let response = self
+            .reporter()
+            .post(format!("{}{path}", self.public))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// The no-JavaScript status page for a token.
+    pub async fn status_page(&self, token: &str) -> String {
+        self.reporter()
+            .post(format!("{}/status", self.public))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string([("token", token)]).unwrap())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// A staff API call as the named example staff member: (status, JSON body).
+    pub async fn staff_post(
+        &self,
+        name: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .staff_client(name)
+            .post(format!("{}{path}", self.staff))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn staff_get(&self, name: &str, path: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .staff_client(name)
+            .get(format!("{}{path}", self.staff))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
+/// Runs `confide staff …` and asserts it succeeded; returns its standard output.
+pub fn staff_ok(gateway: &Gateway, name: &str, args: &[&str]) -> String {
+    let output = gateway.staff_cli(name, args);
+    assert!(
+        output.status.success(),
+        "confide staff {args:?} as {name} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Pulls a case as `name` into a fresh folder and returns (file name, bytes) of every file.
+pub fn pull(gateway: &Gateway, name: &str, case: &str) -> Vec<(String, Vec<u8>)> {
+    let out = tempfile::tempdir().unwrap();
+    staff_ok(
+        gateway,
+        name,
+        &["pull", case, "--out", out.path().to_str().unwrap()],
+    );
+    let mut files: Vec<(String, Vec<u8>)> = files_under(out.path())
+        .into_iter()
+        .map(|(p, b)| (p.file_name().unwrap().to_string_lossy().into_owned(), b))
+        .collect();
+    files.sort();
+    files
 }
