@@ -210,7 +210,27 @@ pub fn check_client_envelope(envelope: &[u8], expected_recipients: usize) -> Res
 
 /// Parses an age v1 header strictly and derives the plaintext length from the payload length.
 pub fn inspect(envelope: &[u8]) -> Result<Shape, SealError> {
-    let mut lines = HeaderLines::new(envelope);
+    let header = parse_header(envelope)?;
+    Ok(Shape {
+        x25519_stanzas: header.x25519_stanzas,
+        plaintext_len: plaintext_len(envelope.len() - header.len)?,
+    })
+}
+
+/// An age header, parsed: its X25519 stanzas and its length in bytes.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Header {
+    pub x25519_stanzas: usize,
+    pub len: usize,
+}
+
+/// The most bytes an age header may take here: a streamed upload is read this far before its
+/// header is judged.
+pub const MAX_HEADER_BYTES: usize = MAX_HEADER;
+
+/// Parses the text header at the start of `data` (which may go on with the payload).
+pub fn parse_header(data: &[u8]) -> Result<Header, SealError> {
+    let mut lines = HeaderLines::new(data);
     if lines.next()? != b"age-encryption.org/v1" {
         return Err(SealError::Malformed(
             "it does not start with the age v1 line",
@@ -248,11 +268,20 @@ pub fn inspect(envelope: &[u8]) -> Result<Shape, SealError> {
     if decoded_len(mac)? != 32 {
         return Err(SealError::Malformed("the header MAC has the wrong length"));
     }
-    let payload = envelope.len() - lines.offset;
-    Ok(Shape {
+    Ok(Header {
         x25519_stanzas,
-        plaintext_len: plaintext_len(payload)?,
+        len: lines.offset,
     })
+}
+
+/// Checks that a payload of `payload_len` bytes holds a plaintext padded to a bucket.
+pub fn check_padding(payload_len: usize) -> Result<(), SealError> {
+    let plain = plaintext_len(payload_len)?;
+    if plain == bucket(plain) {
+        Ok(())
+    } else {
+        Err(SealError::Padding)
+    }
 }
 
 /// Reads stanza body lines: full 64-column lines until a shorter (possibly empty) final one.

@@ -569,3 +569,153 @@ async fn the_audit_chain_records_every_staff_action_and_a_changed_record_is_foun
             .success()
     );
 }
+
+/// Seals a file the way the browser does: streamed, padded, with its name at the end.
+fn sealed_file(recipients: &[age::x25519::Recipient], content: &[u8], name: &str) -> Vec<u8> {
+    let mut sealer = confide::seal::StreamSealer::new(recipients, Vec::new()).unwrap();
+    for piece in content.chunks(50_000) {
+        sealer.write(piece).unwrap();
+    }
+    sealer.finish(name, "image/jpeg").unwrap()
+}
+
+async fn upload(gateway: &Gateway, body: Vec<u8>) -> (u16, Value) {
+    let response = gateway
+        .reporter()
+        .post(format!("{}/api/v1/uploads", gateway.public))
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn files_sealed_on_the_phone_stream_in_and_reach_the_people_they_are_sealed_to() {
+    let gateway = Gateway::start();
+    let keyring: Value = gateway
+        .reporter()
+        .get(format!("{}/api/v1/keyring", gateway.public))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let minusca = keyring["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "minusca")
+        .unwrap();
+    let intake: Vec<age::x25519::Recipient> = minusca["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().parse().unwrap())
+        .collect();
+
+    let picture = photo(1_300_000);
+    let (code, answer) = upload(&gateway, sealed_file(&intake, &picture, "camp.jpg")).await;
+    assert_eq!(code, 201, "{answer}");
+    let upload_id = answer["upload"].as_str().unwrap().to_string();
+
+    // Refused uploads: not age, not padded.
+    let (code, _) = upload(&gateway, b"hello".to_vec()).await;
+    assert_eq!(code, 422);
+    let (code, answer) = upload(
+        &gateway,
+        age::encrypt(&intake[0], &picture[..5000]).unwrap(),
+    )
+    .await;
+    assert_eq!(code, 422, "{answer}");
+
+    let report = confide::seal::seal(
+        zeroize::Zeroizing::new(br#"{"description":"see the photo"}"#.to_vec()),
+        &intake,
+    )
+    .unwrap();
+    let send = |attachments: Vec<String>| {
+        let client = gateway.reporter();
+        let url = format!("{}/api/v1/reports", gateway.public);
+        let body = json!({ "entity": "minusca", "envelope": STANDARD.encode(&report), "attachments": attachments });
+        async move { client.post(url).json(&body).send().await.unwrap() }
+    };
+    // An unknown upload id is refused and stores nothing.
+    assert_eq!(send(vec!["0".repeat(32)]).await.status(), 422);
+    assert!(gateway.cases_seen_by("intake-minusca").await.is_empty());
+    let response = send(vec![upload_id.clone()]).await;
+    assert_eq!(response.status(), 201);
+    let token = response.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // An upload is claimed once.
+    assert_eq!(send(vec![upload_id]).await.status(), 422);
+
+    let case = gateway.cases_seen_by("intake-minusca").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let files = pull(&gateway, "intake-minusca", &case);
+    assert!(
+        files
+            .iter()
+            .any(|(n, b)| n.ends_with("-camp.jpg") && *b == picture)
+    );
+
+    // A follow-up with only a file, sealed to the case's staff; a file sealed to the wrong
+    // number of people is refused.
+    let status: Value = gateway
+        .reporter()
+        .post(format!("{}/api/v1/status", gateway.public))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let staff: Vec<age::x25519::Recipient> = status["staff_recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().parse().unwrap())
+        .collect();
+    let (_, wrong) = upload(
+        &gateway,
+        sealed_file(
+            &[
+                intake[0].clone(),
+                age::x25519::Identity::generate().to_public(),
+            ],
+            b"x",
+            "x",
+        ),
+    )
+    .await;
+    let response = gateway
+        .reporter()
+        .post(format!("{}/api/v1/messages", gateway.public))
+        .json(&json!({ "token": token, "attachments": [wrong["upload"]] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let (_, more) = upload(&gateway, sealed_file(&staff, b"second file", "note.txt")).await;
+    let response = gateway
+        .reporter()
+        .post(format!("{}/api/v1/messages", gateway.public))
+        .json(&json!({ "token": token, "attachments": [more["upload"]] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let files = pull(&gateway, "intake-minusca", &case);
+    assert!(
+        files
+            .iter()
+            .any(|(n, b)| n.ends_with("-note.txt") && b == b"second file")
+    );
+}

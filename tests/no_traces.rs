@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 const FORM_TEXT: &str = "Distinctive-report-text-alpha: the officer at checkpoint seven-kilo.";
 const API_TEXT: &str = "Distinctive-report-text-bravo: sealed on the client.";
 const PLACE: &str = "Distinctive-place-charlie";
+const REPLY: &str = "Distinctive-reply-delta: who else was there?";
+const MESSAGE: &str = "Distinctive-message-echo: my sister saw it too.";
+const FILE: &str = "Distinctive-file-foxtrot-content";
 
 #[tokio::test]
 async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_report_text() {
@@ -80,9 +83,52 @@ async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_r
         .unwrap();
     assert_eq!(r.status(), 422);
 
-    // Staff flows: list, envelopes, download, pull with the CLI.
+    // Staff flows: list, envelopes, download, pull, assign, reply, status, overdue, audit.
     let cases = gateway.cases_seen_by("intake-minusca").await;
     assert!(!cases.is_empty());
+    let first = cases[0]["id"].as_str().unwrap().to_string();
+    common::staff_ok(
+        &gateway,
+        "intake-minusca",
+        &["assign", &first, "--to", "investigator-minusca"],
+    );
+    common::staff_ok(
+        &gateway,
+        "investigator-minusca",
+        &["reply", &first, "--message", REPLY],
+    );
+    common::staff_ok(
+        &gateway,
+        "investigator-minusca",
+        &["status", &first, "acknowledged"],
+    );
+    common::staff_ok(&gateway, "intake-minusca", &["overdue"]);
+    let export = tempfile::tempdir().unwrap();
+    common::staff_ok(
+        &gateway,
+        "auditor",
+        &[
+            "audit",
+            "--out",
+            export.path().join("a.jsonl").to_str().unwrap(),
+        ],
+    );
+    // The reporter reads the reply and answers with a file, with and without JavaScript.
+    let (code, _) = gateway
+        .post_multipart(
+            "/status/message",
+            &[("token", &form_token), ("message", MESSAGE)],
+            &[("files", "evidence.jpg", FILE.as_bytes())],
+        )
+        .await;
+    assert_eq!(code, 200);
+    let r = client
+        .post(format!("{}/api/v1/status", gateway.public))
+        .json(&json!({ "token": api_token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     let out = tempfile::tempdir().unwrap();
     for case in &cases {
         let pulled = gateway.staff_cli(
@@ -104,6 +150,9 @@ async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_r
         ("form report text", FORM_TEXT.as_bytes().to_vec()),
         ("form report place", PLACE.as_bytes().to_vec()),
         ("API report text", API_TEXT.as_bytes().to_vec()),
+        ("staff reply", REPLY.as_bytes().to_vec()),
+        ("reporter message", MESSAGE.as_bytes().to_vec()),
+        ("attached file", FILE.as_bytes().to_vec()),
         ("user agent", USER_AGENT.as_bytes().to_vec()),
         ("user agent fragment", b"unmistakable-agent".to_vec()),
         ("form token", form_token.clone().into_bytes()),
@@ -134,6 +183,13 @@ async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_r
     assert!(
         files.iter().any(|(p, _)| p.ends_with("confide.db")),
         "the database file was searched"
+    );
+    // A positive control: what is meant to be stored is found by the same search.
+    assert!(
+        files
+            .iter()
+            .any(|(_, b)| contains(b, b"investigator-minusca")),
+        "the search reads stored rows"
     );
     for (path, bytes) in &files {
         assert!(

@@ -76,6 +76,11 @@ impl From<IntakeError> for Problem {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "too_many_files", message)
             }
             UploadInterrupted => Problem::bad_request(message),
+            UploadNotFound => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "upload_not_found",
+                message,
+            ),
             EmptyDescription | EmptyMessage | TooLong { .. } => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
             }

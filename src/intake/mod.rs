@@ -46,6 +46,10 @@ pub enum IntakeError {
     TooManyFiles(usize),
     #[error("the upload was interrupted; please send it again")]
     UploadInterrupted,
+    #[error(
+        "an attachment names no finished upload (uploads not sent with a report or message within a day are removed)"
+    )]
+    UploadNotFound,
     #[error(transparent)]
     Envelope(#[from] SealError),
     #[error("a lookup key is 32 bytes in base64, sent together with an age1… reply_recipient")]
@@ -245,11 +249,13 @@ impl Intake {
         Ok(token)
     }
 
-    /// Stores a report the client sealed. Returns a new token unless the client made its own.
+    /// Stores a report the client sealed, with the files it uploaded for it. Returns a new token
+    /// unless the client made its own.
     pub async fn report_sealed(
         &self,
         entity: &str,
         envelope: Vec<u8>,
+        attachments: &[String],
         client_key: Option<ClientKey>,
         today: Day,
     ) -> Result<Option<Token>, IntakeError> {
@@ -259,11 +265,13 @@ impl Intake {
             id: random_id(),
             kind: EnvelopeKind::Report,
             body: EnvelopeBody::Inline(envelope),
-            recipients: recipients.names,
+            recipients: recipients.names.clone(),
         };
+        let mut envelopes = vec![report];
+        envelopes.extend(self.claim_uploads(attachments, &recipients).await?);
         match client_key {
             Some(key) => {
-                self.store_case(entity, vec![report], key.lookup, key.reply_recipient, today)
+                self.store_case(entity, envelopes, key.lookup, key.reply_recipient, today)
                     .await?;
                 Ok(None)
             }
@@ -272,7 +280,7 @@ impl Intake {
                 let stretched = self.stretch(&token).await?;
                 self.store_case(
                     entity,
-                    vec![report],
+                    envelopes,
                     stretched.lookup,
                     stretched.reply_seed.recipient(),
                     today,
@@ -403,25 +411,92 @@ impl Intake {
         Ok(())
     }
 
-    /// Adds a message the client sealed to the case's staff (as listed in its status view).
+    /// Adds a message the client sealed to the case's staff (as listed in its status view),
+    /// with the files it uploaded for it.
     pub async fn add_sealed_message(
         &self,
         found: &ReporterCase,
-        envelope: Vec<u8>,
+        envelope: Option<Vec<u8>>,
+        attachments: &[String],
         today: Day,
     ) -> Result<(), IntakeError> {
         let staff = self.case_staff(&found.case);
-        self.check_client_envelope(&envelope, staff.keys.len())?;
-        let message = NewEnvelope {
-            id: random_id(),
-            kind: EnvelopeKind::Message,
-            body: EnvelopeBody::Inline(envelope),
-            recipients: staff.names,
-        };
+        let mut envelopes = Vec::new();
+        if let Some(envelope) = envelope {
+            self.check_client_envelope(&envelope, staff.keys.len())?;
+            envelopes.push(NewEnvelope {
+                id: random_id(),
+                kind: EnvelopeKind::Message,
+                body: EnvelopeBody::Inline(envelope),
+                recipients: staff.names.clone(),
+            });
+        }
+        envelopes.extend(self.claim_uploads(attachments, &staff).await?);
+        if envelopes.is_empty() {
+            return Err(IntakeError::EmptyMessage);
+        }
         self.store
-            .add_envelopes(&found.case.id, &[message], today, None)
+            .add_envelopes(&found.case.id, &envelopes, today, None)
             .await?;
         Ok(())
+    }
+
+    /// Receives a file the client sealed itself (streamed, checked, stored). Returns the upload
+    /// id that a report or message then names in its `attachments`.
+    pub async fn receive_upload(
+        &self,
+        source: &mut impl ChunkSource,
+        today: Day,
+    ) -> Result<String, IntakeError> {
+        // The largest sealed form of the largest allowed file: its padding bucket, one 16-byte
+        // tag per 64 KiB, the nonce and the header.
+        let bucket =
+            seal::bucket(usize::try_from(self.limits.max_attachment_bytes).unwrap_or(usize::MAX))
+                as u64;
+        let max = bucket + bucket / 4096 + 32 + seal::MAX_HEADER_BYTES as u64;
+        Ok(upload::receive_sealed(&self.store, source, max, today)
+            .await?
+            .id)
+    }
+
+    /// Turns finished uploads into attachment envelopes, checking each is sealed to as many
+    /// keys as `recipients` holds.
+    async fn claim_uploads(
+        &self,
+        ids: &[String],
+        recipients: &Recipients,
+    ) -> Result<Vec<NewEnvelope>, IntakeError> {
+        if ids.len() > self.limits.max_attachments {
+            return Err(IntakeError::TooManyFiles(self.limits.max_attachments));
+        }
+        let mut claimed: Vec<NewEnvelope> = Vec::with_capacity(ids.len());
+        for id in ids {
+            let upload = match crate::store::is_valid_id(id) {
+                true => self.store.upload(id).await?,
+                false => None,
+            };
+            let upload = upload.ok_or(IntakeError::UploadNotFound)?;
+            if upload.stanzas as usize != recipients.keys.len() {
+                return Err(SealError::RecipientCount {
+                    expected: recipients.keys.len(),
+                    found: upload.stanzas as usize,
+                }
+                .into());
+            }
+            if claimed.iter().any(|c| c.id == upload.id) {
+                continue;
+            }
+            claimed.push(NewEnvelope {
+                id: upload.id,
+                kind: EnvelopeKind::Attachment,
+                body: EnvelopeBody::Chunked {
+                    chunks: upload.chunks,
+                    size: upload.size,
+                },
+                recipients: recipients.names.clone(),
+            });
+        }
+        Ok(claimed)
     }
 
     /// Streams a file from the reporter, sealing it as it arrives, into the store.

@@ -14,8 +14,9 @@ use zeroize::Zeroize;
 
 use super::{IntakeError, Recipients};
 use crate::cases::EnvelopeKind;
+use crate::seal;
 use crate::seal::StreamSealer;
-use crate::store::{CHUNK_BYTES, EnvelopeBody, NewEnvelope, Store, random_id};
+use crate::store::{CHUNK_BYTES, EnvelopeBody, NewEnvelope, Store, StoreError, Upload, random_id};
 
 /// Where the bytes of an upload come from (a multipart field, a request body).
 pub trait ChunkSource {
@@ -114,22 +115,19 @@ fn bounded(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
-/// Collects sealed bytes and stores each full piece. Runs on a blocking thread, so it may wait
-/// for the store with `block_on`.
-struct ChunkSink {
+/// Stores a stream of sealed bytes as pieces of [`CHUNK_BYTES`].
+struct ChunkWriter {
     store: Store,
-    runtime: tokio::runtime::Handle,
     id: String,
     buffer: Vec<u8>,
     seq: u32,
     size: u64,
 }
 
-impl ChunkSink {
-    fn new(store: Store, id: String) -> ChunkSink {
-        ChunkSink {
+impl ChunkWriter {
+    fn new(store: Store, id: String) -> ChunkWriter {
+        ChunkWriter {
             store,
-            runtime: tokio::runtime::Handle::current(),
             id,
             buffer: Vec::with_capacity(CHUNK_BYTES),
             seq: 0,
@@ -137,38 +135,117 @@ impl ChunkSink {
         }
     }
 
-    fn put(&mut self, piece: &[u8]) -> std::io::Result<()> {
-        self.runtime
-            .block_on(self.store.put_chunk(&self.id, self.seq, piece))
-            .map_err(std::io::Error::other)?;
-        self.seq += 1;
-        self.size += piece.len() as u64;
+    async fn write(&mut self, mut data: &[u8]) -> Result<(), StoreError> {
+        while !data.is_empty() {
+            let taken = data.len().min(CHUNK_BYTES - self.buffer.len());
+            self.buffer.extend_from_slice(&data[..taken]);
+            data = &data[taken..];
+            if self.buffer.len() == CHUNK_BYTES {
+                self.put().await?;
+            }
+        }
         Ok(())
     }
 
-    /// Stores what is left; returns the number of pieces and the envelope's size.
-    fn close(mut self) -> std::io::Result<(u32, u64)> {
+    async fn put(&mut self) -> Result<(), StoreError> {
+        self.store
+            .put_chunk(&self.id, self.seq, &self.buffer)
+            .await?;
+        self.seq += 1;
+        self.size += self.buffer.len() as u64;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    /// Stores what is left; returns the number of pieces and the total size.
+    async fn close(mut self) -> Result<(u32, u64), StoreError> {
         if !self.buffer.is_empty() {
-            let rest = std::mem::take(&mut self.buffer);
-            self.put(&rest)?;
+            self.put().await?;
         }
         Ok((self.seq, self.size))
     }
 }
 
+/// The chunk writer as a blocking `Write`, for age's encryptor on a blocking thread.
+struct ChunkSink {
+    writer: ChunkWriter,
+    runtime: tokio::runtime::Handle,
+}
+
+impl ChunkSink {
+    fn new(store: Store, id: String) -> ChunkSink {
+        ChunkSink {
+            writer: ChunkWriter::new(store, id),
+            runtime: tokio::runtime::Handle::current(),
+        }
+    }
+
+    fn close(self) -> std::io::Result<(u32, u64)> {
+        self.runtime
+            .block_on(self.writer.close())
+            .map_err(std::io::Error::other)
+    }
+}
+
 impl Write for ChunkSink {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        let room = CHUNK_BYTES - self.buffer.len();
-        let taken = data.len().min(room);
-        self.buffer.extend_from_slice(&data[..taken]);
-        if self.buffer.len() == CHUNK_BYTES {
-            let full = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK_BYTES));
-            self.put(&full)?;
-        }
-        Ok(taken)
+        self.runtime
+            .block_on(self.writer.write(data))
+            .map_err(std::io::Error::other)?;
+        Ok(data.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// Receives a file the client sealed itself, streaming it into the store. Its age header is
+/// checked as soon as it has arrived, its padding once the length is known. Returns the
+/// finished upload, to be claimed by a report or message.
+pub async fn receive_sealed(
+    store: &Store,
+    source: &mut impl ChunkSource,
+    max_bytes: u64,
+    today: crate::store::Day,
+) -> Result<Upload, IntakeError> {
+    let id = random_id();
+    let result = async {
+        let mut writer = ChunkWriter::new(store.clone(), id.clone());
+        let mut head = Vec::new();
+        let mut header = None;
+        let mut total = 0u64;
+        while let Some(piece) = source.next_chunk().await? {
+            total += piece.len() as u64;
+            if total > max_bytes {
+                return Err(IntakeError::FileTooLarge(max_bytes));
+            }
+            if header.is_none() {
+                head.extend_from_slice(&piece[..piece.len().min(seal::MAX_HEADER_BYTES)]);
+                if head.len() >= seal::MAX_HEADER_BYTES {
+                    header = Some(seal::parse_header(&head)?);
+                }
+            }
+            writer.write(&piece).await?;
+        }
+        let header = match header {
+            Some(header) => header,
+            None => seal::parse_header(&head)?,
+        };
+        seal::check_padding(usize::try_from(total).unwrap_or(usize::MAX) - header.len)?;
+        let (chunks, size) = writer.close().await?;
+        let upload = Upload {
+            id: id.clone(),
+            stanzas: u32::try_from(header.x25519_stanzas).unwrap_or(u32::MAX),
+            chunks,
+            size,
+        };
+        store.finish_upload(&upload, today).await?;
+        Ok(upload)
+    }
+    .await;
+    if result.is_err() {
+        let _ = store.delete_chunks(&id).await;
+    }
+    result
 }

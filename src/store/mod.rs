@@ -52,6 +52,15 @@ pub struct NewEnvelope {
     pub recipients: Vec<String>,
 }
 
+/// A client-sealed file streamed in and waiting for the report or message that carries it.
+pub struct Upload {
+    pub id: String,
+    /// X25519 recipient stanzas in its header.
+    pub stanzas: u32,
+    pub chunks: u32,
+    pub size: u64,
+}
+
 /// The recipient name that stands for the reporter's reply key.
 pub const REPORTER: &str = "reporter";
 

@@ -36,20 +36,16 @@ struct ReportRequest {
     /// The age X25519 recipient derived from the client's token; required with `lookup`.
     #[serde(default)]
     reply_recipient: Option<String>,
+    /// Ids of files uploaded to `/api/v1/uploads`, sealed like the report.
+    #[serde(default)]
+    attachments: Vec<String>,
 }
 
 async fn create_report(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<ReportRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
-    let max = state.intake.limits().max_envelope_bytes;
-    // Refuse before decoding: base64 is 4 characters for every 3 bytes.
-    if request.envelope.len() > max.div_ceil(3) * 4 {
-        return Err(IntakeError::EnvelopeTooLarge(max).into());
-    }
-    let envelope = STANDARD.decode(request.envelope.trim()).map_err(|_| {
-        Problem::bad_request("The envelope must be standard base64 of an age file.")
-    })?;
+    let envelope = decode_envelope(&state, &request.envelope)?;
     let client_key = match (request.lookup, request.reply_recipient) {
         (None, None) => None,
         (Some(lookup), Some(recipient)) => Some(ClientKey {
@@ -60,7 +56,13 @@ async fn create_report(
     };
     let token = state
         .intake
-        .report_sealed(&request.entity, envelope, client_key, state.today())
+        .report_sealed(
+            &request.entity,
+            envelope,
+            &request.attachments,
+            client_key,
+            state.today(),
+        )
         .await?;
     let body = match token {
         Some(token) => json!({ "token": token.display().as_str() }),
@@ -144,7 +146,11 @@ struct MessageRequest {
     #[serde(default)]
     lookup: Option<String>,
     /// Base64 of an age file sealed to the case's `staff_recipients` (from the status answer).
-    envelope: String,
+    #[serde(default)]
+    envelope: Option<String>,
+    /// Ids of files uploaded to `/api/v1/uploads`, sealed to the same people.
+    #[serde(default)]
+    attachments: Vec<String>,
 }
 
 /// A follow-up message sealed by the client to the people working on the case.
@@ -157,10 +163,14 @@ async fn add_message(
         lookup: request.lookup.clone(),
     };
     let found = find_case(&state, &keys).await?;
-    let envelope = decode_envelope(&state, &request.envelope)?;
+    let envelope = request
+        .envelope
+        .as_deref()
+        .map(|e| decode_envelope(&state, e))
+        .transpose()?;
     state
         .intake
-        .add_sealed_message(&found, envelope, state.today())
+        .add_sealed_message(&found, envelope, &request.attachments, state.today())
         .await?;
     Ok((StatusCode::CREATED, Json(json!({}))))
 }
@@ -174,6 +184,47 @@ fn decode_envelope(state: &AppState, text: &str) -> Result<Vec<u8>, Problem> {
     STANDARD
         .decode(text.trim())
         .map_err(|_| Problem::bad_request("The envelope must be standard base64 of an age file."))
+}
+
+/// A file sealed by the client (a binary age file, the request body), streamed into the store.
+/// Answers the upload id to name in a report's or message's `attachments`.
+pub async fn upload(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let is_binary = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("application/octet-stream"));
+    if !is_binary {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the sealed file as application/octet-stream.",
+        ));
+    }
+    use axum::RequestExt;
+    let mut source = BodySource(request.into_limited_body().into_data_stream());
+    let id = state
+        .intake
+        .receive_upload(&mut source, state.today())
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "upload": id }))))
+}
+
+/// A request body as a stream of chunks.
+struct BodySource(axum::body::BodyDataStream);
+
+impl crate::intake::ChunkSource for BodySource {
+    async fn next_chunk(&mut self) -> Result<Option<axum::body::Bytes>, IntakeError> {
+        use futures_util::StreamExt;
+        self.0
+            .next()
+            .await
+            .transpose()
+            .map_err(|_| IntakeError::UploadInterrupted)
+    }
 }
 
 fn decode_lookup(text: &str) -> Result<LookupKey, Problem> {

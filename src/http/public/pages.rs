@@ -35,6 +35,7 @@ pub fn upload_router() -> Router<AppState> {
     Router::new()
         .route("/report", post(submit_report))
         .route("/status/message", post(add_message))
+        .route("/api/v1/uploads", post(super::api::upload))
 }
 
 #[derive(Template)]

@@ -6,7 +6,7 @@ use sqlx::sqlite::SqliteRow;
 use super::{SqliteStore, Tx, parse_day};
 use crate::audit::AuditEntry;
 use crate::cases::EnvelopeKind;
-use crate::store::{Day, EnvelopeBody, EnvelopeMeta, NewEnvelope, StoreError, day_format};
+use crate::store::{Day, EnvelopeBody, EnvelopeMeta, NewEnvelope, StoreError, Upload, day_format};
 
 const ENVELOPE_FIELDS: &str = "e.id, e.case_id, e.kind, e.created_on, e.size, e.chunks, \
      (SELECT group_concat(recipient, ',') FROM envelope_recipients r WHERE r.envelope_id = e.id) AS recipients";
@@ -107,8 +107,15 @@ impl SqliteStore {
 
     pub(super) async fn delete_orphan_chunks(&self) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
+        let yesterday =
+            day_format::to_text(time::OffsetDateTime::now_utc().date() - time::Duration::days(1));
+        sqlx::query("DELETE FROM uploads WHERE created_on < ?")
+            .bind(yesterday)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
-            "DELETE FROM envelope_chunks WHERE envelope_id NOT IN (SELECT id FROM envelopes)",
+            "DELETE FROM envelope_chunks WHERE envelope_id NOT IN (SELECT id FROM envelopes)
+             AND envelope_id NOT IN (SELECT id FROM uploads)",
         )
         .execute(&mut *tx)
         .await?;
@@ -137,6 +144,42 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Records a finished upload of a client-sealed file whose pieces are stored.
+    pub async fn finish_upload(&self, upload: &Upload, today: Day) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO uploads (id, stanzas, chunks, size, created_on) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&upload.id)
+        .bind(i64::from(upload.stanzas))
+        .bind(i64::from(upload.chunks))
+        .bind(upload.size as i64)
+        .bind(day_format::to_text(today))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A finished upload not yet claimed by a report or message.
+    pub async fn upload(&self, id: &str) -> Result<Option<Upload>, StoreError> {
+        let row = sqlx::query("SELECT id, stanzas, chunks, size FROM uploads WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(Upload {
+                id: r.try_get("id")?,
+                stanzas: r.try_get::<i64, _>("stanzas")?.try_into().unwrap_or(0),
+                chunks: r.try_get::<i64, _>("chunks")?.try_into().unwrap_or(0),
+                size: r.try_get::<i64, _>("size")?.try_into().unwrap_or(0),
+            })
+        })
+        .transpose()
+    }
+}
+
 pub(super) async fn insert_envelope(
     tx: &mut Tx,
     case_id: &str,
@@ -155,6 +198,11 @@ pub(super) async fn insert_envelope(
         .bind(body)
         .bind(i64::from(chunks))
         .bind(size as i64)
+        .execute(&mut **tx)
+        .await?;
+    // An envelope made from a client's upload takes over its pieces.
+    sqlx::query("DELETE FROM uploads WHERE id = ?")
+        .bind(&envelope.id)
         .execute(&mut **tx)
         .await?;
     for recipient in &envelope.recipients {

@@ -42,6 +42,11 @@ fn migrator() -> Migrator {
             "case lifecycle",
             include_str!("../../../migrations/sqlite/0002_case_lifecycle.sql"),
         ),
+        migration(
+            3,
+            "client uploads",
+            include_str!("../../../migrations/sqlite/0003_client_uploads.sql"),
+        ),
     ])
 }
 
@@ -73,8 +78,8 @@ impl SqliteStore {
             .await?;
         migrator().run(&pool).await?;
         let store = SqliteStore { pool };
-        // No upload can be in progress at start: chunks without an envelope are leftovers of
-        // uploads that failed or were cut by a crash.
+        // No upload can be in progress at start: chunks without an envelope or a finished upload
+        // are leftovers of uploads that failed or were cut by a crash.
         store.delete_orphan_chunks().await?;
         Ok(store)
     }
