@@ -70,7 +70,17 @@ async fn intake_assigns_by_resealing_and_only_the_assignee_can_open_the_case() {
             &format!("/api/v1/staff/cases/{case}/envelopes"),
         )
         .await;
-    assert_eq!(status, 404);
+    assert_eq!(
+        status, 403,
+        "an investigator of the entity is told the case is not theirs"
+    );
+    let (status, _) = gateway
+        .staff_get(
+            "intake-monusco",
+            &format!("/api/v1/staff/cases/{case}/envelopes"),
+        )
+        .await;
+    assert_eq!(status, 404, "another entity learns nothing");
 
     let said = staff_ok(
         &gateway,
@@ -118,6 +128,8 @@ async fn intake_assigns_by_resealing_and_only_the_assignee_can_open_the_case() {
     );
     let output = gateway.staff_cli("investigator-minusca-2", &["pull", &case, "--out", "/tmp"]);
     assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("assigned to someone else"), "{stderr}");
 
     // Reassignment moves the case; the first investigator loses it and its copies.
     staff_ok(
@@ -374,7 +386,7 @@ async fn statuses_move_only_along_the_allowed_transitions_and_the_reporter_reads
     let (code, _) = gateway
         .staff_post("investigator-minusca", &path, json!({ "status": "closed" }))
         .await;
-    assert_eq!(code, 404);
+    assert_eq!(code, 403);
     let output = gateway.staff_cli("intake-monusco", &["status", &case, "acknowledged"]);
     assert!(!output.status.success());
 

@@ -19,7 +19,7 @@ use super::error::Problem;
 use super::listener::ClientCertificate;
 use crate::audit::AuditEntry;
 use crate::cases::{Access, may_see};
-use crate::keyring::Staff;
+use crate::keyring::{Role, Staff};
 use crate::store::{CaseRecord, is_valid_id};
 
 pub fn router() -> Router<AppState> {
@@ -71,8 +71,9 @@ pub async fn require_staff(
     }
 }
 
-/// The case, if it exists and the staff member may see it. Both failures get the same answer,
-/// so that nobody learns of another entity's cases.
+/// The case, if it exists and the staff member may see it. A case of another entity and a case
+/// that does not exist get the same answer, so that nobody learns of another entity's cases;
+/// an investigator of the case's own entity is told plainly that it is someone else's.
 async fn visible_case(
     state: &AppState,
     staff: &Staff,
@@ -84,6 +85,13 @@ async fn visible_case(
     }
     match state.store.case(case_id).await? {
         Some(case) if may_see(staff, &access(&case)) => Ok(case),
+        Some(case) if staff.role == Role::Investigator && staff.serves(&case.entity) => {
+            Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "assigned_elsewhere",
+                "This case is assigned to someone else; ask your entity's intake officer.",
+            ))
+        }
         _ => Err(missing()),
     }
 }
