@@ -36,7 +36,8 @@ pub struct Config {
     pub staff_addr: SocketAddr,
     /// Folder for the database when `database_url` is not set.
     pub data_dir: PathBuf,
-    /// `sqlite://PATH`; defaults to `sqlite://<data_dir>/confide.db`.
+    /// `sqlite://PATH` or `postgres://USER@HOST:PORT/DATABASE`; defaults to
+    /// `sqlite://<data_dir>/confide.db`.
     #[serde(default)]
     pub database_url: Option<String>,
     /// The keyring file (entities, staff, public keys).
@@ -187,10 +188,13 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         self.stretch_params()?;
         if let Some(url) = &self.database_url
-            && !url.starts_with("sqlite://")
+            && !["sqlite://", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| url.starts_with(p))
         {
             return Err(ConfigError::Invalid(
-                "database_url must start with sqlite:// (got a URL of another kind)".into(),
+                "database_url must start with sqlite:// or postgres:// (got a URL of another kind)"
+                    .into(),
             ));
         }
         let l = &self.limits;

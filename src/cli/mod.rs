@@ -42,6 +42,9 @@ pub enum Command {
         /// Address of the staff listener (mutual TLS).
         #[arg(long, default_value = "127.0.0.1:9443")]
         staff_addr: SocketAddr,
+        /// Use this database instead of SQLite in the data directory (e.g. postgres://…).
+        #[arg(long)]
+        database_url: Option<String>,
         /// For tests of deadlines: run the clock as if it were this time now (RFC 3339).
         #[arg(long, hide = true)]
         pretend_now: Option<String>,
@@ -99,12 +102,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             data_dir,
             public_addr,
             staff_addr,
+            database_url,
             pretend_now,
         } => {
             let keys = find_example_keys(&keys)?;
             let mut config = Config::load(&keys.join("confide.toml"), std::env::vars())?;
             config.data_dir = data_dir;
-            config.database_url = None;
+            config.database_url = database_url;
             config.public_addr = public_addr;
             config.staff_addr = staff_addr;
             println!("confide demo: TEST KEYS ONLY, never use it for real reports");

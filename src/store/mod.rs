@@ -5,14 +5,18 @@
 //! token only after `create_case` returns. Nothing stored here opens an envelope or names a
 //! reporter: see `migrations/sqlite/` for every column.
 
+mod postgres;
+mod rows;
 mod sqlite;
 
 use ring::rand::SecureRandom;
 use serde::Serialize;
 
+use crate::audit::{AuditEntry, AuditRecord};
 use crate::cases::{EnvelopeKind, Status};
 use crate::token::Verifier;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -107,8 +111,174 @@ pub struct EnvelopeMeta {
     pub chunks: u32,
 }
 
-/// The store. Cheap to clone: it wraps a connection pool.
-pub type Store = SqliteStore;
+/// The store: SQLite (`sqlite://PATH`) or PostgreSQL (`postgres://…`), chosen by the URL.
+/// Cheap to clone: it wraps a connection pool.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+/// Calls the same method on whichever backend this is.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            Store::Sqlite(s) => s.$method($($arg),*).await,
+            Store::Postgres(p) => p.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store {
+    /// Opens (creating if needed, for SQLite) and migrates the database at `url`.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::Postgres(PostgresStore::open(url).await?))
+        } else {
+            Ok(Store::Sqlite(SqliteStore::open(url).await?))
+        }
+    }
+
+    /// Stores a new case and its first envelopes durably. Returns the new case id.
+    pub async fn create_case(&self, new: NewCase<'_>) -> Result<String, StoreError> {
+        dispatch!(self.create_case(new))
+    }
+
+    /// The case whose verifier this is, if any. The final comparison is constant-time.
+    pub async fn find_case(&self, verifier: &Verifier) -> Result<Option<CaseRecord>, StoreError> {
+        dispatch!(self.find_case(verifier))
+    }
+
+    pub async fn case(&self, id: &str) -> Result<Option<CaseRecord>, StoreError> {
+        dispatch!(self.case(id))
+    }
+
+    /// Cases routed to `entity`, oldest first.
+    pub async fn cases_of_entity(&self, entity: &str) -> Result<Vec<CaseRecord>, StoreError> {
+        dispatch!(self.cases_of_entity(entity))
+    }
+
+    /// Cases assigned to the staff member `name`, oldest first.
+    pub async fn cases_assigned_to(&self, name: &str) -> Result<Vec<CaseRecord>, StoreError> {
+        dispatch!(self.cases_assigned_to(name))
+    }
+
+    /// Cases that are not closed, for the deadline lists.
+    pub async fn open_cases(&self) -> Result<Vec<CaseRecord>, StoreError> {
+        dispatch!(self.open_cases())
+    }
+
+    /// Replaces a case's assignees and its assignment copies, with the audit record, atomically.
+    /// Earlier assignment copies are deleted.
+    pub async fn assign(
+        &self,
+        case_id: &str,
+        assignees: &[String],
+        copies: &[NewEnvelope],
+        today: Day,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        dispatch!(self.assign(case_id, assignees, copies, today, audit))
+    }
+
+    /// Moves a case from `from` to `to` if it is still at `from`, recording the clocks' times.
+    /// Returns false when someone else changed the status first.
+    pub async fn set_status(
+        &self,
+        case_id: &str,
+        from: Status,
+        to: Status,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self.set_status(case_id, from, to, audit))
+    }
+
+    /// Stores a staff reply to the reporter; the first one stops the feedback clock.
+    pub async fn add_reply(
+        &self,
+        case_id: &str,
+        reply: &NewEnvelope,
+        today: Day,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        dispatch!(self.add_reply(case_id, reply, today, audit))
+    }
+
+    /// A case's envelopes, oldest first.
+    pub async fn envelopes_of_case(&self, case_id: &str) -> Result<Vec<EnvelopeMeta>, StoreError> {
+        dispatch!(self.envelopes_of_case(case_id))
+    }
+
+    /// One envelope's metadata.
+    pub async fn envelope(&self, id: &str) -> Result<Option<EnvelopeMeta>, StoreError> {
+        dispatch!(self.envelope(id))
+    }
+
+    /// The body of an envelope stored in one piece (empty for a chunked one).
+    pub async fn envelope_body(&self, id: &str) -> Result<Vec<u8>, StoreError> {
+        dispatch!(self.envelope_body(id))
+    }
+
+    /// Piece `seq` (from 0) of a chunked envelope.
+    pub async fn envelope_chunk(&self, id: &str, seq: u32) -> Result<Vec<u8>, StoreError> {
+        dispatch!(self.envelope_chunk(id, seq))
+    }
+
+    /// Bodies of a case's small envelopes of one kind, oldest first (replies for the status page).
+    pub async fn envelope_bodies(
+        &self,
+        case_id: &str,
+        kind: EnvelopeKind,
+    ) -> Result<Vec<(EnvelopeMeta, Vec<u8>)>, StoreError> {
+        dispatch!(self.envelope_bodies(case_id, kind))
+    }
+
+    /// Writes one piece of a large envelope before its row exists, committed on its own.
+    pub async fn put_chunk(
+        &self,
+        envelope_id: &str,
+        seq: u32,
+        data: &[u8],
+    ) -> Result<(), StoreError> {
+        dispatch!(self.put_chunk(envelope_id, seq, data))
+    }
+
+    /// Removes the pieces of an upload that did not complete.
+    pub async fn delete_chunks(&self, envelope_id: &str) -> Result<(), StoreError> {
+        dispatch!(self.delete_chunks(envelope_id))
+    }
+
+    /// Adds envelopes to a case, with an audit record when a staff member made them.
+    pub async fn add_envelopes(
+        &self,
+        case_id: &str,
+        envelopes: &[NewEnvelope],
+        today: Day,
+        audit: Option<&AuditEntry>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self.add_envelopes(case_id, envelopes, today, audit))
+    }
+
+    /// Records a finished upload of a client-sealed file whose pieces are stored.
+    pub async fn finish_upload(&self, upload: &Upload, today: Day) -> Result<(), StoreError> {
+        dispatch!(self.finish_upload(upload, today))
+    }
+
+    /// A finished upload not yet claimed by a report or message.
+    pub async fn upload(&self, id: &str) -> Result<Option<Upload>, StoreError> {
+        dispatch!(self.upload(id))
+    }
+
+    /// Records a staff action that changes nothing else (a listing, a download).
+    pub async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        dispatch!(self.record(entry))
+    }
+
+    /// The whole audit chain, in order.
+    pub async fn audit_records(&self) -> Result<Vec<AuditRecord>, StoreError> {
+        dispatch!(self.audit_records())
+    }
+}
 
 /// A fresh random identifier: 128 bits, hex. Random, so that ids reveal no order or count.
 pub fn random_id() -> String {

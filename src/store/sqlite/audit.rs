@@ -21,26 +21,7 @@ impl SqliteStore {
         let rows = sqlx::query("SELECT seq, at, actor, action, case_id, detail, prev_hash, hash FROM audit ORDER BY seq")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                let hash = |name: &str| -> Result<[u8; 32], StoreError> {
-                    let bytes: &[u8] = row.try_get(name)?;
-                    bytes
-                        .try_into()
-                        .map_err(|_| StoreError::Corrupt("an audit hash is not 32 bytes"))
-                };
-                Ok(AuditRecord {
-                    seq: row.try_get("seq")?,
-                    at: row.try_get("at")?,
-                    actor: row.try_get("actor")?,
-                    action: row.try_get("action")?,
-                    case_id: row.try_get("case_id")?,
-                    detail: row.try_get("detail")?,
-                    prev_hash: hash("prev_hash")?,
-                    hash: hash("hash")?,
-                })
-            })
-            .collect()
+        rows.iter().map(crate::store::rows::audit).collect()
     }
 }
 

@@ -1,11 +1,11 @@
 //! Cases: creation, lookup by verifier, listing, assignment and status.
 
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
-use super::{SqliteStore, Tx, parse_day};
+use super::{SqliteStore, Tx};
 use crate::audit::AuditEntry;
 use crate::cases::{EnvelopeKind, Status};
+use crate::store::rows;
 use crate::store::{CaseRecord, NewCase, NewEnvelope, StoreError, day_format, random_id};
 use crate::token::Verifier;
 
@@ -64,7 +64,7 @@ impl SqliteStore {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(case_from_row).transpose()
+        row.as_ref().map(rows::case).transpose()
     }
 
     /// Cases routed to `entity`, oldest first.
@@ -74,7 +74,7 @@ impl SqliteStore {
             .bind(entity)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(case_from_row).collect()
+        rows.iter().map(rows::case).collect()
     }
 
     /// Cases assigned to the staff member `name`, oldest first.
@@ -86,7 +86,7 @@ impl SqliteStore {
             .bind(name)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(case_from_row).collect()
+        rows.iter().map(rows::case).collect()
     }
 
     /// Replaces a case's assignees and its assignment copies of the case's envelopes, in one transaction.
@@ -188,7 +188,7 @@ impl SqliteStore {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(case_from_row).collect()
+        rows.iter().map(rows::case).collect()
     }
 }
 
@@ -210,26 +210,4 @@ async fn delete_envelopes_of_kind(
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-fn case_from_row(row: &SqliteRow) -> Result<CaseRecord, StoreError> {
-    let assignees: Option<String> = row.try_get("assignees")?;
-    let mut assignees: Vec<String> = assignees
-        .map(|a| a.split(',').map(str::to_string).collect())
-        .unwrap_or_default();
-    assignees.sort();
-    Ok(CaseRecord {
-        id: row.try_get("id")?,
-        entity: row.try_get("entity")?,
-        status: Status::from_code(row.try_get("status")?)
-            .ok_or(StoreError::Corrupt("unknown status code"))?,
-        received_on: parse_day(row.try_get("received_on")?)?,
-        reply_recipient: row.try_get("reply_recipient")?,
-        assignees,
-        status_changed_at: row.try_get("status_changed_at")?,
-        acknowledged_at: row.try_get("acknowledged_at")?,
-        first_feedback_at: row.try_get("first_feedback_at")?,
-        investigation_started_at: row.try_get("investigation_started_at")?,
-        closed_at: row.try_get("closed_at")?,
-    })
 }

@@ -1,11 +1,11 @@
 //! Envelopes: small ones in one row, large ones in chunks that stream in and out.
 
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
-use super::{SqliteStore, Tx, parse_day};
+use super::{SqliteStore, Tx};
 use crate::audit::AuditEntry;
 use crate::cases::EnvelopeKind;
+use crate::store::rows;
 use crate::store::{Day, EnvelopeBody, EnvelopeMeta, NewEnvelope, StoreError, Upload, day_format};
 
 const ENVELOPE_FIELDS: &str = "e.id, e.case_id, e.kind, e.created_on, e.size, e.chunks, \
@@ -21,7 +21,7 @@ impl SqliteStore {
             .bind(case_id)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(envelope_from_row).collect()
+        rows.iter().map(rows::envelope).collect()
     }
 
     /// One envelope's metadata.
@@ -31,7 +31,7 @@ impl SqliteStore {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(envelope_from_row).transpose()
+        row.as_ref().map(rows::envelope).transpose()
     }
 
     /// The body of an envelope stored in one piece (empty for a chunked one).
@@ -71,7 +71,7 @@ impl SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| Ok((envelope_from_row(r)?, r.try_get("body")?)))
+            .map(|r| Ok((rows::envelope(r)?, r.try_get("body")?)))
             .collect()
     }
 
@@ -168,15 +168,7 @@ impl SqliteStore {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| {
-            Ok(Upload {
-                id: r.try_get("id")?,
-                stanzas: r.try_get::<i64, _>("stanzas")?.try_into().unwrap_or(0),
-                chunks: r.try_get::<i64, _>("chunks")?.try_into().unwrap_or(0),
-                size: r.try_get::<i64, _>("size")?.try_into().unwrap_or(0),
-            })
-        })
-        .transpose()
+        row.as_ref().map(rows::upload).transpose()
     }
 }
 
@@ -215,22 +207,4 @@ pub(super) async fn insert_envelope(
         .await?;
     }
     Ok(())
-}
-
-fn envelope_from_row(row: &SqliteRow) -> Result<EnvelopeMeta, StoreError> {
-    let recipients: Option<String> = row.try_get("recipients")?;
-    let mut recipients: Vec<String> = recipients
-        .map(|r| r.split(',').map(str::to_string).collect())
-        .unwrap_or_default();
-    recipients.sort();
-    Ok(EnvelopeMeta {
-        id: row.try_get("id")?,
-        case_id: row.try_get("case_id")?,
-        kind: EnvelopeKind::from_code(row.try_get("kind")?)
-            .ok_or(StoreError::Corrupt("unknown envelope kind"))?,
-        created_on: parse_day(row.try_get("created_on")?)?,
-        size: row.try_get::<i64, _>("size")?.try_into().unwrap_or(0),
-        recipients,
-        chunks: row.try_get::<i64, _>("chunks")?.try_into().unwrap_or(0),
-    })
 }

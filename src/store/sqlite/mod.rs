@@ -18,7 +18,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, SqlStr};
 
-use super::{Day, StoreError, day_format};
+use super::StoreError;
 
 /// The migrations, embedded in the binary so that a deployed gateway needs no source tree.
 fn migrator() -> Migrator {
@@ -90,9 +90,49 @@ impl SqliteStore {
     }
 }
 
-fn parse_day(text: &str) -> Result<Day, StoreError> {
-    day_format::from_text(text).ok_or(StoreError::Corrupt("a stored date is not YYYY-MM-DD"))
-}
-
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_connection_commits_to_disk_and_overwrites_deleted_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+        let mut conn = s.pool.acquire().await.unwrap();
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let secure_delete: i64 = sqlx::query_scalar("PRAGMA secure_delete")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(journal, "wal");
+        assert_eq!(synchronous, 2, "synchronous=FULL");
+        assert_eq!(secure_delete, 1);
+    }
+
+    #[tokio::test]
+    async fn pieces_of_an_upload_cut_by_a_crash_are_removed_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        SqliteStore::open(&url)
+            .await
+            .unwrap()
+            .put_chunk("pending", 0, &[9; 100])
+            .await
+            .unwrap();
+        let reopened = SqliteStore::open(&url).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM envelope_chunks")
+            .fetch_one(&reopened.pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+}

@@ -1,0 +1,340 @@
+//! One contract for the store, run against both backends: SQLite always, PostgreSQL when it is
+//! reachable (mandatory under CI).
+
+#[path = "common/postgres.rs"]
+mod postgres;
+
+use confide::audit::{AuditEntry, verify};
+use confide::cases::{EnvelopeKind, Status};
+use confide::store::{EnvelopeBody, NewCase, NewEnvelope, Store, StoreError, Upload, random_id};
+use confide::token::Verifier;
+use time::macros::date;
+
+/// Runs `check` against a fresh SQLite file and a fresh PostgreSQL database.
+async fn on_both<F, Fut>(check: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Store::open(&format!(
+        "sqlite://{}",
+        dir.path().join("contract.db").display()
+    ))
+    .await
+    .unwrap();
+    check(sqlite).await;
+    if let Some(db) = postgres::TestDatabase::create().await {
+        let pg = Store::open(&db.url).await.unwrap();
+        check(pg).await;
+    }
+}
+
+fn envelope(kind: EnvelopeKind, body: &[u8], recipients: &[&str]) -> NewEnvelope {
+    NewEnvelope {
+        id: random_id(),
+        kind,
+        body: EnvelopeBody::Inline(body.to_vec()),
+        recipients: recipients.iter().map(|r| r.to_string()).collect(),
+    }
+}
+
+async fn new_case(store: &Store, verifier: u8) -> String {
+    store
+        .create_case(NewCase {
+            entity: "minusca",
+            verifier: &Verifier([verifier; 32]),
+            reply_recipient: "age1reply".into(),
+            envelopes: vec![envelope(
+                EnvelopeKind::Report,
+                b"sealed report",
+                &["intake-minusca"],
+            )],
+            today: date!(2026 - 11 - 27),
+        })
+        .await
+        .unwrap()
+}
+
+fn entry(actor: &str, action: &'static str, case_id: &str) -> AuditEntry {
+    AuditEntry {
+        at: "2026-11-27T10:00:00Z".into(),
+        actor: actor.into(),
+        action,
+        case_id: case_id.into(),
+        detail: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_case_is_found_by_its_verifier_only_and_a_verifier_is_used_once() {
+    on_both(|store| async move {
+        let id = new_case(&store, 3).await;
+        let found = store.find_case(&Verifier([3; 32])).await.unwrap().unwrap();
+        assert_eq!(
+            (found.id.as_str(), found.status, found.entity.as_str()),
+            (id.as_str(), Status::Received, "minusca")
+        );
+        assert_eq!(found.received_on, date!(2026 - 11 - 27));
+        assert!(store.find_case(&Verifier([4; 32])).await.unwrap().is_none());
+        let again = store
+            .create_case(NewCase {
+                entity: "minusca",
+                verifier: &Verifier([3; 32]),
+                reply_recipient: "x".into(),
+                envelopes: vec![],
+                today: date!(2026 - 11 - 27),
+            })
+            .await;
+        assert!(matches!(again, Err(StoreError::LookupTaken)));
+        let envelopes = store.envelopes_of_case(&id).await.unwrap();
+        assert_eq!(envelopes.len(), 1);
+        assert_eq!(
+            (envelopes[0].size, envelopes[0].recipients.clone()),
+            (13, vec!["intake-minusca".to_string()])
+        );
+        assert_eq!(
+            store.envelope_body(&envelopes[0].id).await.unwrap(),
+            b"sealed report"
+        );
+        assert!(store.cases_of_entity("monusco").await.unwrap().is_empty());
+        assert_eq!(store.cases_of_entity("minusca").await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn assignment_replaces_assignees_and_copies_and_is_audited() {
+    on_both(|store| async move {
+        let id = new_case(&store, 1).await;
+        let copy = envelope(
+            EnvelopeKind::Assignment,
+            b"copy one",
+            &["inv-a", "intake-minusca"],
+        );
+        store
+            .assign(
+                &id,
+                &["inv-a".into()],
+                &[copy],
+                date!(2026 - 11 - 28),
+                &entry("intake-minusca", "assign", &id),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.case(&id).await.unwrap().unwrap().assignees,
+            vec!["inv-a".to_string()]
+        );
+        assert_eq!(store.cases_assigned_to("inv-a").await.unwrap().len(), 1);
+
+        let copy = envelope(
+            EnvelopeKind::Assignment,
+            b"copy two",
+            &["inv-b", "intake-minusca"],
+        );
+        store
+            .assign(
+                &id,
+                &["inv-b".into()],
+                &[copy],
+                date!(2026 - 11 - 29),
+                &entry("intake-minusca", "assign", &id),
+            )
+            .await
+            .unwrap();
+        assert!(store.cases_assigned_to("inv-a").await.unwrap().is_empty());
+        let kinds: Vec<EnvelopeKind> = store
+            .envelopes_of_case(&id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds
+                .iter()
+                .filter(|k| **k == EnvelopeKind::Assignment)
+                .count(),
+            1,
+            "the earlier copy is gone"
+        );
+        let records = store.audit_records().await.unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(verify(records), Ok(2));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_status_change_applies_only_from_the_status_it_was_made_from() {
+    on_both(|store| async move {
+        let id = new_case(&store, 2).await;
+        let mut at = entry("intake-minusca", "status", &id);
+        at.at = "2026-11-28T08:30:00Z".into();
+        assert!(
+            store
+                .set_status(&id, Status::Received, Status::Acknowledged, &at)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .set_status(&id, Status::Received, Status::Acknowledged, &at)
+                .await
+                .unwrap(),
+            "someone else moved it first"
+        );
+        let case = store.case(&id).await.unwrap().unwrap();
+        assert_eq!(case.status, Status::Acknowledged);
+        assert_eq!(
+            case.acknowledged_at.as_deref(),
+            Some("2026-11-28T08:30:00Z")
+        );
+        assert!(case.closed_at.is_none());
+        assert_eq!(store.open_cases().await.unwrap().len(), 1);
+        at.at = "2026-11-29T08:30:00Z".into();
+        assert!(
+            store
+                .set_status(&id, Status::Acknowledged, Status::Closed, &at)
+                .await
+                .unwrap()
+        );
+        let case = store.case(&id).await.unwrap().unwrap();
+        assert_eq!(
+            case.acknowledged_at.as_deref(),
+            Some("2026-11-28T08:30:00Z"),
+            "kept from the first time"
+        );
+        assert_eq!(case.closed_at.as_deref(), Some("2026-11-29T08:30:00Z"));
+        assert!(store.open_cases().await.unwrap().is_empty());
+        assert_eq!(
+            verify(store.audit_records().await.unwrap()),
+            Ok(2),
+            "only changes that happened are audited"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_first_reply_starts_nothing_twice_and_replies_are_read_back_in_order() {
+    on_both(|store| async move {
+        let id = new_case(&store, 5).await;
+        for (n, at) in ["2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z"]
+            .iter()
+            .enumerate()
+        {
+            let mut e = entry("inv-a", "reply", &id);
+            e.at = at.to_string();
+            let reply = envelope(
+                EnvelopeKind::Reply,
+                format!("reply {n}").as_bytes(),
+                &["reporter", "inv-a"],
+            );
+            store
+                .add_reply(&id, &reply, date!(2026 - 12 - 01), &e)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            store
+                .case(&id)
+                .await
+                .unwrap()
+                .unwrap()
+                .first_feedback_at
+                .as_deref(),
+            Some("2026-12-01T00:00:00Z")
+        );
+        let replies = store
+            .envelope_bodies(&id, EnvelopeKind::Reply)
+            .await
+            .unwrap();
+        assert_eq!(replies.len(), 2);
+        assert!(replies[0].0.recipients.contains(&"reporter".to_string()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn large_envelopes_stream_in_pieces_and_uploads_are_claimed_once() {
+    on_both(|store| async move {
+        let id = new_case(&store, 6).await;
+        let upload = Upload {
+            id: random_id(),
+            stanzas: 1,
+            chunks: 3,
+            size: 7,
+        };
+        for (seq, piece) in [&b"abc"[..], b"de", b"fg"].iter().enumerate() {
+            store
+                .put_chunk(&upload.id, seq as u32, piece)
+                .await
+                .unwrap();
+        }
+        store
+            .finish_upload(&upload, date!(2026 - 11 - 27))
+            .await
+            .unwrap();
+        let waiting = store.upload(&upload.id).await.unwrap().unwrap();
+        assert_eq!((waiting.stanzas, waiting.chunks, waiting.size), (1, 3, 7));
+        let attachment = NewEnvelope {
+            id: upload.id.clone(),
+            kind: EnvelopeKind::Attachment,
+            body: EnvelopeBody::Chunked { chunks: 3, size: 7 },
+            recipients: vec!["intake-minusca".into()],
+        };
+        store
+            .add_envelopes(
+                &id,
+                std::slice::from_ref(&attachment),
+                date!(2026 - 11 - 27),
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(store.upload(&upload.id).await.unwrap().is_none(), "claimed");
+        assert!(
+            store
+                .add_envelopes(&id, &[attachment], date!(2026 - 11 - 27), None)
+                .await
+                .is_err(),
+            "claimed once"
+        );
+        let meta = store.envelope(&upload.id).await.unwrap().unwrap();
+        assert_eq!((meta.chunks, meta.size), (3, 7));
+        let mut body = Vec::new();
+        for seq in 0..meta.chunks {
+            body.extend(store.envelope_chunk(&upload.id, seq).await.unwrap());
+        }
+        assert_eq!(body, b"abcdefg");
+        let abandoned = random_id();
+        store.put_chunk(&abandoned, 0, b"x").await.unwrap();
+        store.delete_chunks(&abandoned).await.unwrap();
+        assert!(store.envelope_chunk(&abandoned, 0).await.is_err());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_audit_appends_form_one_unbroken_chain() {
+    on_both(|store| async move {
+        let id = new_case(&store, 7).await;
+        let mut tasks = Vec::new();
+        for n in 0..40 {
+            let (store, id) = (store.clone(), id.clone());
+            tasks.push(tokio::spawn(async move {
+                store
+                    .record(&entry(&format!("staff-{n}"), "download", &id))
+                    .await
+                    .unwrap();
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(verify(store.audit_records().await.unwrap()), Ok(40));
+    })
+    .await;
+}
