@@ -2,6 +2,8 @@
 //! whose token was returned.
 
 mod common;
+#[path = "common/postgres.rs"]
+mod postgres;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +17,22 @@ use tokio::sync::Mutex;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_token_returned_before_a_sigkill_still_finds_its_case_after_a_restart() {
     let data = tempfile::tempdir().unwrap();
-    let mut gateway = Gateway::start_in(data.path());
+    kill_during_reports(data.path(), &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_token_returned_before_a_sigkill_still_finds_its_case_after_a_restart_on_postgres() {
+    let Some(db) = postgres::TestDatabase::create().await else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    kill_during_reports(data.path(), &["--database-url", &db.url]).await;
+}
+
+/// Eight reporters send reports back to back; the gateway is killed with SIGKILL while they are
+/// at it and restarted on the same data; every token it returned must still find its case.
+async fn kill_during_reports(data: &std::path::Path, options: &[&str]) {
+    let mut gateway = Gateway::start_with(data, options);
     let keyring: Value = gateway
         .reporter()
         .get(format!("{}/api/v1/keyring", gateway.public))
@@ -79,7 +96,7 @@ async fn every_token_returned_before_a_sigkill_still_finds_its_case_after_a_rest
         tokens.len()
     );
 
-    let gateway = Gateway::start_in(data.path());
+    let gateway = Gateway::start_with(data, options);
     let client = gateway.reporter();
     for token in &tokens {
         let response = client
