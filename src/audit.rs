@@ -76,6 +76,36 @@ impl AuditRecord {
     }
 }
 
+/// The record that follows `last` (sequence number, hash and time of the newest stored record)
+/// for a new entry. Its time is never earlier than the last one's: entries are timed before the
+/// transaction that chains them, so under concurrency a later record could carry an earlier
+/// clock reading.
+pub fn next_record(last: Option<(i64, [u8; 32], String)>, entry: &AuditEntry) -> AuditRecord {
+    let (seq, prev_hash, at) = match last {
+        Some((seq, hash, last_at)) => (seq + 1, hash, entry.at.clone().max(last_at)),
+        None => (1, GENESIS, entry.at.clone()),
+    };
+    let hash = link_hash(
+        &prev_hash,
+        seq,
+        &at,
+        &entry.actor,
+        entry.action,
+        &entry.case_id,
+        &entry.detail,
+    );
+    AuditRecord {
+        seq,
+        at,
+        actor: entry.actor.clone(),
+        action: entry.action.to_string(),
+        case_id: entry.case_id.clone(),
+        detail: entry.detail.clone(),
+        prev_hash,
+        hash,
+    }
+}
+
 /// The first place where the chain is broken.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the audit chain is broken at record {seq}: {reason}")]
@@ -106,6 +136,29 @@ pub fn verify(records: impl IntoIterator<Item = AuditRecord>) -> Result<usize, B
         count += 1;
     }
     Ok(count)
+}
+
+/// Checks that `current` still holds every record of an `earlier` export, unchanged: records
+/// cut from the end of the chain leave it valid, and only an earlier copy shows them missing.
+pub fn check_extends(earlier: &[AuditRecord], current: &[AuditRecord]) -> Result<(), BrokenLink> {
+    for (index, record) in earlier.iter().enumerate() {
+        match current.get(index) {
+            Some(now) if now == record => {}
+            Some(_) => {
+                return Err(BrokenLink {
+                    seq: record.seq,
+                    reason: "it differs from the earlier export",
+                });
+            }
+            None => {
+                return Err(BrokenLink {
+                    seq: record.seq,
+                    reason: "it is in the earlier export but missing now",
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -176,6 +229,37 @@ mod tests {
                 reason: "it does not follow the record before it"
             }
         );
+    }
+
+    #[test]
+    fn a_chain_cut_at_the_end_verifies_alone_but_not_against_an_earlier_export() {
+        let earlier = chain(5);
+        let mut cut = earlier.clone();
+        cut.truncate(3);
+        assert_eq!(verify(cut.clone()), Ok(3));
+        assert_eq!(check_extends(&earlier, &cut).unwrap_err().seq, 4);
+        assert_eq!(check_extends(&earlier[..3], &earlier), Ok(()));
+    }
+
+    #[test]
+    fn records_made_one_after_the_other_verify_and_never_go_back_in_time() {
+        let entry = |at: &str| AuditEntry {
+            at: at.into(),
+            actor: "auditor".into(),
+            action: "list",
+            case_id: String::new(),
+            detail: String::new(),
+        };
+        let first = next_record(None, &entry("2026-11-27T10:00:05Z"));
+        let second = next_record(
+            Some((first.seq, first.hash, first.at.clone())),
+            &entry("2026-11-27T10:00:04Z"),
+        );
+        assert_eq!(
+            second.at, "2026-11-27T10:00:05Z",
+            "clamped to the record before"
+        );
+        assert_eq!(verify(vec![first, second]), Ok(2));
     }
 
     #[test]

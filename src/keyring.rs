@@ -143,6 +143,11 @@ impl Keyring {
                     "staff name {who:?} must be 1 to 32 lowercase letters, digits or dashes"
                 ));
             }
+            if who == crate::store::REPORTER {
+                return invalid(format!(
+                    "the staff name {who:?} is reserved for the reporter's reply key"
+                ));
+            }
             if !names.insert(who.clone()) {
                 return invalid(format!("staff member {who:?} is listed twice"));
             }

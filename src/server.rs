@@ -87,6 +87,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
     let running_addrs = (public.local_addr()?, staff.local_addr()?);
     let max = config.limits.max_connections;
     let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(sweep_hourly(state.store.clone(), state.clock.clone()));
     tasks.spawn(http::listener::serve(
         public,
         public_tls,
@@ -104,6 +105,18 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         staff_addr: running_addrs.1,
         tasks,
     })
+}
+
+/// Removes abandoned uploads while the gateway runs (they could otherwise fill the disk).
+async fn sweep_hourly(store: Store, clock: http::Clock) {
+    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+    hourly.tick().await;
+    loop {
+        hourly.tick().await;
+        if let Err(e) = store.sweep(clock().date()).await {
+            tracing::error!(error = %e, "sweeping abandoned uploads failed");
+        }
+    }
 }
 
 async fn bind(addr: SocketAddr, which: &str) -> Result<TcpListener> {

@@ -8,6 +8,18 @@ use base64::engine::general_purpose::STANDARD;
 use common::{Gateway, age_identity, pull, staff_ok, token_on_page};
 use serde_json::{Value, json};
 
+/// An audit row as stored: seq, at, actor, action, case id, detail, previous hash, hash.
+type AuditRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Vec<u8>,
+    Vec<u8>,
+);
+
 const REPORT: &str = "The driver of a contingent truck took girls from the market to the base.";
 
 /// A report with a photo, through the no-JavaScript form. Returns (token, case id).
@@ -487,6 +499,12 @@ async fn the_audit_chain_records_every_staff_action_and_a_changed_record_is_foun
         &["status", &case, "acknowledged"],
     );
 
+    // Another entity's officer probing the case id is refused, and that is recorded too.
+    let (code, _) = gateway
+        .staff_get("intake-monusco", &format!("/api/v1/staff/cases/{case}"))
+        .await;
+    assert_eq!(code, 404);
+
     // Only auditors export; the export checks out.
     let (code, _) = gateway
         .staff_get("intake-minusca", "/api/v1/staff/audit")
@@ -517,6 +535,7 @@ async fn the_audit_chain_records_every_staff_action_and_a_changed_record_is_foun
         "assign",
         "reply",
         "status",
+        "refused",
     ] {
         assert!(
             actions.iter().any(|a| a == action),
@@ -544,7 +563,12 @@ async fn the_audit_chain_records_every_staff_action_and_a_changed_record_is_foun
         String::from_utf8_lossy(&output.stderr)
     );
     gateway.kill();
-    let output = verify(&["--config", config.to_str().unwrap()]);
+    let output = verify(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--against",
+        export.to_str().unwrap(),
+    ]);
     assert!(
         output.status.success(),
         "{}",
@@ -552,8 +576,53 @@ async fn the_audit_chain_records_every_staff_action_and_a_changed_record_is_foun
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("intact"));
 
-    // Someone with access to the database rewrites who replied.
+    // Cutting the last records leaves a valid chain; only the earlier export shows them missing.
     let url = format!("sqlite://{}", data.path().join("confide.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let last: i64 = sqlx::query_scalar("SELECT max(seq) FROM audit")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let saved: Vec<AuditRow> = sqlx::query_as(
+        "SELECT seq, at, actor, action, case_id, detail, prev_hash, hash FROM audit WHERE seq >= ?",
+    )
+    .bind(last - 1)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM audit WHERE seq >= ?")
+        .bind(last - 1)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        verify(&["--config", config.to_str().unwrap()])
+            .status
+            .success(),
+        "a cut chain is still a chain"
+    );
+    let output = verify(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--against",
+        export.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("missing now"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for row in saved {
+        sqlx::query("INSERT INTO audit (seq, at, actor, action, case_id, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(row.0).bind(row.1).bind(row.2).bind(row.3).bind(row.4).bind(row.5).bind(row.6).bind(row.7)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+
+    // Someone with access to the database rewrites who replied.
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     sqlx::query("UPDATE audit SET actor = 'intake-minusca' WHERE action = 'reply'")
         .execute(&pool)

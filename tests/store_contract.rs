@@ -269,7 +269,7 @@ async fn large_envelopes_stream_in_pieces_and_uploads_are_claimed_once() {
         };
         for (seq, piece) in [&b"abc"[..], b"de", b"fg"].iter().enumerate() {
             store
-                .put_chunk(&upload.id, seq as u32, piece)
+                .put_chunk(&upload.id, seq as u32, piece, date!(2026 - 11 - 27))
                 .await
                 .unwrap();
         }
@@ -282,7 +282,7 @@ async fn large_envelopes_stream_in_pieces_and_uploads_are_claimed_once() {
         let attachment = NewEnvelope {
             id: upload.id.clone(),
             kind: EnvelopeKind::Attachment,
-            body: EnvelopeBody::Chunked { chunks: 3, size: 7 },
+            body: EnvelopeBody::Uploaded { chunks: 3, size: 7 },
             recipients: vec!["intake-minusca".into()],
         };
         store
@@ -295,13 +295,10 @@ async fn large_envelopes_stream_in_pieces_and_uploads_are_claimed_once() {
             .await
             .unwrap();
         assert!(store.upload(&upload.id).await.unwrap().is_none(), "claimed");
-        assert!(
-            store
-                .add_envelopes(&id, &[attachment], date!(2026 - 11 - 27), None)
-                .await
-                .is_err(),
-            "claimed once"
-        );
+        let again = store
+            .add_envelopes(&id, &[attachment], date!(2026 - 11 - 27), None)
+            .await;
+        assert!(matches!(again, Err(StoreError::UploadGone)), "claimed once");
         let meta = store.envelope(&upload.id).await.unwrap().unwrap();
         assert_eq!((meta.chunks, meta.size), (3, 7));
         let mut body = Vec::new();
@@ -310,7 +307,10 @@ async fn large_envelopes_stream_in_pieces_and_uploads_are_claimed_once() {
         }
         assert_eq!(body, b"abcdefg");
         let abandoned = random_id();
-        store.put_chunk(&abandoned, 0, b"x").await.unwrap();
+        store
+            .put_chunk(&abandoned, 0, b"x", date!(2026 - 11 - 27))
+            .await
+            .unwrap();
         store.delete_chunks(&abandoned).await.unwrap();
         assert!(store.envelope_chunk(&abandoned, 0).await.is_err());
     })

@@ -73,6 +73,10 @@ pub enum AuditCommand {
         /// A file written by `confide staff audit --out`.
         #[arg(long)]
         export: Option<PathBuf>,
+        /// An earlier export: the chain must still hold every record of it, unchanged. This finds
+        /// records cut from the end, which a chain alone cannot show.
+        #[arg(long)]
+        against: Option<PathBuf>,
     },
 }
 
@@ -116,8 +120,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Staff(args) => staff::run(args).await,
         Command::Audit {
-            command: AuditCommand::Verify { config, export },
-        } => verify_audit(config, export).await,
+            command:
+                AuditCommand::Verify {
+                    config,
+                    export,
+                    against,
+                },
+        } => verify_audit(config, export, against).await,
         Command::Keys {
             command: KeysCommand::Example { out },
         } => {
@@ -136,36 +145,45 @@ async fn serve(config: &Config, mode: Mode, clock: crate::http::Clock) -> Result
     running.wait().await
 }
 
-async fn verify_audit(config: Option<PathBuf>, export: Option<PathBuf>) -> Result<()> {
-    let records: Vec<crate::audit::AuditRecord> = match (config, export) {
+async fn verify_audit(
+    config: Option<PathBuf>,
+    export: Option<PathBuf>,
+    against: Option<PathBuf>,
+) -> Result<()> {
+    let records = match (config, export) {
         (Some(config), _) => {
             let config = Config::load(&config, std::env::vars())?;
-            let store = crate::store::Store::open(&config.database_url())
+            let store = crate::store::Store::open_read_only(&config.database_url())
                 .await
-                .context("cannot open the database")?;
+                .context("cannot open the database for reading")?;
             store.audit_records().await?
         }
-        (None, Some(export)) => {
-            let text = std::fs::read_to_string(&export)
-                .with_context(|| format!("cannot read {}", export.display()))?;
-            text.lines()
-                .enumerate()
-                .map(|(n, line)| {
-                    serde_json::from_str(line).with_context(|| {
-                        format!(
-                            "line {} of {} is not an audit record",
-                            n + 1,
-                            export.display()
-                        )
-                    })
-                })
-                .collect::<Result<_>>()?
-        }
+        (None, Some(export)) => read_audit_export(&export)?,
         (None, None) => anyhow::bail!("give --config FILE or --export FILE"),
     };
+    if let Some(earlier) = against {
+        crate::audit::check_extends(&read_audit_export(&earlier)?, &records)?;
+    }
     let count = crate::audit::verify(records)?;
     println!("the audit chain is intact: {count} records");
     Ok(())
+}
+
+fn read_audit_export(path: &Path) -> Result<Vec<crate::audit::AuditRecord>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .map(|(n, line)| {
+            serde_json::from_str(line).with_context(|| {
+                format!(
+                    "line {} of {} is not an audit record",
+                    n + 1,
+                    path.display()
+                )
+            })
+        })
+        .collect()
 }
 
 /// The real clock, or one shifted to start at `pretend_now` (demo only, for deadline tests).

@@ -74,6 +74,9 @@ enum StaffCommand {
     },
 }
 
+/// Re-sealed copies larger than this are streamed to the server before the assignment.
+const INLINE_COPY_BYTES: usize = 1 << 20;
+
 #[derive(Deserialize)]
 struct CaseRow {
     id: String,
@@ -284,7 +287,8 @@ async fn assign(
     {
         recipients.push(parse_recipient(&member.recipient)?);
     }
-    let mut copies = Vec::new();
+    // Small copies travel inline in the assignment; larger ones (files) are streamed first.
+    let (mut copies, mut uploads) = (Vec::new(), Vec::new());
     if !to.is_empty() {
         for (kind, id) in envelopes(client, case).await? {
             if kind == EnvelopeKind::Reply || kind == EnvelopeKind::Assignment {
@@ -293,14 +297,22 @@ async fn assign(
             let body = client
                 .bytes(&format!("/api/v1/staff/envelopes/{id}"))
                 .await?;
-            let plain = open(&body, identities)?.with_context(|| format!("envelope {id} is not sealed to your key; only an intake officer of the case can assign it"))?;
-            copies.push(STANDARD.encode(seal::seal(plain, &recipients)?));
+            let plain = open(&body, identities)?.with_context(|| {
+                format!("envelope {id} is not sealed to your key; only an intake officer of the case can assign it")
+            })?;
+            let sealed = seal::seal(plain, &recipients)?;
+            if sealed.len() > INLINE_COPY_BYTES {
+                let answer: Value = client.post_bytes("/api/v1/staff/uploads", sealed).await?;
+                uploads.push(answer["upload"].as_str().unwrap_or_default().to_string());
+            } else {
+                copies.push(STANDARD.encode(sealed));
+            }
         }
     }
     let answer: Value = client
         .post(
             &format!("/api/v1/staff/cases/{case}/assignment"),
-            &json!({ "assignees": to, "copies": copies }),
+            &json!({ "assignees": to, "copies": copies, "uploads": uploads }),
         )
         .await?;
     if to.is_empty() {

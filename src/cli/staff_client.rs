@@ -94,6 +94,24 @@ impl Client {
         Ok(response.bytes().await?.to_vec())
     }
 
+    /// Streams a sealed file to the server (an upload).
+    pub async fn post_bytes<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<T> {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(body);
+        let response = self.send(request).await?;
+        response
+            .json()
+            .await
+            .context("the server's answer is not the JSON expected")
+    }
+
     pub async fn post<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,

@@ -78,13 +78,23 @@ pub fn public_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Largest staff request: assignment copies of a case's envelopes, in base64.
-const STAFF_BODY_BYTES: usize = 48 * 1024 * 1024;
+/// Largest staff JSON request: small re-sealed copies in base64 (larger ones are streamed).
+const STAFF_BODY_BYTES: usize = 8 * 1024 * 1024;
 
-/// The staff router. Nothing is answered, not even a 404, to a certificate not in the keyring.
+/// The staff router. A certificate not in the keyring gets only a 403 naming its fingerprint.
 pub fn staff_router(state: AppState) -> Router {
-    let timeout = state.intake.limits().upload_timeout_secs;
-    bounded(staff::router(), STAFF_BODY_BYTES, timeout)
+    let limits = state.intake.limits().clone();
+    let api = bounded(
+        staff::router(),
+        STAFF_BODY_BYTES,
+        limits.request_timeout_secs,
+    );
+    let uploads = bounded(
+        staff::upload_router(),
+        limits.max_upload_bytes,
+        limits.upload_timeout_secs,
+    );
+    api.merge(uploads)
         .fallback(|| async { error::Problem::not_found("No such endpoint.").into_response() })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

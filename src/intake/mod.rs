@@ -70,6 +70,7 @@ impl From<StoreError> for IntakeError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::LookupTaken => IntakeError::LookupTaken,
+            StoreError::UploadGone => IntakeError::UploadNotFound,
             other => IntakeError::Store(other),
         }
     }
@@ -268,7 +269,10 @@ impl Intake {
             recipients: recipients.names.clone(),
         };
         let mut envelopes = vec![report];
-        envelopes.extend(self.claim_uploads(attachments, &recipients).await?);
+        envelopes.extend(
+            self.claim_uploads(attachments, &recipients, EnvelopeKind::Attachment)
+                .await?,
+        );
         match client_key {
             Some(key) => {
                 self.store_case(entity, envelopes, key.lookup, key.reply_recipient, today)
@@ -431,7 +435,10 @@ impl Intake {
                 recipients: staff.names.clone(),
             });
         }
-        envelopes.extend(self.claim_uploads(attachments, &staff).await?);
+        envelopes.extend(
+            self.claim_uploads(attachments, &staff, EnvelopeKind::Attachment)
+                .await?,
+        );
         if envelopes.is_empty() {
             return Err(IntakeError::EmptyMessage);
         }
@@ -459,12 +466,13 @@ impl Intake {
             .id)
     }
 
-    /// Turns finished uploads into attachment envelopes, checking each is sealed to as many
-    /// keys as `recipients` holds.
-    async fn claim_uploads(
+    /// Turns finished uploads into envelopes of `kind`, checking each is sealed to as many keys
+    /// as `recipients` holds. (The claim itself happens when the envelopes are stored.)
+    pub async fn claim_uploads(
         &self,
         ids: &[String],
         recipients: &Recipients,
+        kind: EnvelopeKind,
     ) -> Result<Vec<NewEnvelope>, IntakeError> {
         if ids.len() > self.limits.max_attachments {
             return Err(IntakeError::TooManyFiles(self.limits.max_attachments));
@@ -488,8 +496,8 @@ impl Intake {
             }
             claimed.push(NewEnvelope {
                 id: upload.id,
-                kind: EnvelopeKind::Attachment,
-                body: EnvelopeBody::Chunked {
+                kind,
+                body: EnvelopeBody::Uploaded {
                     chunks: upload.chunks,
                     size: upload.size,
                 },
@@ -506,6 +514,7 @@ impl Intake {
         file_name: &str,
         media_type: &str,
         source: &mut impl ChunkSource,
+        today: Day,
     ) -> Result<NewEnvelope, IntakeError> {
         upload::seal_upload(
             &self.store,
@@ -514,6 +523,7 @@ impl Intake {
             media_type,
             source,
             self.limits.max_attachment_bytes,
+            today,
         )
         .await
     }
@@ -579,7 +589,7 @@ pub struct Recipients {
 }
 
 impl Recipients {
-    fn of<'a>(staff: impl Iterator<Item = &'a crate::keyring::Staff>) -> Recipients {
+    pub fn of<'a>(staff: impl Iterator<Item = &'a crate::keyring::Staff>) -> Recipients {
         let (names, keys) = staff.map(|s| (s.name.clone(), s.recipient.clone())).unzip();
         Recipients { names, keys }
     }

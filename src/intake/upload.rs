@@ -1,4 +1,4 @@
-//! Streaming uploads: a file is sealed as it arrives and written to the store in 1 MiB pieces,
+//! Streaming uploads: a file is sealed as it arrives and written to the store in 256 KiB pieces,
 //! so a 100 MiB upload costs the server a few MiB of memory, not 100.
 //!
 //! The network side (async) hands chunks over a small bounded channel to a sealing thread on the
@@ -16,7 +16,9 @@ use super::{IntakeError, Recipients};
 use crate::cases::EnvelopeKind;
 use crate::seal;
 use crate::seal::StreamSealer;
-use crate::store::{CHUNK_BYTES, EnvelopeBody, NewEnvelope, Store, StoreError, Upload, random_id};
+use crate::store::{
+    CHUNK_BYTES, Day, EnvelopeBody, NewEnvelope, Store, StoreError, Upload, random_id,
+};
 
 /// Where the bytes of an upload come from (a multipart field, a request body).
 pub trait ChunkSource {
@@ -36,13 +38,15 @@ pub async fn seal_upload(
     media_type: &str,
     source: &mut impl ChunkSource,
     max_bytes: u64,
+    today: Day,
 ) -> Result<NewEnvelope, IntakeError> {
-    let id = random_id();
+    let pending = Pending::new(store);
+    let id = pending.id.clone();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(QUEUE);
     let complete = Arc::new(AtomicBool::new(false));
     let sealer = {
         let keys = recipients.keys.clone();
-        let sink = ChunkSink::new(store.clone(), id.clone());
+        let sink = ChunkSink::new(store.clone(), id.clone(), today);
         let complete = complete.clone();
         let (name, media_type) = (bounded(file_name), bounded(media_type));
         tokio::task::spawn_blocking(move || -> Result<(u32, u64), IntakeError> {
@@ -77,17 +81,51 @@ pub async fn seal_upload(
         (Err(e), _) | (Ok(()), Err(e)) => Err(e),
         (Ok(()), Ok(result)) => result,
     };
-    match result {
-        Ok((chunks, size)) => Ok(NewEnvelope {
-            id,
-            kind: EnvelopeKind::Attachment,
-            body: EnvelopeBody::Chunked { chunks, size },
-            recipients: recipients.names.clone(),
-        }),
-        Err(e) => {
-            // Whatever was stored of the upload goes.
-            let _ = store.delete_chunks(&id).await;
-            Err(e)
+    let (chunks, size) = result?;
+    Ok(NewEnvelope {
+        id: pending.keep(),
+        kind: EnvelopeKind::Attachment,
+        body: EnvelopeBody::Chunked { chunks, size },
+        recipients: recipients.names.clone(),
+    })
+}
+
+/// The pieces of an upload being stored. Unless the upload finishes, they are removed when this
+/// is dropped: on an error, and also when the request is cancelled (a timeout, a client gone).
+/// Whatever escapes (a piece written after the removal) is swept a day later.
+struct Pending {
+    store: Store,
+    id: String,
+    kept: bool,
+}
+
+impl Pending {
+    fn new(store: &Store) -> Pending {
+        Pending {
+            store: store.clone(),
+            id: random_id(),
+            kept: false,
+        }
+    }
+
+    fn keep(mut self) -> String {
+        self.kept = true;
+        std::mem::take(&mut self.id)
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        let (store, id) = (self.store.clone(), std::mem::take(&mut self.id));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = store.delete_chunks(&id).await {
+                    tracing::error!(error = %e, "removing an unfinished upload failed");
+                }
+            });
         }
     }
 }
@@ -119,16 +157,18 @@ fn bounded(text: &str) -> String {
 struct ChunkWriter {
     store: Store,
     id: String,
+    today: Day,
     buffer: Vec<u8>,
     seq: u32,
     size: u64,
 }
 
 impl ChunkWriter {
-    fn new(store: Store, id: String) -> ChunkWriter {
+    fn new(store: Store, id: String, today: Day) -> ChunkWriter {
         ChunkWriter {
             store,
             id,
+            today,
             buffer: Vec::with_capacity(CHUNK_BYTES),
             seq: 0,
             size: 0,
@@ -149,7 +189,7 @@ impl ChunkWriter {
 
     async fn put(&mut self) -> Result<(), StoreError> {
         self.store
-            .put_chunk(&self.id, self.seq, &self.buffer)
+            .put_chunk(&self.id, self.seq, &self.buffer, self.today)
             .await?;
         self.seq += 1;
         self.size += self.buffer.len() as u64;
@@ -173,9 +213,9 @@ struct ChunkSink {
 }
 
 impl ChunkSink {
-    fn new(store: Store, id: String) -> ChunkSink {
+    fn new(store: Store, id: String, today: Day) -> ChunkSink {
         ChunkSink {
-            writer: ChunkWriter::new(store, id),
+            writer: ChunkWriter::new(store, id, today),
             runtime: tokio::runtime::Handle::current(),
         }
     }
@@ -207,11 +247,12 @@ pub async fn receive_sealed(
     store: &Store,
     source: &mut impl ChunkSource,
     max_bytes: u64,
-    today: crate::store::Day,
+    today: Day,
 ) -> Result<Upload, IntakeError> {
-    let id = random_id();
+    let pending = Pending::new(store);
+    let id = pending.id.clone();
     let result = async {
-        let mut writer = ChunkWriter::new(store.clone(), id.clone());
+        let mut writer = ChunkWriter::new(store.clone(), id.clone(), today);
         let mut head = Vec::new();
         let mut header = None;
         let mut total = 0u64;
@@ -244,8 +285,8 @@ pub async fn receive_sealed(
         Ok(upload)
     }
     .await;
-    if result.is_err() {
-        let _ = store.delete_chunks(&id).await;
+    if result.is_ok() {
+        pending.keep();
     }
     result
 }

@@ -29,6 +29,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// An upload named by a report or message no longer waits (claimed or swept already).
+    #[error("this upload was already used or has expired")]
+    UploadGone,
     #[error("stored data is inconsistent: {0}")]
     Corrupt(&'static str),
 }
@@ -45,6 +48,9 @@ pub enum EnvelopeBody {
     Inline(Vec<u8>),
     /// Large envelopes were streamed into `chunks` pieces with [`Store::put_chunk`] first.
     Chunked { chunks: u32, size: u64 },
+    /// A client's finished upload (see [`Store::finish_upload`]), claimed by this envelope:
+    /// storing it fails with [`StoreError::UploadGone`] if the upload was claimed already.
+    Uploaded { chunks: u32, size: u64 },
 }
 
 /// An envelope about to be stored, with the names of who can open it.
@@ -136,6 +142,16 @@ impl Store {
             Ok(Store::Postgres(PostgresStore::open(url).await?))
         } else {
             Ok(Store::Sqlite(SqliteStore::open(url).await?))
+        }
+    }
+
+    /// Opens an existing database for reading only: no migration, no sweep, no write of any
+    /// kind (for `confide audit verify`, which may run beside a live gateway).
+    pub async fn open_read_only(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::Postgres(PostgresStore::open_read_only(url).await?))
+        } else {
+            Ok(Store::Sqlite(SqliteStore::open_read_only(url).await?))
         }
     }
 
@@ -239,8 +255,15 @@ impl Store {
         envelope_id: &str,
         seq: u32,
         data: &[u8],
+        today: Day,
     ) -> Result<(), StoreError> {
-        dispatch!(self.put_chunk(envelope_id, seq, data))
+        dispatch!(self.put_chunk(envelope_id, seq, data, today))
+    }
+
+    /// Removes uploads nobody claimed and pieces of uploads that never finished, once they are
+    /// more than a day old. Runs at start and every hour.
+    pub async fn sweep(&self, today: Day) -> Result<(), StoreError> {
+        dispatch!(self.sweep(today))
     }
 
     /// Removes the pieces of an upload that did not complete.

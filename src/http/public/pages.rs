@@ -142,6 +142,13 @@ async fn read_report_with_files(
         while let Some(field) = next_field(&mut multipart).await? {
             // Each character takes at most 4 bytes in UTF-8.
             match field.name().unwrap_or_default() {
+                // Files already sealed went to the first entity's officers: the entity cannot
+                // change after them, nor be given twice.
+                "entity" if recipients.is_some() || !answers.entity.is_empty() => {
+                    return Err(Problem::bad_request(
+                        "The form is not valid: the entity must come once, before any file.",
+                    ));
+                }
                 "entity" => answers.entity = read_text(field, 64).await?,
                 "description" => {
                     answers.description = read_text(field, 4 * limits.max_description_chars).await?
@@ -188,7 +195,7 @@ async fn add_file(
     files.push(
         state
             .intake
-            .seal_upload(to, name, media_type, &mut FieldSource(field))
+            .seal_upload(to, name, media_type, &mut FieldSource(field), state.today())
             .await?,
     );
     Ok(())

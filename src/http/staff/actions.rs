@@ -15,6 +15,7 @@ use super::{StaffMember, access, audit, visible_case};
 use crate::cases::{EnvelopeKind, Status, check_assignees, check_transition, may_assign, may_work};
 use crate::http::AppState;
 use crate::http::error::Problem;
+use crate::intake::Recipients;
 use crate::keyring::Role;
 use crate::seal;
 use crate::store::{EnvelopeBody, NewEnvelope, REPORTER, random_id};
@@ -34,6 +35,9 @@ struct AssignRequest {
     /// The case's envelopes re-sealed to the assignees and the entity's intake officers (base64).
     #[serde(default)]
     copies: Vec<String>,
+    /// Larger re-sealed copies, streamed first to `/api/v1/staff/uploads`.
+    #[serde(default)]
+    uploads: Vec<String>,
 }
 
 async fn assign(
@@ -44,13 +48,12 @@ async fn assign(
 ) -> Result<Json<Value>, Problem> {
     let case = visible_case(&state, &staff, &case_id).await?;
     if !may_assign(&staff, &access(&case)) {
-        return Err(forbidden(
-            "Only an intake officer of this case's entity can assign it.",
-        ));
+        let refusal = forbidden("Only an intake officer of this case's entity can assign it.");
+        return Err(super::refused(&state, &staff, &case.id, refusal).await);
     }
     let assignees = check_assignees(state.keyring.staff(), &request.assignees, &case.entity)
         .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_assignee", e))?;
-    if assignees.is_empty() != request.copies.is_empty() {
+    if assignees.is_empty() != (request.copies.is_empty() && request.uploads.is_empty()) {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_copies",
@@ -58,16 +61,15 @@ async fn assign(
         ));
     }
     // Who every copy must be sealed to: the assignees and the entity's intake officers.
-    let mut names: Vec<String> = assignees.iter().map(|s| s.name.clone()).collect();
-    names.extend(
-        state
-            .keyring
-            .staff()
-            .iter()
-            .filter(|s| s.role == Role::Intake && s.serves(&case.entity))
-            .map(|s| s.name.clone()),
-    );
-    let mut copies = Vec::with_capacity(request.copies.len());
+    let sealed_to = Recipients::of(state.keyring.staff().iter().filter(|s| {
+        assignees.iter().any(|a| a.name == s.name)
+            || (s.role == Role::Intake && s.serves(&case.entity))
+    }));
+    let names = sealed_to.names.clone();
+    let mut copies = state
+        .intake
+        .claim_uploads(&request.uploads, &sealed_to, EnvelopeKind::Assignment)
+        .await?;
     for text in &request.copies {
         let body = decode_checked(text, names.len())?;
         copies.push(NewEnvelope {
@@ -103,7 +105,8 @@ async fn reply(
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let case = visible_case(&state, &staff, &case_id).await?;
     if !may_work(&staff, &access(&case)) {
-        return Err(forbidden("This case is assigned to someone else."));
+        let refusal = forbidden("This case is assigned to someone else.");
+        return Err(super::refused(&state, &staff, &case.id, refusal).await);
     }
     let case_staff = state.intake.case_staff(&case);
     let body = decode_checked(&request.envelope, case_staff.names.len() + 1)?;
@@ -137,7 +140,8 @@ async fn set_status(
 ) -> Result<Json<Value>, Problem> {
     let case = visible_case(&state, &staff, &case_id).await?;
     if !may_work(&staff, &access(&case)) {
-        return Err(forbidden("This case is assigned to someone else."));
+        let refusal = forbidden("This case is assigned to someone else.");
+        return Err(super::refused(&state, &staff, &case.id, refusal).await);
     }
     let to = Status::from_code(&request.status).ok_or_else(|| {
         let known: Vec<&str> = Status::ALL.iter().map(|s| s.code()).collect();
@@ -168,6 +172,21 @@ async fn set_status(
         ));
     }
     Ok(Json(json!({ "status": to.code() })))
+}
+
+/// A large re-sealed copy, streamed in before the assignment that names it.
+pub async fn upload(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    request: axum::extract::Request,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let answer = crate::http::public::api::upload(State(state.clone()), request).await?;
+    let id = answer.1["upload"].as_str().unwrap_or_default().to_string();
+    state
+        .store
+        .record(&audit(&state, &staff, "upload", "", id))
+        .await?;
+    Ok(answer)
 }
 
 /// Decodes a staff member's envelope and checks it is sealed to `recipients` keys and padded.

@@ -28,6 +28,14 @@ pub fn router() -> Router<AppState> {
         .merge(oversight::router())
 }
 
+/// Routes that stream large bodies (re-sealed copies of files).
+pub fn upload_router() -> Router<AppState> {
+    Router::new().route(
+        "/api/v1/staff/uploads",
+        axum::routing::post(actions::upload),
+    )
+}
+
 /// The authenticated staff member making the request.
 pub struct StaffMember(pub Staff);
 
@@ -81,18 +89,35 @@ async fn visible_case(
 ) -> Result<CaseRecord, Problem> {
     let missing = || Problem::not_found("No case with this id is visible to you.");
     if !is_valid_id(case_id) {
-        return Err(missing());
+        return Err(refused(state, staff, "", missing()).await);
     }
-    match state.store.case(case_id).await? {
-        Some(case) if may_see(staff, &access(&case)) => Ok(case),
+    let refusal = match state.store.case(case_id).await? {
+        Some(case) if may_see(staff, &access(&case)) => return Ok(case),
         Some(case) if staff.role == Role::Investigator && staff.serves(&case.entity) => {
-            Err(Problem::new(
+            Problem::new(
                 StatusCode::FORBIDDEN,
                 "assigned_elsewhere",
                 "This case is assigned to someone else; ask your entity's intake officer.",
-            ))
+            )
         }
-        _ => Err(missing()),
+        _ => missing(),
+    };
+    Err(refused(state, staff, case_id, refusal).await)
+}
+
+/// Records a refused request in the audit chain (someone probing case ids leaves a trace) and
+/// returns the refusal. If the record cannot be written, the answer is the server error.
+async fn refused(state: &AppState, staff: &Staff, case_id: &str, problem: Problem) -> Problem {
+    let entry = audit(
+        state,
+        staff,
+        "refused",
+        case_id,
+        format!("{} {}", problem.status.as_u16(), problem.code),
+    );
+    match state.store.record(&entry).await {
+        Ok(()) => problem,
+        Err(e) => e.into(),
     }
 }
 

@@ -107,11 +107,12 @@ async fn audit_chain(
     StaffMember(staff): StaffMember,
 ) -> Result<Json<Vec<AuditRecord>>, Problem> {
     if staff.role != Role::Auditor {
-        return Err(Problem::new(
+        let refusal = Problem::new(
             StatusCode::FORBIDDEN,
             "forbidden",
             "Only auditors can export the audit chain.",
-        ));
+        );
+        return Err(super::refused(&state, &staff, "", refusal).await);
     }
     state
         .store

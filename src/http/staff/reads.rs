@@ -102,17 +102,14 @@ async fn download_envelope(
     Path(envelope_id): Path<String>,
 ) -> Result<Response, Problem> {
     let missing = || Problem::not_found("No envelope with this id is visible to you.");
-    if !is_valid_id(&envelope_id) {
-        return Err(missing());
-    }
-    let meta = state
-        .store
-        .envelope(&envelope_id)
-        .await?
-        .ok_or_else(missing)?;
-    if !meta.recipients.contains(&staff.name) {
-        return Err(missing());
-    }
+    let meta = match is_valid_id(&envelope_id) {
+        true => state.store.envelope(&envelope_id).await?,
+        false => None,
+    };
+    let Some(meta) = meta.filter(|m| m.recipients.contains(&staff.name)) else {
+        return Err(super::refused(&state, &staff, "", missing()).await);
+    };
+    // (A refusal here is recorded by visible_case.)
     visible_case(&state, &staff, &meta.case_id)
         .await
         .map_err(|_| missing())?;

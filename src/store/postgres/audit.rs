@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use super::{PostgresStore, Tx};
-use crate::audit::{AuditEntry, AuditRecord, GENESIS, link_hash};
+use crate::audit::{AuditEntry, AuditRecord, next_record};
 use crate::store::{StoreError, rows};
 
 /// The advisory lock key of the audit chain (any constant shared by all gateways).
@@ -31,34 +31,27 @@ pub(super) async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<(), StoreE
         .bind(AUDIT_LOCK)
         .execute(&mut **tx)
         .await?;
-    let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+    let last = sqlx::query("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut **tx)
         .await?;
-    let (seq, prev) = match last {
-        Some(row) => (
-            row.try_get::<i64, _>("seq")? + 1,
+    let last = match last {
+        Some(row) => Some((
+            row.try_get::<i64, _>("seq")?,
             rows::hash(row.try_get("hash")?)?,
-        ),
-        None => (1, GENESIS),
+            row.try_get("at")?,
+        )),
+        None => None,
     };
-    let hash = link_hash(
-        &prev,
-        seq,
-        &entry.at,
-        &entry.actor,
-        entry.action,
-        &entry.case_id,
-        &entry.detail,
-    );
+    let record = next_record(last, entry);
     sqlx::query("INSERT INTO audit (seq, at, actor, action, case_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(seq)
-        .bind(&entry.at)
-        .bind(&entry.actor)
-        .bind(entry.action)
-        .bind(&entry.case_id)
-        .bind(&entry.detail)
-        .bind(&prev[..])
-        .bind(&hash[..])
+        .bind(record.seq)
+        .bind(&record.at)
+        .bind(&record.actor)
+        .bind(&record.action)
+        .bind(&record.case_id)
+        .bind(&record.detail)
+        .bind(&record.prev_hash[..])
+        .bind(&record.hash[..])
         .execute(&mut **tx)
         .await?;
     Ok(())

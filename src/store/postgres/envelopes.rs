@@ -74,11 +74,13 @@ impl PostgresStore {
         envelope_id: &str,
         seq: u32,
         data: &[u8],
+        today: Day,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO envelope_chunks (envelope_id, seq, data) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO envelope_chunks (envelope_id, seq, data, created_on) VALUES ($1, $2, $3, $4)")
             .bind(envelope_id)
             .bind(i64::from(seq))
             .bind(data)
+            .bind(day_format::to_text(today))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -92,23 +94,27 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// Several gateways may be streaming uploads into this database at any moment, so pieces
-    /// without an envelope are removed only once they are older than a day: pieces of finished
-    /// uploads with their upload row, the others by the day of the oldest upload row kept.
-    pub(super) async fn delete_stale_uploads(&self) -> Result<(), StoreError> {
-        let yesterday =
-            day_format::to_text(time::OffsetDateTime::now_utc().date() - time::Duration::days(1));
+    /// Removes what uploads left behind, once older than a day: several gateways may be
+    /// streaming uploads into this database at any moment, and an upload in progress is younger.
+    pub async fn sweep(&self, today: Day) -> Result<(), StoreError> {
+        let yesterday = day_format::to_text(today - time::Duration::days(1));
         let mut tx = self.write().await?;
-        sqlx::query(
-            "DELETE FROM envelope_chunks WHERE envelope_id IN (SELECT id FROM uploads WHERE created_on < $1)",
-        )
-        .bind(&yesterday)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("DELETE FROM envelope_chunks WHERE envelope_id IN (SELECT id FROM uploads WHERE created_on < $1)")
+            .bind(&yesterday)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM uploads WHERE created_on < $1")
             .bind(&yesterday)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "DELETE FROM envelope_chunks c WHERE c.created_on < $1
+             AND NOT EXISTS (SELECT 1 FROM envelopes e WHERE e.id = c.envelope_id)
+             AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.id = c.envelope_id)",
+        )
+        .bind(&yesterday)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -160,8 +166,20 @@ pub(super) async fn insert_envelope(
 ) -> Result<(), StoreError> {
     let (body, chunks, size): (&[u8], u32, u64) = match &envelope.body {
         EnvelopeBody::Inline(body) => (body, 0, body.len() as u64),
-        EnvelopeBody::Chunked { chunks, size } => (&[], *chunks, *size),
+        EnvelopeBody::Chunked { chunks, size } | EnvelopeBody::Uploaded { chunks, size } => {
+            (&[], *chunks, *size)
+        }
     };
+    // An envelope made from a client's upload takes over its pieces, exactly once.
+    if let EnvelopeBody::Uploaded { .. } = envelope.body {
+        let claimed = sqlx::query("DELETE FROM uploads WHERE id = $1")
+            .bind(&envelope.id)
+            .execute(&mut **tx)
+            .await?;
+        if claimed.rows_affected() != 1 {
+            return Err(StoreError::UploadGone);
+        }
+    }
     sqlx::query("INSERT INTO envelopes (id, case_id, kind, created_on, body, chunks, size) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(&envelope.id)
         .bind(case_id)
@@ -170,12 +188,6 @@ pub(super) async fn insert_envelope(
         .bind(body)
         .bind(i64::from(chunks))
         .bind(size as i64)
-        .execute(&mut **tx)
-        .await?;
-    // An envelope made from a client's upload takes over its pieces. (A second claim of the
-    // same upload fails on the envelope's primary key.)
-    sqlx::query("DELETE FROM uploads WHERE id = $1")
-        .bind(&envelope.id)
         .execute(&mut **tx)
         .await?;
     for recipient in &envelope.recipients {

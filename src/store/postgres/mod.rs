@@ -46,6 +46,11 @@ fn migrator() -> Migrator {
             "client uploads",
             include_str!("../../../migrations/postgres/0003_client_uploads.sql"),
         ),
+        migration(
+            4,
+            "chunk days",
+            include_str!("../../../migrations/postgres/0004_chunk_days.sql"),
+        ),
     ])
 }
 
@@ -69,8 +74,19 @@ impl PostgresStore {
             .await?;
         migrator().run(&pool).await?;
         let store = PostgresStore { pool };
-        store.delete_stale_uploads().await?;
+        store.sweep(time::OffsetDateTime::now_utc().date()).await?;
         Ok(store)
+    }
+
+    pub async fn open_read_only(url: &str) -> Result<PostgresStore, StoreError> {
+        let options = PgConnectOptions::from_str(url)?
+            .options([("default_transaction_read_only", "on")])
+            .log_statements(tracing::log::LevelFilter::Off);
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        Ok(PostgresStore { pool })
     }
 
     async fn write(&self) -> Result<Tx, StoreError> {

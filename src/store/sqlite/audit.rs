@@ -4,8 +4,8 @@
 use sqlx::Row;
 
 use super::{SqliteStore, Tx};
-use crate::audit::{AuditEntry, AuditRecord, GENESIS, link_hash};
-use crate::store::StoreError;
+use crate::audit::{AuditEntry, AuditRecord, next_record};
+use crate::store::{StoreError, rows};
 
 impl SqliteStore {
     /// Records a staff action that changes nothing else (a listing, a download).
@@ -26,37 +26,27 @@ impl SqliteStore {
 }
 
 pub(super) async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<(), StoreError> {
-    let last = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+    let last = sqlx::query("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut **tx)
         .await?;
-    let (seq, prev) = match last {
-        Some(row) => {
-            let hash: &[u8] = row.try_get("hash")?;
-            let prev: [u8; 32] = hash
-                .try_into()
-                .map_err(|_| StoreError::Corrupt("an audit hash is not 32 bytes"))?;
-            (row.try_get::<i64, _>("seq")? + 1, prev)
-        }
-        None => (1, GENESIS),
+    let last = match last {
+        Some(row) => Some((
+            row.try_get::<i64, _>("seq")?,
+            rows::hash(row.try_get("hash")?)?,
+            row.try_get("at")?,
+        )),
+        None => None,
     };
-    let hash = link_hash(
-        &prev,
-        seq,
-        &entry.at,
-        &entry.actor,
-        entry.action,
-        &entry.case_id,
-        &entry.detail,
-    );
+    let record = next_record(last, entry);
     sqlx::query("INSERT INTO audit (seq, at, actor, action, case_id, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(seq)
-        .bind(&entry.at)
-        .bind(&entry.actor)
-        .bind(entry.action)
-        .bind(&entry.case_id)
-        .bind(&entry.detail)
-        .bind(&prev[..])
-        .bind(&hash[..])
+        .bind(record.seq)
+        .bind(&record.at)
+        .bind(&record.actor)
+        .bind(&record.action)
+        .bind(&record.case_id)
+        .bind(&record.detail)
+        .bind(&record.prev_hash[..])
+        .bind(&record.hash[..])
         .execute(&mut **tx)
         .await?;
     Ok(())

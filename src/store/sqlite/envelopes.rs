@@ -82,14 +82,18 @@ impl SqliteStore {
         envelope_id: &str,
         seq: u32,
         data: &[u8],
+        today: Day,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO envelope_chunks (envelope_id, seq, data) VALUES (?, ?, ?)")
-            .bind(envelope_id)
-            .bind(i64::from(seq))
-            .bind(data)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO envelope_chunks (envelope_id, seq, data, created_on) VALUES (?, ?, ?, ?)",
+        )
+        .bind(envelope_id)
+        .bind(i64::from(seq))
+        .bind(data)
+        .bind(day_format::to_text(today))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -105,18 +109,24 @@ impl SqliteStore {
         Ok(())
     }
 
-    pub(super) async fn delete_orphan_chunks(&self) -> Result<(), StoreError> {
+    /// Removes what uploads left behind: finished uploads nobody claimed, and pieces of uploads
+    /// that never finished, once they are older than a day (an upload in progress is younger).
+    pub async fn sweep(&self, today: Day) -> Result<(), StoreError> {
+        let yesterday = day_format::to_text(today - time::Duration::days(1));
         let mut tx = self.write().await?;
-        let yesterday =
-            day_format::to_text(time::OffsetDateTime::now_utc().date() - time::Duration::days(1));
+        sqlx::query("DELETE FROM envelope_chunks WHERE envelope_id IN (SELECT id FROM uploads WHERE created_on < ?)")
+            .bind(&yesterday)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM uploads WHERE created_on < ?")
-            .bind(yesterday)
+            .bind(&yesterday)
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "DELETE FROM envelope_chunks WHERE envelope_id NOT IN (SELECT id FROM envelopes)
-             AND envelope_id NOT IN (SELECT id FROM uploads)",
+            "DELETE FROM envelope_chunks WHERE created_on < ?
+             AND envelope_id NOT IN (SELECT id FROM envelopes) AND envelope_id NOT IN (SELECT id FROM uploads)",
         )
+        .bind(&yesterday)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -180,8 +190,20 @@ pub(super) async fn insert_envelope(
 ) -> Result<(), StoreError> {
     let (body, chunks, size): (&[u8], u32, u64) = match &envelope.body {
         EnvelopeBody::Inline(body) => (body, 0, body.len() as u64),
-        EnvelopeBody::Chunked { chunks, size } => (&[], *chunks, *size),
+        EnvelopeBody::Chunked { chunks, size } | EnvelopeBody::Uploaded { chunks, size } => {
+            (&[], *chunks, *size)
+        }
     };
+    // An envelope made from a client's upload takes over its pieces, exactly once.
+    if let EnvelopeBody::Uploaded { .. } = envelope.body {
+        let claimed = sqlx::query("DELETE FROM uploads WHERE id = ?")
+            .bind(&envelope.id)
+            .execute(&mut **tx)
+            .await?;
+        if claimed.rows_affected() != 1 {
+            return Err(StoreError::UploadGone);
+        }
+    }
     sqlx::query("INSERT INTO envelopes (id, case_id, kind, created_on, body, chunks, size) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(&envelope.id)
         .bind(case_id)
@@ -190,11 +212,6 @@ pub(super) async fn insert_envelope(
         .bind(body)
         .bind(i64::from(chunks))
         .bind(size as i64)
-        .execute(&mut **tx)
-        .await?;
-    // An envelope made from a client's upload takes over its pieces.
-    sqlx::query("DELETE FROM uploads WHERE id = ?")
-        .bind(&envelope.id)
         .execute(&mut **tx)
         .await?;
     for recipient in &envelope.recipients {

@@ -47,6 +47,11 @@ fn migrator() -> Migrator {
             "client uploads",
             include_str!("../../../migrations/sqlite/0003_client_uploads.sql"),
         ),
+        migration(
+            4,
+            "chunk days",
+            include_str!("../../../migrations/sqlite/0004_chunk_days.sql"),
+        ),
     ])
 }
 
@@ -78,10 +83,20 @@ impl SqliteStore {
             .await?;
         migrator().run(&pool).await?;
         let store = SqliteStore { pool };
-        // No upload can be in progress at start: chunks without an envelope or a finished upload
-        // are leftovers of uploads that failed or were cut by a crash.
-        store.delete_orphan_chunks().await?;
+        store.sweep(time::OffsetDateTime::now_utc().date()).await?;
         Ok(store)
+    }
+
+    pub async fn open_read_only(url: &str) -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .read_only(true)
+            .busy_timeout(Duration::from_secs(30))
+            .log_statements(tracing::log::LevelFilter::Off);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore { pool })
     }
 
     /// A write transaction that holds the database's write lock from its start.
@@ -119,13 +134,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn pieces_of_an_upload_cut_by_a_crash_are_removed_at_the_next_start() {
+    async fn pieces_of_an_upload_cut_off_days_ago_are_removed_at_the_next_start() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        SqliteStore::open(&url)
+        let long_ago = time::OffsetDateTime::now_utc().date() - time::Duration::days(2);
+        let store = SqliteStore::open(&url).await.unwrap();
+        store
+            .put_chunk("pending", 0, &[9; 100], long_ago)
             .await
-            .unwrap()
-            .put_chunk("pending", 0, &[9; 100])
+            .unwrap();
+        store
+            .put_chunk(
+                "in-progress",
+                0,
+                &[9; 100],
+                long_ago + time::Duration::days(2),
+            )
             .await
             .unwrap();
         let reopened = SqliteStore::open(&url).await.unwrap();
@@ -133,6 +157,6 @@ mod tests {
             .fetch_one(&reopened.pool)
             .await
             .unwrap();
-        assert_eq!(n, 0);
+        assert_eq!(n, 1, "only today's piece is kept");
     }
 }
