@@ -338,3 +338,46 @@ async fn concurrent_audit_appends_form_one_unbroken_chain() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reports_arriving_together_are_all_stored_and_a_taken_lookup_fails_alone() {
+    on_both(|store| async move {
+        new_case(&store, 200).await;
+        let mut tasks = Vec::new();
+        for n in 0..40u8 {
+            let store = store.clone();
+            // Every tenth report reuses the lookup verifier of the first case.
+            let verifier = if n % 10 == 0 { 200 } else { n };
+            tasks.push(tokio::spawn(async move {
+                let result = store
+                    .create_case(NewCase {
+                        entity: "minusca",
+                        verifier: &Verifier([verifier; 32]),
+                        reply_recipient: "age1reply".into(),
+                        envelopes: vec![envelope(
+                            EnvelopeKind::Report,
+                            &[n; 4096],
+                            &["intake-minusca"],
+                        )],
+                        today: date!(2026 - 11 - 27),
+                    })
+                    .await;
+                (verifier, result)
+            }));
+        }
+        let mut stored = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                (200, result) => assert!(matches!(result, Err(StoreError::LookupTaken))),
+                (_, result) => {
+                    let id = result.unwrap();
+                    assert_eq!(store.envelopes_of_case(&id).await.unwrap().len(), 1);
+                    stored += 1;
+                }
+            }
+        }
+        assert_eq!(stored, 36);
+        assert_eq!(store.cases_of_entity("minusca").await.unwrap().len(), 37);
+    })
+    .await;
+}

@@ -29,6 +29,10 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The group committer is gone (the store is shutting down) or its commit failed; the
+    /// cause is logged once by the committer.
+    #[error("the report could not be committed")]
+    Committer,
     /// An upload named by a report or message no longer waits (claimed or swept already).
     #[error("this upload was already used or has expired")]
     UploadGone,

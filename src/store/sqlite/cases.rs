@@ -6,7 +6,7 @@ use super::{SqliteStore, Tx};
 use crate::audit::AuditEntry;
 use crate::cases::{EnvelopeKind, Status};
 use crate::store::rows;
-use crate::store::{CaseRecord, NewCase, NewEnvelope, StoreError, day_format, random_id};
+use crate::store::{CaseRecord, NewEnvelope, StoreError};
 use crate::token::Verifier;
 
 const CASE_COLUMNS: &str = "SELECT c.id, c.entity, c.status, c.received_on, c.reply_recipient, \
@@ -15,35 +15,6 @@ const CASE_COLUMNS: &str = "SELECT c.id, c.entity, c.status, c.received_on, c.re
      FROM cases c";
 
 impl SqliteStore {
-    /// Stores a new case and its first envelopes durably. Returns the new case id.
-    pub async fn create_case(&self, new: NewCase<'_>) -> Result<String, StoreError> {
-        let case_id = random_id();
-        let mut tx = self.write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO cases (id, entity, status, received_on, lookup_verifier, reply_recipient)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&case_id)
-        .bind(new.entity)
-        .bind(Status::Received.code())
-        .bind(day_format::to_text(new.today))
-        .bind(&new.verifier.0[..])
-        .bind(&new.reply_recipient)
-        .execute(&mut *tx)
-        .await;
-        if let Err(e) = inserted {
-            return Err(match e.as_database_error() {
-                Some(db) if db.is_unique_violation() => StoreError::LookupTaken,
-                _ => e.into(),
-            });
-        }
-        for envelope in &new.envelopes {
-            super::envelopes::insert_envelope(&mut tx, &case_id, envelope, new.today).await?;
-        }
-        tx.commit().await?;
-        Ok(case_id)
-    }
-
     /// The case whose verifier this is, if any. The final comparison is constant-time.
     pub async fn find_case(&self, verifier: &Verifier) -> Result<Option<CaseRecord>, StoreError> {
         let row = sqlx::query("SELECT id, lookup_verifier FROM cases WHERE lookup_verifier = ?")

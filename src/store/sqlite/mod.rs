@@ -6,6 +6,7 @@
 
 mod audit;
 mod cases;
+mod commit;
 mod envelopes;
 
 use std::borrow::Cow;
@@ -60,6 +61,8 @@ type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// New cases go through the group committer (see `commit`).
+    commits: commit::Queue,
 }
 
 impl SqliteStore {
@@ -82,7 +85,10 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         migrator().run(&pool).await?;
-        let store = SqliteStore { pool };
+        let store = SqliteStore {
+            commits: commit::start(pool.clone()),
+            pool,
+        };
         store.sweep(time::OffsetDateTime::now_utc().date()).await?;
         Ok(store)
     }
@@ -96,7 +102,10 @@ impl SqliteStore {
             .max_connections(1)
             .connect_with(options)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            commits: commit::start(pool.clone()),
+            pool,
+        })
     }
 
     /// A write transaction that holds the database's write lock from its start.
