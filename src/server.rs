@@ -87,7 +87,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
     let running_addrs = (public.local_addr()?, staff.local_addr()?);
     let max = config.limits.max_connections;
     let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(sweep_hourly(state.store.clone(), state.clock.clone()));
+    tasks.spawn(maintain(state.store.clone(), state.clock.clone()));
     tasks.spawn(http::listener::serve(
         public,
         public_tls,
@@ -107,13 +107,18 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
     })
 }
 
-/// Removes abandoned uploads while the gateway runs (they could otherwise fill the disk).
-async fn sweep_hourly(store: Store, clock: http::Clock) {
-    let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
-    hourly.tick().await;
-    loop {
-        hourly.tick().await;
-        if let Err(e) = store.sweep(clock().date()).await {
+/// Housekeeping while the gateway runs: a WAL checkpoint every second, and every hour the
+/// sweep of abandoned uploads (which could otherwise fill the disk).
+async fn maintain(store: Store, clock: http::Clock) {
+    let mut every_second = tokio::time::interval(std::time::Duration::from_secs(1));
+    for tick in 0u64.. {
+        every_second.tick().await;
+        if let Err(e) = store.checkpoint().await {
+            tracing::warn!(error = %e, "a WAL checkpoint failed");
+        }
+        if tick % 3600 == 3599
+            && let Err(e) = store.sweep(clock().date()).await
+        {
             tracing::error!(error = %e, "sweeping abandoned uploads failed");
         }
     }

@@ -264,6 +264,15 @@ impl Store {
         dispatch!(self.put_chunk(envelope_id, seq, data, today))
     }
 
+    /// Moves committed data from SQLite's WAL into the database file, off the path of reports
+    /// (PostgreSQL checkpoints on its own: nothing to do).
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.checkpoint().await,
+            Store::Postgres(_) => Ok(()),
+        }
+    }
+
     /// Removes uploads nobody claimed and pieces of uploads that never finished, once they are
     /// more than a day old. Runs at start and every hour.
     pub async fn sweep(&self, today: Day) -> Result<(), StoreError> {

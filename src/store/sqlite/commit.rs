@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::SqliteStore;
 use crate::cases::Status;
-use crate::store::{Day, NewCase, NewEnvelope, StoreError, day_format, random_id};
+use crate::store::{Day, EnvelopeBody, NewCase, NewEnvelope, StoreError, day_format, random_id};
 
 /// Most reports in one commit.
 const MAX_BATCH: usize = 128;
@@ -68,25 +68,15 @@ pub(super) fn start(pool: sqlx::SqlitePool) -> Queue {
 }
 
 async fn commit(pool: &sqlx::SqlitePool, batch: Vec<Job>) {
-    let mut results = Vec::with_capacity(batch.len());
     let committed = async {
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        for job in &batch {
-            sqlx::query("SAVEPOINT one_case").execute(&mut *tx).await?;
-            let result = insert(&mut tx, job).await;
-            if result.is_err() {
-                sqlx::query("ROLLBACK TO one_case")
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query("RELEASE one_case").execute(&mut *tx).await?;
-            results.push(result);
-        }
-        tx.commit().await
+        let results = insert_batch(&mut tx, &batch).await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(results)
     }
     .await;
     match committed {
-        Ok(()) => {
+        Ok(results) => {
             for (job, result) in batch.into_iter().zip(results) {
                 let _ = job.answer.send(result);
             }
@@ -100,11 +90,94 @@ async fn commit(pool: &sqlx::SqlitePool, batch: Vec<Job>) {
     }
 }
 
+/// Inserts a batch with a few statements for the whole batch rather than a few per report:
+/// every statement is a round trip to SQLite's thread, and those round trips, not the disk,
+/// limit a batch. Reports that claim uploads (rare) go one by one, each in a savepoint, because
+/// a claim can fail after the case row is in.
+async fn insert_batch(
+    tx: &mut super::Tx,
+    batch: &[Job],
+) -> Result<Vec<Result<String, StoreError>>, StoreError> {
+    let claims = |job: &Job| {
+        job.envelopes
+            .iter()
+            .any(|e| matches!(e.body, EnvelopeBody::Uploaded { .. }))
+    };
+    let mut results: Vec<Option<Result<String, StoreError>>> = batch.iter().map(|_| None).collect();
+    let plain: Vec<(usize, String)> = batch
+        .iter()
+        .enumerate()
+        .filter(|(_, job)| !claims(job))
+        .map(|(n, _)| (n, random_id()))
+        .collect();
+    for chunk in plain.chunks(64) {
+        let inserted = insert_cases(tx, batch, chunk).await?;
+        let mut envelopes = Vec::new();
+        for (n, case_id) in chunk {
+            if inserted.contains(case_id) {
+                envelopes.extend(
+                    batch[*n]
+                        .envelopes
+                        .iter()
+                        .map(|e| (case_id.as_str(), e, batch[*n].today)),
+                );
+                results[*n] = Some(Ok(case_id.clone()));
+            } else {
+                results[*n] = Some(Err(StoreError::LookupTaken));
+            }
+        }
+        super::envelopes::insert_many(tx, &envelopes).await?;
+    }
+    for (n, job) in batch.iter().enumerate().filter(|(_, job)| claims(job)) {
+        sqlx::query("SAVEPOINT one_case").execute(&mut **tx).await?;
+        let result = insert(tx, job).await;
+        if result.is_err() {
+            sqlx::query("ROLLBACK TO one_case")
+                .execute(&mut **tx)
+                .await?;
+        }
+        sqlx::query("RELEASE one_case").execute(&mut **tx).await?;
+        results[n] = Some(result);
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.expect("every report has a result"))
+        .collect())
+}
+
+/// One multi-row insert of case rows; a lookup key already taken inserts nothing. Returns the
+/// ids of the rows inserted.
+async fn insert_cases(
+    tx: &mut super::Tx,
+    batch: &[Job],
+    chunk: &[(usize, String)],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let rows = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+    let sql = format!(
+        "INSERT INTO cases (id, entity, status, received_on, lookup_verifier, reply_recipient)
+         VALUES {rows} ON CONFLICT (lookup_verifier) DO NOTHING RETURNING id"
+    );
+    let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+    for (n, case_id) in chunk {
+        let job = &batch[*n];
+        query = query
+            .bind(case_id.clone())
+            .bind(job.entity.clone())
+            .bind(Status::Received.code())
+            .bind(day_format::to_text(job.today))
+            .bind(job.verifier.to_vec())
+            .bind(job.reply_recipient.clone());
+    }
+    Ok(query.fetch_all(&mut **tx).await?.into_iter().collect())
+}
+
 async fn insert(tx: &mut super::Tx, job: &Job) -> Result<String, StoreError> {
     let case_id = random_id();
+    // A lookup key already taken inserts nothing (rather than failing the statement), so that
+    // no savepoint is needed to keep it from failing the rest of the batch.
     let inserted = sqlx::query(
         "INSERT INTO cases (id, entity, status, received_on, lookup_verifier, reply_recipient)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (lookup_verifier) DO NOTHING",
     )
     .bind(&case_id)
     .bind(&job.entity)
@@ -113,12 +186,9 @@ async fn insert(tx: &mut super::Tx, job: &Job) -> Result<String, StoreError> {
     .bind(&job.verifier[..])
     .bind(&job.reply_recipient)
     .execute(&mut **tx)
-    .await;
-    if let Err(e) = inserted {
-        return Err(match e.as_database_error() {
-            Some(db) if db.is_unique_violation() => StoreError::LookupTaken,
-            _ => e.into(),
-        });
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(StoreError::LookupTaken);
     }
     for envelope in &job.envelopes {
         super::envelopes::insert_envelope(tx, &case_id, envelope, job.today).await?;

@@ -182,6 +182,59 @@ impl SqliteStore {
     }
 }
 
+/// Inserts inline and chunked (not uploaded) envelopes of several cases with one statement for
+/// the envelopes and one for their recipients.
+pub(super) async fn insert_many(
+    tx: &mut Tx,
+    envelopes: &[(&str, &NewEnvelope, Day)],
+) -> Result<(), StoreError> {
+    if envelopes.is_empty() {
+        return Ok(());
+    }
+    let rows = vec!["(?, ?, ?, ?, ?, ?, ?)"; envelopes.len()].join(", ");
+    let sql = format!(
+        "INSERT INTO envelopes (id, case_id, kind, created_on, body, chunks, size) VALUES {rows}"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (case_id, envelope, today) in envelopes {
+        let (body, chunks, size): (&[u8], u32, u64) = match &envelope.body {
+            EnvelopeBody::Inline(body) => (body, 0, body.len() as u64),
+            EnvelopeBody::Chunked { chunks, size } | EnvelopeBody::Uploaded { chunks, size } => {
+                (&[], *chunks, *size)
+            }
+        };
+        query = query
+            .bind(envelope.id.clone())
+            .bind(case_id.to_string())
+            .bind(envelope.kind.code())
+            .bind(day_format::to_text(*today))
+            .bind(body.to_vec())
+            .bind(i64::from(chunks))
+            .bind(size as i64);
+    }
+    query.execute(&mut **tx).await?;
+    let pairs: Vec<(&str, &str)> = envelopes
+        .iter()
+        .flat_map(|(_, e, _)| {
+            e.recipients
+                .iter()
+                .map(move |r| (e.id.as_str(), r.as_str()))
+        })
+        .collect();
+    for chunk in pairs.chunks(400) {
+        let rows = vec!["(?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "INSERT OR IGNORE INTO envelope_recipients (envelope_id, recipient) VALUES {rows}"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, recipient) in chunk {
+            query = query.bind(id.to_string()).bind(recipient.to_string());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 pub(super) async fn insert_envelope(
     tx: &mut Tx,
     case_id: &str,
