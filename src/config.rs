@@ -51,6 +51,25 @@ pub struct Config {
     pub limits: Limits,
     #[serde(default)]
     pub deadlines: crate::deadlines::Clocks,
+    #[serde(default)]
+    pub retention: Retention,
+}
+
+/// How long closed cases are kept.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// Days after closure before a case and all its envelopes are deleted, keeping only counts
+    /// (default 365; 0 keeps closed cases for ever).
+    pub purge_closed_after_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            purge_closed_after_days: 365,
+        }
+    }
 }
 
 /// Certificate files for both listeners.

@@ -87,7 +87,13 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
     let running_addrs = (public.local_addr()?, staff.local_addr()?);
     let max = config.limits.max_connections;
     let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(maintain(state.store.clone(), state.clock.clone()));
+    let retention = config.retention.purge_closed_after_days;
+    purge(&state.store, &state.clock, retention).await;
+    tasks.spawn(maintain(
+        state.store.clone(),
+        state.clock.clone(),
+        retention,
+    ));
     tasks.spawn(http::listener::serve(
         public,
         public_tls,
@@ -107,20 +113,40 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
     })
 }
 
-/// Housekeeping while the gateway runs: a WAL checkpoint every second, and every hour the
-/// sweep of abandoned uploads (which could otherwise fill the disk).
-async fn maintain(store: Store, clock: http::Clock) {
+/// Housekeeping while the gateway runs: a WAL checkpoint every second, every hour the sweep of
+/// abandoned uploads (which could otherwise fill the disk), and every day the purge of cases
+/// closed longer ago than the retention time.
+async fn maintain(store: Store, clock: http::Clock, retention_days: u32) {
     let mut every_second = tokio::time::interval(std::time::Duration::from_secs(1));
-    for tick in 0u64.. {
+    for tick in 1u64.. {
         every_second.tick().await;
         if let Err(e) = store.checkpoint().await {
             tracing::warn!(error = %e, "a WAL checkpoint failed");
         }
-        if tick % 3600 == 3599
+        if tick % 3600 == 0
             && let Err(e) = store.sweep(clock().date()).await
         {
             tracing::error!(error = %e, "sweeping abandoned uploads failed");
         }
+        if tick % 86_400 == 0 {
+            purge(&store, &clock, retention_days).await;
+        }
+    }
+}
+
+/// Deletes cases closed more than `retention_days` ago (none when it is 0).
+async fn purge(store: &Store, clock: &http::Clock, retention_days: u32) {
+    if retention_days == 0 {
+        return;
+    }
+    let cutoff = clock().date() - time::Duration::days(i64::from(retention_days));
+    match store.purge_closed(cutoff).await {
+        // A count and nothing else: it identifies no case.
+        Ok(purged) if purged > 0 => {
+            tracing::info!(purged, "closed cases past retention were deleted")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "purging closed cases failed"),
     }
 }
 

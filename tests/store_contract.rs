@@ -381,3 +381,69 @@ async fn reports_arriving_together_are_all_stored_and_a_taken_lookup_fails_alone
     })
     .await;
 }
+
+#[tokio::test]
+async fn closed_cases_past_retention_go_with_their_envelopes_and_only_counts_stay() {
+    on_both(|store| async move {
+        let old = new_case(&store, 11).await;
+        let recent = new_case(&store, 12).await;
+        let open = new_case(&store, 13).await;
+        store
+            .put_chunk("piece-of-old", 0, b"x", date!(2026 - 11 - 27))
+            .await
+            .unwrap();
+        for (id, closed_at) in [
+            (&old, "2025-01-10T00:00:00Z"),
+            (&recent, "2026-11-01T00:00:00Z"),
+        ] {
+            let mut e = entry("intake-minusca", "status", id);
+            e.at = closed_at.into();
+            assert!(
+                store
+                    .set_status(id, Status::Received, Status::Acknowledged, &e)
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                store
+                    .set_status(id, Status::Acknowledged, Status::Closed, &e)
+                    .await
+                    .unwrap()
+            );
+        }
+        let envelope = store.envelopes_of_case(&old).await.unwrap()[0].id.clone();
+        assert_eq!(store.purge_closed(date!(2025 - 11 - 27)).await.unwrap(), 1);
+        assert!(store.case(&old).await.unwrap().is_none());
+        assert!(
+            store
+                .find_case(&Verifier([11; 32]))
+                .await
+                .unwrap()
+                .is_none(),
+            "its token finds nothing"
+        );
+        assert!(store.envelope(&envelope).await.unwrap().is_none());
+        assert!(store.case(&recent).await.unwrap().is_some());
+        assert!(store.case(&open).await.unwrap().is_some());
+        assert_eq!(
+            store.purged_counts().await.unwrap(),
+            vec![(
+                "minusca".to_string(),
+                "2026-11".to_string(),
+                "closed".to_string(),
+                1
+            )]
+        );
+        assert_eq!(
+            store.purge_closed(date!(2025 - 11 - 27)).await.unwrap(),
+            0,
+            "nothing twice"
+        );
+        assert_eq!(
+            verify(store.audit_records().await.unwrap()),
+            Ok(4),
+            "the audit chain is untouched"
+        );
+    })
+    .await;
+}

@@ -56,6 +56,16 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Copy a live SQLite database to a file, consistently (for PostgreSQL use pg_dump; see
+    /// docs/BACKUP.md).
+    Backup {
+        /// The gateway's configuration, which names its database.
+        #[arg(long, env = "CONFIDE_CONFIG")]
+        config: PathBuf,
+        /// Where to write the copy; it must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Make keys.
     Keys {
         #[command(subcommand)]
@@ -127,6 +137,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     against,
                 },
         } => verify_audit(config, export, against).await,
+        Command::Backup { config, out } => backup(&config, &out).await,
         Command::Keys {
             command: KeysCommand::Example { out },
         } => {
@@ -143,6 +154,36 @@ async fn serve(config: &Config, mode: Mode, clock: crate::http::Clock) -> Result
     println!("public listener: https://{}", running.public_addr);
     println!("staff listener: https://{}", running.staff_addr);
     running.wait().await
+}
+
+async fn backup(config: &Path, out: &Path) -> Result<()> {
+    let config = Config::load(config, std::env::vars())?;
+    if out.exists() {
+        anyhow::bail!(
+            "{} exists already; choose a new file for the backup",
+            out.display()
+        );
+    }
+    let store = crate::store::Store::open_read_only(&config.database_url())
+        .await
+        .context("cannot open the database")?;
+    let crate::store::Store::Sqlite(sqlite) = store else {
+        anyhow::bail!(
+            "this gateway uses PostgreSQL: back it up with pg_dump -Fc (see docs/BACKUP.md)"
+        );
+    };
+    let target = out
+        .to_str()
+        .context("the backup path must be valid UTF-8")?;
+    sqlite
+        .backup_to(target)
+        .await
+        .context("the backup failed")?;
+    println!(
+        "backed up to {}; keep the server secret file with it, separately (see docs/BACKUP.md)",
+        out.display()
+    );
+    Ok(())
 }
 
 async fn verify_audit(

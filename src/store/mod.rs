@@ -264,6 +264,18 @@ impl Store {
         dispatch!(self.put_chunk(envelope_id, seq, data, today))
     }
 
+    /// Deletes closed cases closed before `cutoff`, with their envelopes, keeping only counts by
+    /// entity, month received and final status. A purged case's token then finds nothing, like
+    /// a wrong one. Returns how many cases went.
+    pub async fn purge_closed(&self, cutoff: Day) -> Result<u64, StoreError> {
+        dispatch!(self.purge_closed(cutoff))
+    }
+
+    /// The counts kept of purged cases: (entity, month received, final status, cases).
+    pub async fn purged_counts(&self) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+        dispatch!(self.purged_counts())
+    }
+
     /// Moves committed data from SQLite's WAL into the database file, off the path of reports
     /// (PostgreSQL checkpoints on its own: nothing to do).
     pub async fn checkpoint(&self) -> Result<(), StoreError> {

@@ -183,6 +183,45 @@ impl PostgresStore {
     }
 }
 
+impl PostgresStore {
+    pub async fn purge_closed(&self, cutoff: Day) -> Result<u64, StoreError> {
+        let cutoff = day_format::to_text(cutoff);
+        let closed = "status = 'closed' AND closed_at IS NOT NULL AND substring(closed_at from 1 for 10) < $1";
+        let mut tx = self.write().await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO purged_counts (entity, received_month, final_status, cases)
+             SELECT entity, substring(received_on from 1 for 7), status, count(*) FROM cases WHERE {closed}
+             GROUP BY entity, substring(received_on from 1 for 7), status
+             ON CONFLICT (entity, received_month, final_status) DO UPDATE SET cases = purged_counts.cases + excluded.cases"
+        )))
+        .bind(&cutoff)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM envelope_chunks WHERE envelope_id IN
+             (SELECT id FROM envelopes WHERE case_id IN (SELECT id FROM cases WHERE {closed}))"
+        )))
+        .bind(&cutoff)
+        .execute(&mut *tx)
+        .await?;
+        let purged = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM cases WHERE {closed}"
+        )))
+        .bind(&cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(purged)
+    }
+
+    pub async fn purged_counts(&self) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+        Ok(sqlx::query_as("SELECT entity, received_month, final_status, cases FROM purged_counts ORDER BY 1, 2, 3")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
+
 async fn delete_envelopes_of_kind(
     tx: &mut Tx,
     case_id: &str,

@@ -51,6 +51,11 @@ fn migrator() -> Migrator {
             "chunk days",
             include_str!("../../../migrations/postgres/0004_chunk_days.sql"),
         ),
+        migration(
+            5,
+            "retention",
+            include_str!("../../../migrations/postgres/0005_retention.sql"),
+        ),
     ])
 }
 

@@ -6,7 +6,7 @@ use super::{SqliteStore, Tx};
 use crate::audit::AuditEntry;
 use crate::cases::{EnvelopeKind, Status};
 use crate::store::rows;
-use crate::store::{CaseRecord, NewEnvelope, StoreError};
+use crate::store::{CaseRecord, Day, NewEnvelope, StoreError, day_format};
 use crate::token::Verifier;
 
 const CASE_COLUMNS: &str = "SELECT c.id, c.entity, c.status, c.received_on, c.reply_recipient, \
@@ -160,6 +160,57 @@ impl SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(rows::case).collect()
+    }
+}
+
+impl SqliteStore {
+    /// Deletes closed cases closed before `cutoff` with everything they hold, keeping only
+    /// their counts. Returns how many cases went.
+    pub async fn purge_closed(&self, cutoff: Day) -> Result<u64, StoreError> {
+        let cutoff = day_format::to_text(cutoff);
+        let closed = "status = 'closed' AND closed_at IS NOT NULL AND substr(closed_at, 1, 10) < ?";
+        let mut tx = self.write().await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO purged_counts (entity, received_month, final_status, cases)
+             SELECT entity, substr(received_on, 1, 7), status, count(*) FROM cases WHERE {closed}
+             GROUP BY entity, substr(received_on, 1, 7), status
+             ON CONFLICT (entity, received_month, final_status) DO UPDATE SET cases = cases + excluded.cases"
+        )))
+        .bind(&cutoff)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM envelope_chunks WHERE envelope_id IN
+             (SELECT id FROM envelopes WHERE case_id IN (SELECT id FROM cases WHERE {closed}))"
+        )))
+        .bind(&cutoff)
+        .execute(&mut *tx)
+        .await?;
+        // Envelopes, their recipients and assignments go with their case (ON DELETE CASCADE);
+        // secure_delete overwrites their pages.
+        let purged = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM cases WHERE {closed}"
+        )))
+        .bind(&cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        if purged > 0 {
+            // secure_delete zeroes the database's freed pages, but the WAL still holds the old
+            // page images until it is overwritten: copy it back and cut it to nothing.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(purged)
+    }
+
+    /// The counts kept of purged cases: (entity, month received, final status, cases).
+    pub async fn purged_counts(&self) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+        Ok(sqlx::query_as("SELECT entity, received_month, final_status, cases FROM purged_counts ORDER BY 1, 2, 3")
+            .fetch_all(&self.pool)
+            .await?)
     }
 }
 

@@ -53,6 +53,11 @@ fn migrator() -> Migrator {
             "chunk days",
             include_str!("../../../migrations/sqlite/0004_chunk_days.sql"),
         ),
+        migration(
+            5,
+            "retention",
+            include_str!("../../../migrations/sqlite/0005_retention.sql"),
+        ),
     ])
 }
 
@@ -111,6 +116,15 @@ impl SqliteStore {
             commits: commit::start(pool.clone()),
             pool,
         })
+    }
+
+    /// Writes a consistent copy of the live database to `path` (which must not exist yet).
+    pub async fn backup_to(&self, path: &str) -> Result<(), StoreError> {
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Copies what the WAL holds into the database file, without waiting for readers; called
