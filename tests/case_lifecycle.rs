@@ -394,6 +394,26 @@ async fn statuses_move_only_along_the_allowed_transitions_and_the_reporter_reads
     let (code, _) = set("under_investigation").await;
     assert_eq!(code, 409, "closed is final");
 
+    // A closed case takes nothing more: no form for the reporter, no message, no reply.
+    assert!(
+        !gateway
+            .status_page(&token)
+            .await
+            .contains("Add information")
+    );
+    let (code, page) = gateway
+        .post_multipart(
+            "/status/message",
+            &[("token", &token), ("message", "one more thing")],
+            &[],
+        )
+        .await;
+    assert_eq!(code, 409, "{page}");
+    assert!(page.contains("send a new report"), "{page}");
+    let output = gateway.staff_cli("intake-minusca", &["reply", &case, "--message", "late"]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("closed"));
+
     // Someone who does not work the case cannot change it.
     let (code, _) = gateway
         .staff_post("investigator-minusca", &path, json!({ "status": "closed" }))

@@ -356,7 +356,7 @@ async fn reports_arriving_together_are_all_stored_and_a_taken_lookup_fails_alone
                         reply_recipient: "age1reply".into(),
                         envelopes: vec![envelope(
                             EnvelopeKind::Report,
-                            &[n; 4096],
+                            &[verifier; 4096],
                             &["intake-minusca"],
                         )],
                         today: date!(2026 - 11 - 27),
@@ -369,9 +369,23 @@ async fn reports_arriving_together_are_all_stored_and_a_taken_lookup_fails_alone
         for task in tasks {
             match task.await.unwrap() {
                 (200, result) => assert!(matches!(result, Err(StoreError::LookupTaken))),
-                (_, result) => {
+                (verifier, result) => {
+                    // The answer is this caller's case: found by its own key, holding its own body.
                     let id = result.unwrap();
-                    assert_eq!(store.envelopes_of_case(&id).await.unwrap().len(), 1);
+                    assert_eq!(
+                        store
+                            .find_case(&Verifier([verifier; 32]))
+                            .await
+                            .unwrap()
+                            .unwrap()
+                            .id,
+                        id
+                    );
+                    let envelopes = store.envelopes_of_case(&id).await.unwrap();
+                    assert_eq!(
+                        store.envelope_body(&envelopes[0].id).await.unwrap(),
+                        vec![verifier; 4096]
+                    );
                     stored += 1;
                 }
             }
@@ -388,8 +402,34 @@ async fn closed_cases_past_retention_go_with_their_envelopes_and_only_counts_sta
         let old = new_case(&store, 11).await;
         let recent = new_case(&store, 12).await;
         let open = new_case(&store, 13).await;
+        // The old case also holds a file in pieces and is assigned.
+        let file = random_id();
         store
-            .put_chunk("piece-of-old", 0, b"x", date!(2026 - 11 - 27))
+            .put_chunk(&file, 0, b"sealed file", date!(2025 - 01 - 01))
+            .await
+            .unwrap();
+        let attachment = NewEnvelope {
+            id: file.clone(),
+            kind: EnvelopeKind::Attachment,
+            body: EnvelopeBody::Chunked {
+                chunks: 1,
+                size: 11,
+            },
+            recipients: vec!["intake-minusca".into()],
+        };
+        store
+            .add_envelopes(&old, &[attachment], date!(2025 - 01 - 01), None)
+            .await
+            .unwrap();
+        let assigned = entry("intake-minusca", "assign", &old);
+        store
+            .assign(
+                &old,
+                &["inv-a".into()],
+                &[],
+                date!(2025 - 01 - 02),
+                &assigned,
+            )
             .await
             .unwrap();
         for (id, closed_at) in [
@@ -423,6 +463,15 @@ async fn closed_cases_past_retention_go_with_their_envelopes_and_only_counts_sta
             "its token finds nothing"
         );
         assert!(store.envelope(&envelope).await.unwrap().is_none());
+        assert!(store.envelope(&file).await.unwrap().is_none());
+        assert!(
+            store.envelope_chunk(&file, 0).await.is_err(),
+            "the file's pieces are gone"
+        );
+        assert!(
+            store.cases_assigned_to("inv-a").await.unwrap().is_empty(),
+            "so is the assignment"
+        );
         assert!(store.case(&recent).await.unwrap().is_some());
         assert!(store.case(&open).await.unwrap().is_some());
         assert_eq!(
@@ -441,8 +490,70 @@ async fn closed_cases_past_retention_go_with_their_envelopes_and_only_counts_sta
         );
         assert_eq!(
             verify(store.audit_records().await.unwrap()),
-            Ok(4),
+            Ok(5),
             "the audit chain is untouched"
+        );
+        // A later purge of a case of the same entity and month adds to the same count.
+        assert_eq!(store.purge_closed(date!(2026 - 11 - 27)).await.unwrap(), 1);
+        assert_eq!(
+            store.purged_counts().await.unwrap(),
+            vec![(
+                "minusca".to_string(),
+                "2026-11".to_string(),
+                "closed".to_string(),
+                2
+            )]
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_reports_with_the_same_new_lookup_key_at_once_store_one() {
+    on_both(|store| async move {
+        let mut tasks = Vec::new();
+        for _ in 0..6 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .create_case(NewCase {
+                        entity: "minusca",
+                        verifier: &Verifier([99; 32]),
+                        reply_recipient: "age1reply".into(),
+                        envelopes: vec![envelope(
+                            EnvelopeKind::Report,
+                            b"same key",
+                            &["intake-minusca"],
+                        )],
+                        today: date!(2026 - 11 - 27),
+                    })
+                    .await
+            }));
+        }
+        let mut ok = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(StoreError::LookupTaken) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(ok, 1);
+        assert_eq!(store.cases_of_entity("minusca").await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .envelopes_of_case(
+                    &store
+                        .find_case(&Verifier([99; 32]))
+                        .await
+                        .unwrap()
+                        .unwrap()
+                        .id
+                )
+                .await
+                .unwrap()
+                .len(),
+            1
         );
     })
     .await;

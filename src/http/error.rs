@@ -76,6 +76,7 @@ impl From<IntakeError> for Problem {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "too_many_files", message)
             }
             UploadInterrupted => Problem::bad_request(message),
+            CaseClosed => Problem::new(StatusCode::CONFLICT, "case_closed", message),
             UploadNotFound => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "upload_not_found",

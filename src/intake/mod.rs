@@ -60,6 +60,10 @@ pub enum IntakeError {
     Token(#[from] TokenError),
     #[error("no case matches this follow-up number")]
     NotFound,
+    #[error(
+        "this case is closed and takes no more information; to tell us something new, send a new report"
+    )]
+    CaseClosed,
     #[error("the report could not be stored")]
     Store(#[source] StoreError),
     #[error("the server is shutting down")]
@@ -388,6 +392,9 @@ impl Intake {
         attachments: Vec<NewEnvelope>,
         today: Day,
     ) -> Result<(), IntakeError> {
+        if found.case.status == Status::Closed {
+            return Err(IntakeError::CaseClosed);
+        }
         if text.trim().is_empty() && attachments.is_empty() {
             return Err(IntakeError::EmptyMessage);
         }
@@ -424,6 +431,9 @@ impl Intake {
         attachments: &[String],
         today: Day,
     ) -> Result<(), IntakeError> {
+        if found.case.status == Status::Closed {
+            return Err(IntakeError::CaseClosed);
+        }
         let staff = self.case_staff(&found.case);
         let mut envelopes = Vec::new();
         if let Some(envelope) = envelope {

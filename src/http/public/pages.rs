@@ -68,6 +68,8 @@ struct StatusPage<'a> {
     token: &'a str,
     max_message: usize,
     max_files: usize,
+    /// A closed case takes no more information: the form is not shown.
+    closed: bool,
 }
 
 #[derive(Template)]
@@ -245,6 +247,7 @@ async fn check_status(
                     token: &token.display(),
                     max_message: limits.max_description_chars,
                     max_files: limits.max_attachments,
+                    closed: view.status == crate::cases::Status::Closed,
                 },
             )
         }

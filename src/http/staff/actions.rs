@@ -51,6 +51,7 @@ async fn assign(
         let refusal = forbidden("Only an intake officer of this case's entity can assign it.");
         return Err(super::refused(&state, &staff, &case.id, refusal).await);
     }
+    refuse_if_closed(&case)?;
     let assignees = check_assignees(state.keyring.staff(), &request.assignees, &case.entity)
         .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_assignee", e))?;
     if assignees.is_empty() != (request.copies.is_empty() && request.uploads.is_empty()) {
@@ -108,6 +109,7 @@ async fn reply(
         let refusal = forbidden("This case is assigned to someone else.");
         return Err(super::refused(&state, &staff, &case.id, refusal).await);
     }
+    refuse_if_closed(&case)?;
     let case_staff = state.intake.case_staff(&case);
     let body = decode_checked(&request.envelope, case_staff.names.len() + 1)?;
     let mut recipients = case_staff.names;
@@ -202,6 +204,18 @@ fn decode_checked(text: &str, recipients: usize) -> Result<Vec<u8>, Problem> {
         )
     })?;
     Ok(body)
+}
+
+/// A closed case takes nothing more (it is purged a fixed time after closure).
+fn refuse_if_closed(case: &crate::store::CaseRecord) -> Result<(), Problem> {
+    if case.status == Status::Closed {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "case_closed",
+            "This case is closed and takes nothing more.",
+        ));
+    }
+    Ok(())
 }
 
 fn forbidden(message: &str) -> Problem {

@@ -183,11 +183,20 @@ impl PostgresStore {
     }
 }
 
+/// The advisory lock key of the purge (any constant shared by all gateways).
+const PURGE_LOCK: i64 = 0x636f_6e66_6964_6502;
+
 impl PostgresStore {
     pub async fn purge_closed(&self, cutoff: Day) -> Result<u64, StoreError> {
         let cutoff = day_format::to_text(cutoff);
         let closed = "status = 'closed' AND closed_at IS NOT NULL AND substring(closed_at from 1 for 10) < $1";
         let mut tx = self.write().await?;
+        // Gateways purge at start: one at a time, so that no case is counted twice. Each
+        // statement after the lock sees what the purge before it deleted.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PURGE_LOCK)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO purged_counts (entity, received_month, final_status, cases)
              SELECT entity, substring(received_on from 1 for 7), status, count(*) FROM cases WHERE {closed}

@@ -99,14 +99,15 @@ impl PostgresStore {
     pub async fn sweep(&self, today: Day) -> Result<(), StoreError> {
         let yesterday = day_format::to_text(today - time::Duration::days(1));
         let mut tx = self.write().await?;
-        sqlx::query("DELETE FROM envelope_chunks WHERE envelope_id IN (SELECT id FROM uploads WHERE created_on < $1)")
-            .bind(&yesterday)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM uploads WHERE created_on < $1")
-            .bind(&yesterday)
-            .execute(&mut *tx)
-            .await?;
+        // The upload rows go first, and only their pieces after: an upload claimed by another
+        // gateway meanwhile has no row left to delete here, so its pieces stay with its envelope.
+        sqlx::query(
+            "WITH gone AS (DELETE FROM uploads WHERE created_on < $1 RETURNING id)
+             DELETE FROM envelope_chunks WHERE envelope_id IN (SELECT id FROM gone)",
+        )
+        .bind(&yesterday)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "DELETE FROM envelope_chunks c WHERE c.created_on < $1
              AND NOT EXISTS (SELECT 1 FROM envelopes e WHERE e.id = c.envelope_id)

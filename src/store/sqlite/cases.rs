@@ -197,13 +197,29 @@ impl SqliteStore {
         .rows_affected();
         tx.commit().await?;
         if purged > 0 {
-            // secure_delete zeroes the database's freed pages, but the WAL still holds the old
-            // page images until it is overwritten: copy it back and cut it to nothing.
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&self.pool)
-                .await?;
+            self.truncate_wal().await?;
         }
         Ok(purged)
+    }
+
+    /// secure_delete zeroes the database's freed pages, but the WAL still holds the old page
+    /// images until they are overwritten: copy them back and cut the WAL to nothing. A reader
+    /// can keep the checkpoint from finishing (it then reports "busy" rather than failing), so
+    /// it is tried a few times, and a failure is logged for the operator.
+    async fn truncate_wal(&self) -> Result<(), StoreError> {
+        for attempt in 0..10 {
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await?;
+            if busy == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100 * (attempt + 1))).await;
+        }
+        tracing::warn!(
+            "the WAL could not be truncated after a purge; old pages stay in it until it is overwritten"
+        );
+        Ok(())
     }
 
     /// The counts kept of purged cases: (entity, month received, final status, cases).

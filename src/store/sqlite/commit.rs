@@ -4,9 +4,12 @@
 //! an fsync. One committer task takes the reports that arrived while the previous commit was
 //! being synced and commits them together: one transaction, one fsync, however many reports.
 //! No report waits for a timer: a report arriving on an idle server is committed at once, and
-//! batches grow only as fast as reports queue up behind a sync. Each report is isolated in a
-//! savepoint, so one that fails (a lookup key already taken) does not fail the others; every
-//! caller is answered only after the commit that holds its report has returned.
+//! batches grow only as fast as reports queue up behind a sync. A report whose lookup key is
+//! taken inserts nothing and fails alone; a report that claims uploads runs in a savepoint of
+//! its own. Any other failure fails the whole batch, and every report in it gets an error
+//! (nobody is shown a token). Every caller is answered only after the commit that holds its
+//! report has returned. A report whose caller went away meanwhile is still stored: its token
+//! is lost with the connection, as it would be a moment later.
 
 use tokio::sync::{mpsc, oneshot};
 
