@@ -324,6 +324,104 @@ async fn submissions(gateway: &common::Gateway, label: &str, baseline: f64) {
     }
 }
 
+/// The client-stretched path again, with `wrk` (a load generator in C, far cheaper per request
+/// than this process) when it is installed, so that more of the machine is left to the gateway.
+async fn submissions_with_wrk(gateway: &common::Gateway, label: &str, baseline: f64) {
+    if std::process::Command::new("wrk")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!(
+            "\n(`wrk` is not installed: `apt-get install wrk` adds a run with it as the load generator.)"
+        );
+        return;
+    }
+    let envelope = envelopes(&keyring(gateway).await, "minusca").remove(0);
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/wrk/client_stretched.lua");
+    println!(
+        "\n### Submissions with `wrk` as the load generator, {label} (sealed and stretched on the client)\n"
+    );
+    println!(
+        "| clients | reports/s | ratio to raw durable commits | p50 ms | p99 ms | failed | server RSS peak MiB | server CPU µs per report |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for concurrency in [16, 64] {
+        let pid = gateway.pid();
+        let (stop, peak) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicU64::new(0)),
+        );
+        let sampler = {
+            let (stop, peak) = (stop.clone(), peak.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+            })
+        };
+        let cpu_before = cpu_seconds(pid);
+        let output = std::process::Command::new("wrk")
+            .args([
+                "-t1",
+                &format!("-c{concurrency}"),
+                &format!("-d{}s", seconds().round() as u64),
+                "--latency",
+                "-s",
+            ])
+            .arg(&script)
+            .arg(&gateway.public)
+            .env("CONFIDE_WRK_ENVELOPE", &envelope)
+            .env("CONFIDE_WRK_RECIPIENT", REPLY_RECIPIENT.as_str())
+            .output()
+            .unwrap();
+        let cpu = cpu_seconds(pid) - cpu_before;
+        stop.store(true, Ordering::Relaxed);
+        sampler.join().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        let field = |prefix: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(prefix))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+                .unwrap_or_default()
+        };
+        let millis = |v: String| -> f64 {
+            if let Some(ms) = v.strip_suffix("ms") {
+                ms.parse().unwrap_or(0.0)
+            } else if let Some(us) = v.strip_suffix("us") {
+                us.parse::<f64>().unwrap_or(0.0) / 1000.0
+            } else if let Some(s) = v.strip_suffix('s') {
+                s.parse::<f64>().unwrap_or(0.0) * 1000.0
+            } else {
+                0.0
+            }
+        };
+        let rate: f64 = field("Requests/sec:").parse().unwrap_or(0.0);
+        let requests: f64 = text
+            .lines()
+            .find(|l| l.contains("requests in"))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        let failed = text
+            .lines()
+            .find(|l| l.contains("Non-2xx"))
+            .and_then(|l| l.split_whitespace().last())
+            .unwrap_or("0")
+            .to_string();
+        println!(
+            "| {concurrency} | {rate:.0} | {:.2} | {:.1} | {:.1} | {failed} | {:.1} | {:.0} |",
+            rate / baseline,
+            millis(field("50%")),
+            millis(field("99%")),
+            peak.load(Ordering::Relaxed) as f64 / 1024.0,
+            cpu * 1e6 / requests.max(1.0)
+        );
+    }
+}
+
 /// Status checks with lookup keys of cases made for the purpose (no Argon2id on the server),
 /// and with tokens (one Argon2id run each on the server).
 async fn status_checks(gateway: &common::Gateway, label: &str) {
@@ -625,6 +723,7 @@ async fn main() {
         alone / baseline
     );
     submissions(&gateway, "SQLite", baseline).await;
+    submissions_with_wrk(&gateway, "SQLite", baseline).await;
     status_checks(&gateway, "SQLite").await;
     println!(
         "\nServer RSS after the SQLite runs: {:.1} MiB.",
@@ -643,6 +742,7 @@ async fn main() {
             rss_kib(gateway.pid()) as f64 / 1024.0
         );
         submissions(&gateway, "PostgreSQL", baseline).await;
+        submissions_with_wrk(&gateway, "PostgreSQL", baseline).await;
         status_checks(&gateway, "PostgreSQL").await;
     }
     step_costs();

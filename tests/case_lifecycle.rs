@@ -218,16 +218,7 @@ async fn the_reporter_reads_a_reply_and_answers_with_a_file_that_the_assignee_op
 
     // With the API and the token: the same reply, opened. With only the lookup key: sealed,
     // and the key derived from the token opens it on the phone.
-    let by_token: Value = gateway
-        .reporter()
-        .post(format!("{}/api/v1/status", gateway.public))
-        .json(&json!({ "token": token }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_token: Value = gateway.api_status(json!({ "token": token })).await;
     assert_eq!(by_token["replies"][0]["text"], question);
     assert_eq!(
         by_token["staff_recipients"].as_array().unwrap().len(),
@@ -335,18 +326,8 @@ async fn the_reporter_reads_a_reply_and_answers_with_a_file_that_the_assignee_op
             .contains(&json!("reporter"))
     );
     let body = gateway
-        .staff_client("investigator-minusca")
-        .get(format!(
-            "{}/api/v1/staff/envelopes/{}",
-            gateway.staff,
-            reply["id"].as_str().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+        .download("investigator-minusca", reply["id"].as_str().unwrap())
+        .await;
     assert!(confide::seal::open(&body, &age_identity("investigator-minusca")).is_ok());
 }
 
@@ -695,15 +676,7 @@ async fn upload(gateway: &Gateway, body: Vec<u8>) -> (u16, Value) {
 #[tokio::test]
 async fn files_sealed_on_the_phone_stream_in_and_reach_the_people_they_are_sealed_to() {
     let gateway = Gateway::start();
-    let keyring: Value = gateway
-        .reporter()
-        .get(format!("{}/api/v1/keyring", gateway.public))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keyring: Value = gateway.keyring().await;
     let minusca = keyring["entities"]
         .as_array()
         .unwrap()
@@ -768,16 +741,7 @@ async fn files_sealed_on_the_phone_stream_in_and_reach_the_people_they_are_seale
 
     // A follow-up with only a file, sealed to the case's staff; a file sealed to the wrong
     // number of people is refused.
-    let status: Value = gateway
-        .reporter()
-        .post(format!("{}/api/v1/status", gateway.public))
-        .json(&json!({ "token": token }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = gateway.api_status(json!({ "token": token })).await;
     let staff: Vec<age::x25519::Recipient> = status["staff_recipients"]
         .as_array()
         .unwrap()

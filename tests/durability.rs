@@ -33,15 +33,7 @@ async fn every_token_returned_before_a_sigkill_still_finds_its_case_after_a_rest
 /// at it and restarted on the same data; every token it returned must still find its case.
 async fn kill_during_reports(data: &std::path::Path, options: &[&str]) {
     let mut gateway = Gateway::start_with(data, options);
-    let keyring: Value = gateway
-        .reporter()
-        .get(format!("{}/api/v1/keyring", gateway.public))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keyring: Value = gateway.keyring().await;
     let recipient: age::x25519::Recipient = keyring["entities"][0]["recipients"][0]
         .as_str()
         .unwrap()

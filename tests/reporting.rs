@@ -120,15 +120,7 @@ async fn a_report_sent_without_javascript_opens_only_with_the_entity_intake_key(
 }
 
 async fn keyring(gateway: &Gateway) -> Value {
-    gateway
-        .reporter()
-        .get(format!("{}/api/v1/keyring", gateway.public))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    gateway.keyring().await
 }
 
 /// Seals a report the way a client does, to the recipients the keyring lists.
@@ -198,18 +190,8 @@ async fn a_report_sealed_by_the_client_gets_a_token_and_reaches_the_intake_offic
         .await
         .unwrap();
     let body = gateway
-        .staff_client("intake-monusco")
-        .get(format!(
-            "{}/api/v1/staff/envelopes/{}",
-            gateway.staff,
-            listing[0]["id"].as_str().unwrap()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+        .download("intake-monusco", listing[0]["id"].as_str().unwrap())
+        .await;
     assert_eq!(
         body.to_vec(),
         STANDARD.decode(&envelope).unwrap(),
@@ -218,16 +200,7 @@ async fn a_report_sealed_by_the_client_gets_a_token_and_reaches_the_intake_offic
     let opened = confide::seal::open(&body, &age_identity("intake-monusco")).unwrap();
     assert!(String::from_utf8_lossy(&opened).contains(REPORT));
 
-    let status: Value = gateway
-        .reporter()
-        .post(format!("{}/api/v1/status", gateway.public))
-        .json(&json!({ "token": token }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status: Value = gateway.api_status(json!({ "token": token })).await;
     assert_eq!(status["status"], "received");
     assert!(
         status["status_text"]

@@ -355,6 +355,47 @@ impl Gateway {
             .unwrap()
     }
 
+    /// The public keyring: entities, their intake recipients, token parameters.
+    pub async fn keyring(&self) -> serde_json::Value {
+        let url = format!("{}/api/v1/keyring", self.public);
+        self.reporter()
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /api/v1/status` with this body; the answer's JSON.
+    pub async fn api_status(&self, body: serde_json::Value) -> serde_json::Value {
+        let url = format!("{}/api/v1/status", self.public);
+        self.reporter()
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// An envelope's raw age file, downloaded by the named staff member.
+    pub async fn download(&self, name: &str, envelope_id: &str) -> Vec<u8> {
+        let url = format!("{}/api/v1/staff/envelopes/{envelope_id}", self.staff);
+        self.staff_client(name)
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec()
+    }
+
     /// A staff API call as the named example staff member: (status, JSON body).
     pub async fn staff_post(
         &self,
