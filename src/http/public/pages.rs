@@ -221,11 +221,14 @@ async fn check_status(
         Ok(FormBody(form)) => form,
         Err(problem) => return problem_page(problem, "/status"),
     };
-    let found = match find_case(&state, &form.token).await {
-        Ok(found) => found,
-        Err(problem) => return problem_page(problem, "/status"),
+    let token = match Token::parse(&form.token) {
+        Ok(token) => token,
+        Err(e) => return problem_page(IntakeError::from(e).into(), "/status"),
     };
-    let token = Token::parse(&form.token).expect("parsed in find_case");
+    let found = match state.intake.case_by_token(&token).await {
+        Ok(found) => found,
+        Err(e) => return problem_page(e.into(), "/status"),
+    };
     match state.intake.view(&found).await {
         Ok(view) => {
             let limits = state.intake.limits();
