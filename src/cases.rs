@@ -198,12 +198,16 @@ pub fn check_assignees<'k>(
     entity: &str,
 ) -> Result<Vec<&'k Staff>, String> {
     let mut out = Vec::new();
-    for name in names {
+    for (position, name) in names.iter().enumerate() {
+        // The position, not the name sent, so that no error repeats what a client sent.
+        let which = position + 1;
         let Some(staff) = keyring_staff.iter().find(|s| &s.name == name) else {
-            return Err(format!("{name:?} is not in the keyring"));
+            return Err(format!("assignee {which} is not in the keyring"));
         };
         if staff.role != Role::Investigator || !staff.serves(entity) {
-            return Err(format!("{name:?} is not an investigator of {entity}"));
+            return Err(format!(
+                "assignee {which} is not an investigator of {entity}"
+            ));
         }
         if !out.iter().any(|s: &&Staff| s.name == staff.name) {
             out.push(staff);

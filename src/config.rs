@@ -274,6 +274,15 @@ impl Config {
     }
 }
 
+/// The staff client's own variables (`confide staff`), which are not configuration keys.
+const STAFF_CLIENT_VARIABLES: [&str; 5] = [
+    "STAFF_SERVER",
+    "STAFF_CA",
+    "STAFF_CERT",
+    "STAFF_KEY",
+    "STAFF_IDENTITY",
+];
+
 /// Writes `CONFIDE_A__B=value` into `table[a][b]`.
 fn apply_overrides(
     table: &mut toml::Table,
@@ -284,7 +293,7 @@ fn apply_overrides(
             continue;
         };
         // Not configuration overrides: `serve --config` and the staff client's own variables.
-        if key == "CONFIG" || key.starts_with("STAFF_") {
+        if key == "CONFIG" || STAFF_CLIENT_VARIABLES.contains(&key) {
             continue;
         }
         let path: Vec<String> = key.split("__").map(|p| p.to_ascii_lowercase()).collect();
@@ -360,6 +369,19 @@ salt = "c2FsdHNhbHRzYWx0c2FsdA=="
         .unwrap();
         assert_eq!(c.token.memory_kib, 12288);
         assert_eq!(c.public_addr.port(), 443);
+    }
+
+    #[test]
+    fn the_staff_client_variables_are_not_configuration_but_staff_addr_is() {
+        let c = parse(
+            MINIMAL,
+            &[
+                ("CONFIDE_STAFF_SERVER", "https://x"),
+                ("CONFIDE_STAFF_ADDR", "127.0.0.1:7443"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.staff_addr.port(), 7443);
     }
 
     #[test]

@@ -175,6 +175,14 @@ async fn backup(config: &Path, out: &Path) -> Result<()> {
     let target = out
         .to_str()
         .context("the backup path must be valid UTF-8")?;
+    // Made empty and owner-only first: VACUUM INTO fills an empty file and keeps its mode.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(out)
+        .with_context(|| format!("cannot create {}", out.display()))?;
     sqlite
         .backup_to(target)
         .await

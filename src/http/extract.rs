@@ -74,7 +74,8 @@ pub async fn read_body(req: Request) -> Result<Zeroizing<Vec<u8>>, Problem> {
         .unwrap_or(0);
     let mut body = req.into_limited_body();
     // The declared length was checked against the limit before any handler ran.
-    let mut out = Zeroizing::new(Vec::with_capacity(declared.min(16 << 20)));
+    // A declared length is only a claim: reserve at most 1 MiB on its word, grow as data comes.
+    let mut out = Zeroizing::new(Vec::with_capacity(declared.min(1 << 20)));
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             let too_large = std::error::Error::source(&e)

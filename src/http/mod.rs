@@ -74,6 +74,7 @@ pub fn public_router(state: AppState) -> Router {
         .fallback(|| async {
             public::pages::problem_page(error::Problem::not_found("There is no such page."), "/")
         })
+        .layer(axum::middleware::map_response(explain_empty_errors))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -100,6 +101,7 @@ pub fn staff_router(state: AppState) -> Router {
             state.clone(),
             staff::require_staff,
         ))
+        .layer(axum::middleware::map_response(explain_empty_errors))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -136,6 +138,22 @@ async fn refuse_declared_oversize(limit: usize, request: Request, next: Next) ->
         };
     }
     next.run(request).await
+}
+
+/// Gives an error answered by a layer without a body (a timeout, a method the route does not
+/// take) the same JSON shape as every other error.
+async fn explain_empty_errors(response: Response) -> Response {
+    let status = response.status();
+    let has_body = response.headers().contains_key(header::CONTENT_TYPE);
+    if has_body || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let message = match status {
+        StatusCode::REQUEST_TIMEOUT => "The request took too long to arrive. Please send it again.",
+        StatusCode::METHOD_NOT_ALLOWED => "This address does not take this kind of request.",
+        _ => "The request could not be handled.",
+    };
+    error::Problem::new(status, "error", message).into_response()
 }
 
 /// Headers on every answer: no caching, no referrer, no framing, no outside resources.

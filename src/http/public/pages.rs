@@ -103,10 +103,9 @@ async fn submit_report(State(state): State<AppState>, request: Request) -> Respo
     let read = if is_multipart(&request) {
         read_report_with_files(&state, request).await
     } else {
-        match FormBody::<ReportAnswers>::from_request(request, &state).await {
-            Ok(FormBody(answers)) => Ok((answers, Vec::new())),
-            Err(problem) => Err(problem),
-        }
+        read_plain_form(&state, request)
+            .await
+            .map(|answers| (answers, Vec::new()))
     };
     let (answers, attachments) = match read {
         Ok(read) => read,
@@ -127,6 +126,37 @@ async fn submit_report(State(state): State<AppState>, request: Request) -> Respo
     }
 }
 
+/// Reads the report form without files. It arrives on the route that takes files, so the
+/// bounds of a request without files (`max_body_bytes`, `request_timeout_secs`) are applied here.
+async fn read_plain_form(state: &AppState, request: Request) -> Result<ReportAnswers, Problem> {
+    let limits = state.intake.limits();
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limits.max_body_bytes as u64) {
+        return Err(Problem::too_large());
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limits.max_body_bytes));
+    let request = Request::from_parts(parts, body);
+    let limit = std::time::Duration::from_secs(limits.request_timeout_secs);
+    match tokio::time::timeout(
+        limit,
+        FormBody::<ReportAnswers>::from_request(request, state),
+    )
+    .await
+    {
+        Ok(read) => read.map(|FormBody(answers)| answers),
+        Err(_) => Err(Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "The form took too long to arrive. Please send it again.",
+        )),
+    }
+}
+
 /// Reads the report form with files. Files are sealed to the entity's intake officers as they
 /// arrive; on any error, what was stored of them is removed.
 async fn read_report_with_files(
@@ -141,7 +171,9 @@ async fn read_report_with_files(
     let result = async {
         let limits = state.intake.limits();
         let mut recipients: Option<Recipients> = None;
+        let mut seen = Vec::new();
         while let Some(field) = next_field(&mut multipart).await? {
+            once(&mut seen, &field)?;
             // Each character takes at most 4 bytes in UTF-8.
             match field.name().unwrap_or_default() {
                 // Files already sealed went to the first entity's officers: the entity cannot
@@ -277,7 +309,9 @@ async fn add_message(State(state): State<AppState>, request: Request) -> Respons
         let mut found: Option<(ReporterCase, Recipients)> = None;
         let mut message = Zeroizing::new(String::new());
         let max_message = 4 * state.intake.limits().max_description_chars;
+        let mut seen = Vec::new();
         while let Some(field) = next_field(&mut multipart).await? {
+            once(&mut seen, &field)?;
             match (field.name().unwrap_or_default(), &found) {
                 ("token", None) => {
                     let typed = Zeroizing::new(read_text(field, 200).await?);
@@ -342,6 +376,25 @@ fn not_multipart() -> Problem {
         "unsupported_media_type",
         "Send the form as multipart/form-data or application/x-www-form-urlencoded.",
     )
+}
+
+/// Refuses a text field sent twice: the first copy would be dropped unwiped, and which one
+/// counts would be a guess.
+fn once(
+    seen: &mut Vec<String>,
+    field: &axum::extract::multipart::Field<'_>,
+) -> Result<(), Problem> {
+    let name = field.name().unwrap_or_default();
+    if name == "files" {
+        return Ok(());
+    }
+    if seen.iter().any(|s| s == name) {
+        return Err(Problem::bad_request(
+            "The form is not valid: a field is given twice.",
+        ));
+    }
+    seen.push(name.chars().take(32).collect());
+    Ok(())
 }
 
 fn unexpected_field() -> Problem {

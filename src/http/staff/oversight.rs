@@ -25,14 +25,23 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Public keys of every staff member, so that staff clients can seal to each other.
-async fn keyring(State(state): State<AppState>, StaffMember(_): StaffMember) -> Json<Value> {
+async fn keyring(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+) -> Result<Json<Value>, Problem> {
+    state
+        .store
+        .record(&audit(&state, &staff, "keyring", "", ""))
+        .await?;
     let staff: Vec<Value> = state
         .keyring
         .staff()
         .iter()
         .map(|s| json!({ "name": s.name, "role": s.role, "entities": s.entities, "member_state": s.member_state, "recipient": s.recipient.to_string() }))
         .collect();
-    Json(json!({ "entities": state.keyring.entities(), "staff": staff }))
+    Ok(Json(
+        json!({ "entities": state.keyring.entities(), "staff": staff }),
+    ))
 }
 
 #[derive(Serialize)]

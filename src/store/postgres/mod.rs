@@ -69,6 +69,8 @@ pub struct PostgresStore {
 impl PostgresStore {
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
         let options = PgConnectOptions::from_str(url)?
+            // Durable commits are what shows a token: keep them, whatever the server's default.
+            .options([("synchronous_commit", "on")])
             // Statements carry no data (everything is bound), but the log stays quiet anyway.
             .log_statements(tracing::log::LevelFilter::Off)
             .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(60));
