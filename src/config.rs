@@ -45,12 +45,17 @@ pub struct Config {
     /// File holding at least 32 random bytes: the HMAC key for token verifiers. Keep it outside
     /// the database and its backups.
     pub server_secret_file: PathBuf,
+    /// Certificate and key of both listeners, and the CA of staff certificates.
     pub tls: TlsFiles,
+    /// Argon2id parameters of follow-up tokens (public).
     pub token: TokenConfig,
+    /// Bounds on what clients may send.
     #[serde(default)]
     pub limits: Limits,
+    /// Deadline clocks (`src/deadlines.rs` documents each).
     #[serde(default)]
     pub deadlines: crate::deadlines::Clocks,
+    /// How long closed cases are kept.
     #[serde(default)]
     pub retention: Retention,
 }
@@ -84,7 +89,8 @@ pub struct TlsFiles {
     pub staff_ca: PathBuf,
 }
 
-/// Argon2id parameters for follow-up tokens. Public: browsers use them too. Changing any of them
+/// Argon2id parameters for follow-up tokens. Public: clients that stretch tokens themselves (a
+/// browser, for example) use them too. Changing any of them
 /// makes every existing token stop working.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -11,8 +11,10 @@
 //!   stretching into a lookup key and a reply key, and the HMAC verifier the store keeps.
 //! - [`seal`] owns envelopes: padding to size buckets, age sealing and opening, and the checks
 //!   made on envelopes sealed by clients.
-//! - [`store`] owns persistence (SQLite), and is the only module that speaks SQL.
-//! - [`cases`] is pure logic: status codes, envelope kinds, who may see what.
+//! - [`store`] owns persistence (SQLite, or PostgreSQL for several gateways), with group commit,
+//!   retention and the audit chain's storage; it is the only module that speaks SQL.
+//! - [`cases`] is pure logic: status codes and transitions, envelope kinds, who may see what;
+//!   [`deadlines`] computes what is late; [`audit`] hashes and verifies the audit chain.
 //! - [`keyring`] holds the entities and staff with their public keys and certificate
 //!   fingerprints.
 //! - [`tls`] builds the rustls configurations and fingerprints certificates.

@@ -28,7 +28,8 @@ pub enum Command {
         #[arg(long, env = "CONFIDE_CONFIG")]
         config: PathBuf,
     },
-    /// Run the gateway with the example keys, on SQLite, on this machine only. TEST ONLY.
+    /// Run the gateway with the example keys (SQLite unless --database-url), on this machine
+    /// only. TEST ONLY.
     Demo {
         /// Folder of the example keys and configuration.
         #[arg(long, default_value = "keys-example")]

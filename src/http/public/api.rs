@@ -1,4 +1,4 @@
-//! The reporters' JSON API, used by the page's script and by other clients.
+//! The reporters' JSON API, for clients that seal reports and stretch tokens themselves.
 
 use axum::extract::State;
 use axum::http::StatusCode;
