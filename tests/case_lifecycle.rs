@@ -329,6 +329,30 @@ async fn the_reporter_reads_a_reply_and_answers_with_a_file_that_the_assignee_op
         .download("investigator-minusca", reply["id"].as_str().unwrap())
         .await;
     assert!(confide::seal::open(&body, &age_identity("investigator-minusca")).is_ok());
+
+    // Reassigned, the case's new investigator reads the whole exchange, the earlier reply too.
+    staff_ok(
+        &gateway,
+        "intake-minusca",
+        &["assign", &case, "--to", "investigator-minusca-2"],
+    );
+    let files = pull(&gateway, "investigator-minusca-2", &case);
+    let copies: Vec<String> = files
+        .iter()
+        .filter(|(n, _)| n.starts_with("assignment-") && !n.ends_with(".age"))
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    for expected in [REPORT, question, answer] {
+        assert!(
+            copies.iter().any(|c| c.contains(expected)),
+            "{expected:?} in {copies:?}"
+        );
+    }
+    assert!(
+        files
+            .iter()
+            .any(|(n, b)| n.ends_with("-door.png") && *b == second_photo)
+    );
 }
 
 #[tokio::test]

@@ -291,7 +291,10 @@ async fn assign(
     let (mut copies, mut uploads) = (Vec::new(), Vec::new());
     if !to.is_empty() {
         for (kind, id) in envelopes(client, case).await? {
-            if kind == EnvelopeKind::Reply || kind == EnvelopeKind::Assignment {
+            // Earlier copies are replaced, not copied again; everything else the case holds
+            // (report, files, the reporter's messages, replies already sent) goes to the
+            // assignees, so that a new assignee reads the whole exchange.
+            if kind == EnvelopeKind::Assignment {
                 continue;
             }
             let body = client
