@@ -91,6 +91,12 @@ pub enum EnvelopeKind {
     Reply,
     /// The report re-sealed by an intake officer to the assigned investigators and intake.
     Assignment,
+    /// What the case's staff share with a Member State, sealed to its focal points and to them.
+    Notification,
+    /// Details of national action, sealed like the notification it answers.
+    NationalAction,
+    /// A note on victim assistance, sealed to the entity's assistance officers.
+    AssistanceNote,
 }
 
 impl EnvelopeKind {
@@ -101,15 +107,21 @@ impl EnvelopeKind {
             EnvelopeKind::Message => "message",
             EnvelopeKind::Reply => "reply",
             EnvelopeKind::Assignment => "assignment",
+            EnvelopeKind::Notification => "notification",
+            EnvelopeKind::NationalAction => "national_action",
+            EnvelopeKind::AssistanceNote => "assistance_note",
         }
     }
 
-    pub const ALL: [EnvelopeKind; 5] = [
+    pub const ALL: [EnvelopeKind; 8] = [
         EnvelopeKind::Report,
         EnvelopeKind::Attachment,
         EnvelopeKind::Message,
         EnvelopeKind::Reply,
         EnvelopeKind::Assignment,
+        EnvelopeKind::Notification,
+        EnvelopeKind::NationalAction,
+        EnvelopeKind::AssistanceNote,
     ];
 
     pub fn from_code(code: &str) -> Option<EnvelopeKind> {

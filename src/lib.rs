@@ -15,6 +15,10 @@
 //!   retention and the audit chain's storage; it is the only module that speaks SQL.
 //! - [`cases`] is pure logic: status codes and transitions, envelope kinds, who may see what;
 //!   [`deadlines`] computes what is late; [`audit`] hashes and verifies the audit chain.
+//! - What resolution 78/331 asks to be tracked, also pure logic: [`allegation`] (how staff
+//!   classify a case), [`notification`] (Member States informed, national action, their clocks),
+//!   [`assistance`] (consents and referrals to services) and [`stats`] (yearly figures with
+//!   small counts suppressed).
 //! - [`keyring`] holds the entities and staff with their public keys and certificate
 //!   fingerprints.
 //! - [`tls`] builds the rustls configurations and fingerprints certificates.
@@ -24,8 +28,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod allegation;
+pub mod assistance;
 pub mod audit;
 pub mod cases;
+mod codes;
 pub mod cli;
 pub mod config;
 pub mod deadlines;
@@ -33,6 +40,7 @@ pub mod http;
 pub mod intake;
 pub mod keyring;
 pub mod keys;
+pub mod notification;
 pub mod seal;
 pub mod server;
 pub mod store;

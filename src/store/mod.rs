@@ -5,6 +5,7 @@
 //! token only after `create_case` returns. Nothing stored here opens an envelope or names a
 //! reporter: see `migrations/sqlite/` for every column.
 
+mod casework;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -16,6 +17,7 @@ use crate::audit::{AuditEntry, AuditRecord};
 use crate::cases::{EnvelopeKind, Status};
 use crate::token::Verifier;
 
+pub use casework::{CaseFacts, ConsentRecord, NationalActionRecord, NotificationRecord, ReferralRecord};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

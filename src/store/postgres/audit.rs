@@ -26,7 +26,7 @@ impl PostgresStore {
     }
 }
 
-pub(super) async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<(), StoreError> {
+pub(in crate::store) async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<(), StoreError> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(AUDIT_LOCK)
         .execute(&mut **tx)

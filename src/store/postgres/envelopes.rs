@@ -159,7 +159,7 @@ impl PostgresStore {
     }
 }
 
-pub(super) async fn insert_envelope(
+pub(in crate::store) async fn insert_envelope(
     tx: &mut Tx,
     case_id: &str,
     envelope: &NewEnvelope,

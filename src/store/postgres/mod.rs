@@ -6,9 +6,9 @@
 //! transaction-scoped advisory lock, so gateways sharing the database chain their records one
 //! at a time, in commit order.
 
-mod audit;
+pub(in crate::store) mod audit;
 mod cases;
-mod envelopes;
+pub(in crate::store) mod envelopes;
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -56,6 +56,11 @@ fn migrator() -> Migrator {
             "retention",
             include_str!("../../../migrations/postgres/0005_retention.sql"),
         ),
+        migration(
+            6,
+            "resolution tracking",
+            include_str!("../../../migrations/postgres/0006_resolution_tracking.sql"),
+        ),
     ])
 }
 
@@ -63,7 +68,7 @@ type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
 
 #[derive(Clone)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(in crate::store) pool: PgPool,
 }
 
 impl PostgresStore {
@@ -96,7 +101,7 @@ impl PostgresStore {
         Ok(PostgresStore { pool })
     }
 
-    async fn write(&self) -> Result<Tx, StoreError> {
+    pub(in crate::store) async fn write(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin().await?)
     }
 }

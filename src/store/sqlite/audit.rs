@@ -25,7 +25,7 @@ impl SqliteStore {
     }
 }
 
-pub(super) async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<(), StoreError> {
+pub(in crate::store) async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<(), StoreError> {
     let last = sqlx::query("SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut **tx)
         .await?;

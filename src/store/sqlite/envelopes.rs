@@ -235,7 +235,7 @@ pub(super) async fn insert_many(
     Ok(())
 }
 
-pub(super) async fn insert_envelope(
+pub(in crate::store) async fn insert_envelope(
     tx: &mut Tx,
     case_id: &str,
     envelope: &NewEnvelope,

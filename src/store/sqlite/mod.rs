@@ -4,10 +4,10 @@
 //! transaction that reads before it writes (the audit chain reads its last hash) never fails
 //! half-way on a lock upgrade.
 
-mod audit;
+pub(in crate::store) mod audit;
 mod cases;
 mod commit;
-mod envelopes;
+pub(in crate::store) mod envelopes;
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -58,6 +58,11 @@ fn migrator() -> Migrator {
             "retention",
             include_str!("../../../migrations/sqlite/0005_retention.sql"),
         ),
+        migration(
+            6,
+            "resolution tracking",
+            include_str!("../../../migrations/sqlite/0006_resolution_tracking.sql"),
+        ),
     ])
 }
 
@@ -65,7 +70,7 @@ type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(in crate::store) pool: SqlitePool,
     /// New cases go through the group committer (see `commit`).
     commits: commit::Queue,
 }
@@ -137,7 +142,7 @@ impl SqliteStore {
     }
 
     /// A write transaction that holds the database's write lock from its start.
-    async fn write(&self) -> Result<Tx, StoreError> {
+    pub(in crate::store) async fn write(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
