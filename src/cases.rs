@@ -203,6 +203,12 @@ pub fn may_work(staff: &Staff, case: &Access<'_>) -> bool {
     may_see(staff, case)
 }
 
+/// Whether a staff member works on victim assistance for a case: the assistance officers of its
+/// entity. They see assistance records, not the investigation file.
+pub fn may_assist(staff: &Staff, case: &Access<'_>) -> bool {
+    staff.role == Role::Assistance && staff.serves(case.entity)
+}
+
 /// Checks the people an intake officer wants to assign: investigators of the case's entity.
 pub fn check_assignees<'k>(
     keyring_staff: &'k [Staff],

@@ -28,6 +28,8 @@ pub struct Clocks {
     pub investigation_limit_days: u16,
     /// A deadline this many days away or less is listed as due soon (default 7).
     pub due_soon_days: u16,
+    /// The Member State clocks, `[deadlines.member_state]` (`src/notification.rs`).
+    pub member_state: crate::notification::MemberStateClocks,
 }
 
 impl Default for Clocks {
@@ -38,6 +40,7 @@ impl Default for Clocks {
             investigation_target_days: 90,
             investigation_limit_days: 180,
             due_soon_days: 7,
+            member_state: crate::notification::MemberStateClocks::default(),
         }
     }
 }
@@ -60,6 +63,66 @@ pub enum Deadline {
     FirstFeedback,
     InvestigationTarget,
     InvestigationLimit,
+    /// Member State deadlines (`src/notification.rs`), listed with the Member State.
+    NotifyMemberState,
+    MemberStateAcknowledge,
+    NationalInvestigator,
+    NationalOutcome,
+}
+
+impl From<crate::notification::MemberStateDeadline> for Deadline {
+    fn from(d: crate::notification::MemberStateDeadline) -> Deadline {
+        use crate::notification::MemberStateDeadline as M;
+        match d {
+            M::Notify => Deadline::NotifyMemberState,
+            M::Acknowledge => Deadline::MemberStateAcknowledge,
+            M::NationalInvestigator => Deadline::NationalInvestigator,
+            M::Outcome => Deadline::NationalOutcome,
+        }
+    }
+}
+
+/// The Member State deadlines of a case that are late or due soon: `clocks` from
+/// [`crate::notification::clocks`] for each Member State concerned.
+pub fn member_state_due(
+    status: Status,
+    clocks: &[crate::notification::Clock],
+    settings: &Clocks,
+    today: Date,
+) -> Vec<Due> {
+    if status == Status::Closed {
+        return Vec::new();
+    }
+    let horizon = today + Duration::days(i64::from(settings.due_soon_days));
+    clocks
+        .iter()
+        .filter(|c| c.met_on.is_none() && c.due_on <= horizon)
+        .map(|c| Due {
+            deadline: c.deadline.into(),
+            due_on: c.due_on,
+            overdue: c.due_on < today,
+        })
+        .collect()
+}
+
+/// The clocks' dates of a stored case: staff actions' exact times, read as days.
+pub fn case_dates(case: &crate::store::CaseRecord) -> CaseDates {
+    CaseDates {
+        status: case.status,
+        received_on: case.received_on,
+        acknowledged_on: day_of(&case.acknowledged_at),
+        first_feedback_on: day_of(&case.first_feedback_at),
+        investigation_started_on: day_of(&case.investigation_started_at),
+    }
+}
+
+/// The day of an RFC 3339 time the store wrote.
+pub fn day_of(at: &Option<String>) -> Option<Date> {
+    at.as_deref()
+        .and_then(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .map(|t| t.date())
 }
 
 /// A deadline that is late or due soon.

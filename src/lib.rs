@@ -41,6 +41,7 @@ pub mod intake;
 pub mod keyring;
 pub mod keys;
 pub mod notification;
+pub mod stats;
 pub mod seal;
 pub mod server;
 pub mod store;

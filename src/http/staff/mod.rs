@@ -4,8 +4,11 @@
 //! request that touches a case is recorded in the audit chain.
 
 mod actions;
+mod assistance;
+mod member_states;
 mod oversight;
 mod reads;
+mod statistics;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -26,6 +29,9 @@ pub fn router() -> Router<AppState> {
     reads::router()
         .merge(actions::router())
         .merge(oversight::router())
+        .merge(member_states::router())
+        .merge(assistance::router())
+        .merge(statistics::router())
 }
 
 /// Routes that stream large bodies (re-sealed copies of files).
@@ -87,12 +93,23 @@ async fn visible_case(
     staff: &Staff,
     case_id: &str,
 ) -> Result<CaseRecord, Problem> {
+    case_where(state, staff, case_id, |staff, case| may_see(staff, &access(case))).await
+}
+
+/// The case, if it exists and `allowed` says the staff member may reach it for the purpose at
+/// hand; refused like [`visible_case`] otherwise.
+async fn case_where(
+    state: &AppState,
+    staff: &Staff,
+    case_id: &str,
+    allowed: impl Fn(&Staff, &CaseRecord) -> bool,
+) -> Result<CaseRecord, Problem> {
     let missing = || Problem::not_found("No case with this id is visible to you.");
     if !is_valid_id(case_id) {
         return Err(refused(state, staff, "", missing()).await);
     }
     let refusal = match state.store.case(case_id).await? {
-        Some(case) if may_see(staff, &access(&case)) => return Ok(case),
+        Some(case) if allowed(staff, &case) => return Ok(case),
         Some(case) if staff.role == Role::Investigator && staff.serves(&case.entity) => {
             Problem::new(
                 StatusCode::FORBIDDEN,
@@ -143,4 +160,48 @@ fn audit(
         case_id: case_id.to_string(),
         detail: detail.into(),
     }
+}
+
+/// A staff member's envelope for the case, checked to be sealed to exactly `recipients` keys.
+fn sealed_envelope(
+    kind: crate::cases::EnvelopeKind,
+    text: &str,
+    recipients: &crate::intake::Recipients,
+) -> Result<crate::store::NewEnvelope, Problem> {
+    Ok(crate::store::NewEnvelope {
+        id: crate::store::random_id(),
+        kind,
+        body: crate::store::EnvelopeBody::Inline(actions::decode_checked(
+            text,
+            recipients.names.len(),
+        )?),
+        recipients: recipients.names.clone(),
+    })
+}
+
+/// Who an envelope must be sealed to, as the staff client needs it: names and age recipients.
+fn seal_to(recipients: &crate::intake::Recipients) -> axum::Json<serde_json::Value> {
+    let list: Vec<serde_json::Value> = recipients
+        .names
+        .iter()
+        .zip(&recipients.keys)
+        .map(|(name, key)| serde_json::json!({ "name": name, "recipient": key.to_string() }))
+        .collect();
+    axum::Json(serde_json::json!({ "seal_to": list }))
+}
+
+/// A request refused because the caller's role or entity does not allow it, recorded.
+async fn forbidden(state: &AppState, staff: &Staff, case_id: &str, message: &str) -> Problem {
+    refused(
+        state,
+        staff,
+        case_id,
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", message.to_string()),
+    )
+    .await
+}
+
+/// A body that names an unknown code or breaks a bound: 422 with the reason.
+fn unprocessable(code: &'static str, message: impl Into<String>) -> Problem {
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }

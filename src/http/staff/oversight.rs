@@ -11,11 +11,10 @@ use serde_json::{Value, json};
 use super::reads::cases_for;
 use super::{StaffMember, audit};
 use crate::audit::AuditRecord;
-use crate::deadlines::{CaseDates, Due, due};
+use crate::deadlines::{Due, case_dates, due, member_state_due};
 use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::keyring::Role;
-use crate::store::CaseRecord;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -49,8 +48,64 @@ struct OverdueRow {
     entity: String,
     case_id: String,
     status: crate::cases::Status,
+    /// For Member State deadlines: which Member State.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    member_state: Option<String>,
     #[serde(flatten)]
     due: Due,
+}
+
+/// Member State deadlines that are late or due soon: for the case's staff and auditors, every
+/// Member State implicated in their cases; for a focal point, their own notifications' only.
+async fn member_state_rows(
+    state: &AppState,
+    staff: &crate::keyring::Staff,
+    cases: &[crate::store::CaseRecord],
+) -> Result<Vec<OverdueRow>, Problem> {
+    let today = state.today();
+    let mut pairs: Vec<(crate::store::CaseRecord, String)> = Vec::new();
+    if staff.role == Role::MemberState {
+        let Some(own) = &staff.member_state else {
+            return Ok(Vec::new());
+        };
+        for n in state.store.notifications_to(own).await? {
+            if let Some(case) = state.store.case(&n.case_id).await? {
+                pairs.push((case, own.clone()));
+            }
+        }
+    } else {
+        for case in cases {
+            if let Some(c) = state.store.classification(&case.id).await? {
+                for member_state in c.member_states() {
+                    pairs.push((case.clone(), member_state.to_string()));
+                }
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (case, member_state) in pairs {
+        let notifications = state.store.notifications_of_case(&case.id).await?;
+        let dates = notifications
+            .iter()
+            .find(|n| n.member_state == member_state)
+            .map(crate::stats::notification_dates)
+            .unwrap_or_default();
+        let clocks = crate::notification::clocks(
+            case.received_on,
+            &dates,
+            &state.clocks.member_state,
+        );
+        for due in member_state_due(case.status, &clocks, &state.clocks, today) {
+            rows.push(OverdueRow {
+                entity: case.entity.clone(),
+                case_id: case.id.clone(),
+                status: case.status,
+                member_state: Some(member_state.clone()),
+                due,
+            });
+        }
+    }
+    Ok(rows)
 }
 
 /// Deadlines that are late or due soon, per entity, for the cases the caller may see (all open
@@ -67,16 +122,18 @@ async fn overdue(
     let mut rows: Vec<OverdueRow> = cases
         .iter()
         .flat_map(|case| {
-            due(&dates(case), &state.clocks, today)
+            due(&case_dates(case), &state.clocks, today)
                 .into_iter()
                 .map(|due| OverdueRow {
                     entity: case.entity.clone(),
                     case_id: case.id.clone(),
                     status: case.status,
+                    member_state: None,
                     due,
                 })
         })
         .collect();
+    rows.extend(member_state_rows(&state, &staff, &cases).await?);
     rows.sort_by(|a, b| {
         (&a.entity, a.due.due_on, &a.case_id).cmp(&(&b.entity, b.due.due_on, &b.case_id))
     });
@@ -91,23 +148,6 @@ async fn overdue(
         ))
         .await?;
     Ok(Json(rows))
-}
-
-fn dates(case: &CaseRecord) -> CaseDates {
-    let day = |at: &Option<String>| {
-        at.as_deref()
-            .and_then(|t| {
-                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
-            })
-            .map(|t| t.date())
-    };
-    CaseDates {
-        status: case.status,
-        received_on: case.received_on,
-        acknowledged_on: day(&case.acknowledged_at),
-        first_feedback_on: day(&case.first_feedback_at),
-        investigation_started_on: day(&case.investigation_started_at),
-    }
 }
 
 /// The whole audit chain, for auditors. The export itself is recorded first.

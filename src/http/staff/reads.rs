@@ -9,7 +9,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::{StaffMember, audit, visible_case};
-use crate::cases::may_see;
+use crate::cases::{EnvelopeKind, may_assist, may_see};
+use crate::notification::is_focal_point;
 use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::keyring::Role;
@@ -109,10 +110,31 @@ async fn download_envelope(
     let Some(meta) = meta.filter(|m| m.recipients.contains(&staff.name)) else {
         return Err(super::refused(&state, &staff, "", missing()).await);
     };
-    // (A refusal here is recorded by visible_case.)
-    visible_case(&state, &staff, &meta.case_id)
-        .await
-        .map_err(|_| missing())?;
+    // Being a recipient is not enough: the caller must still be allowed near the case for
+    // this kind of envelope (an investigator taken off a case keeps old recipient rows). A
+    // refusal here is recorded by `case_where`.
+    let kind = meta.kind;
+    let notified = match (kind, staff.role) {
+        (EnvelopeKind::Notification | EnvelopeKind::NationalAction, Role::MemberState) => state
+            .store
+            .notifications_of_case(&meta.case_id)
+            .await?
+            .iter()
+            .any(|n| is_focal_point(&staff, &n.member_state)),
+        _ => false,
+    };
+    super::case_where(&state, &staff, &meta.case_id, |s, case| {
+        let access = super::access(case);
+        match kind {
+            EnvelopeKind::Notification | EnvelopeKind::NationalAction => {
+                notified || may_see(s, &access)
+            }
+            EnvelopeKind::AssistanceNote => may_assist(s, &access) || may_see(s, &access),
+            _ => may_see(s, &access),
+        }
+    })
+    .await
+    .map_err(|_| missing())?;
     state
         .store
         .record(&audit(
