@@ -77,6 +77,8 @@ impl From<IntakeError> for Problem {
             }
             UploadInterrupted => Problem::bad_request(message),
             CaseClosed => Problem::new(StatusCode::CONFLICT, "case_closed", message),
+            NoSuchOffer => Problem::not_found(message),
+            AnswerRefused => Problem::new(StatusCode::CONFLICT, "answer_refused", message),
             UploadNotFound => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "upload_not_found",

@@ -68,6 +68,10 @@ pub enum IntakeError {
     Store(#[source] StoreError),
     #[error("the server is shutting down")]
     ShuttingDown,
+    #[error("there is no such offer of support on your case")]
+    NoSuchOffer,
+    #[error("this answer cannot be given now; the page shows what you can do")]
+    AnswerRefused,
 }
 
 impl From<StoreError> for IntakeError {
@@ -110,6 +114,21 @@ pub struct CaseView {
     pub replies: Vec<ReplyView>,
     /// The people working on the case: a client seals follow-up messages to these.
     pub staff_recipients: Vec<String>,
+    /// Support offered to the victim, and where each offer stands.
+    pub assistance: Vec<AssistanceView>,
+}
+
+/// An offer of support as the reporter sees it, in plain words.
+#[derive(Serialize)]
+pub struct AssistanceView {
+    pub id: String,
+    pub service: crate::assistance::Service,
+    pub service_text: &'static str,
+    pub state: crate::assistance::ReferralState,
+    pub state_text: &'static str,
+    /// Whether the reporter may accept it now, or decline it now.
+    pub may_accept: bool,
+    pub may_decline: bool,
 }
 
 /// A reply: opened on the server for a token holder, or sealed for a client holding its key.
@@ -353,7 +372,26 @@ impl Intake {
             });
         }
         let case = &found.case;
+        let assistance = self
+            .store
+            .referrals_of_case(&case.id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                use crate::assistance::{ReferralState, reporter_may_move};
+                AssistanceView {
+                    may_accept: reporter_may_move(r.state, ReferralState::Accepted),
+                    may_decline: reporter_may_move(r.state, ReferralState::Declined),
+                    service_text: r.service.plain_words(),
+                    state_text: r.state.plain_words(),
+                    id: r.id,
+                    service: r.service,
+                    state: r.state,
+                }
+            })
+            .collect();
         Ok(CaseView {
+            assistance,
             status: case.status,
             status_text: case.status.plain_words(),
             received_on: case.received_on,
@@ -365,6 +403,40 @@ impl Intake {
                 .map(|r| r.to_string())
                 .collect(),
         })
+    }
+
+    /// The reporter accepts or declines an offer of support on their case. Not in the audit
+    /// chain, which records staff: the referral keeps the day of the answer, and nothing finer.
+    pub async fn answer_offer(
+        &self,
+        found: &ReporterCase,
+        referral_id: &str,
+        accept: bool,
+        today: Day,
+    ) -> Result<(), IntakeError> {
+        use crate::assistance::{ReferralState, reporter_may_move};
+        let referral = match crate::store::is_valid_id(referral_id) {
+            true => self.store.referral(referral_id).await?,
+            false => None,
+        };
+        // Another case's offer gets the same answer as one that does not exist.
+        let referral = referral
+            .filter(|r| r.case_id == found.case.id)
+            .ok_or(IntakeError::NoSuchOffer)?;
+        let to = if accept {
+            ReferralState::Accepted
+        } else {
+            ReferralState::Declined
+        };
+        if !reporter_may_move(referral.state, to)
+            || !self
+                .store
+                .move_referral(&referral.id, referral.state, to, today, None)
+                .await?
+        {
+            return Err(IntakeError::AnswerRefused);
+        }
+        Ok(())
     }
 
     /// Adds what the reporter wrote later, sealed here to the case's staff, with its files.

@@ -416,14 +416,15 @@ impl Store {
     }
 
     /// Moves a referral from `from` to `to` if it is still at `from`, setting the day of the
-    /// step. Returns false when someone else moved it first.
+    /// step, with an audit record when staff moved it. Returns false when someone else moved it
+    /// first.
     pub async fn move_referral(
         &self,
         id: &str,
         from: ReferralState,
         to: ReferralState,
         today: Day,
-        audit: &AuditEntry,
+        audit: Option<&AuditEntry>,
     ) -> Result<bool, StoreError> {
         let column = match to {
             ReferralState::Offered => "referred_on",
@@ -444,7 +445,9 @@ impl Store {
                 .await?
                 .rows_affected();
             if moved == 1 {
-                backend::audit::append(&mut tx, audit).await?;
+                if let Some(audit) = audit {
+                    backend::audit::append(&mut tx, audit).await?;
+                }
                 tx.commit().await?;
             }
             Ok(moved == 1)

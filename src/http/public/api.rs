@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/keyring", get(keyring))
         .route("/api/v1/status", post(status))
         .route("/api/v1/messages", post(add_message))
+        .route("/api/v1/assistance", post(answer_offer))
 }
 
 #[derive(Deserialize)]
@@ -173,6 +174,41 @@ async fn add_message(
         .add_sealed_message(&found, envelope, &request.attachments, state.today())
         .await?;
     Ok((StatusCode::CREATED, Json(json!({}))))
+}
+
+#[derive(Deserialize, Zeroize, ZeroizeOnDrop)]
+#[serde(deny_unknown_fields)]
+struct AnswerRequest {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    lookup: Option<String>,
+    /// The offer's id, from `assistance` in the status answer.
+    offer: String,
+    /// `accept` or `decline`.
+    answer: String,
+}
+
+/// The reporter accepts or declines an offer of support.
+async fn answer_offer(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<AnswerRequest>,
+) -> Result<Json<CaseView>, Problem> {
+    let accept = match request.answer.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => return Err(Problem::bad_request("\"answer\" is \"accept\" or \"decline\".")),
+    };
+    let keys = StatusRequest {
+        token: request.token.clone(),
+        lookup: request.lookup.clone(),
+    };
+    let found = find_case(&state, &keys).await?;
+    state
+        .intake
+        .answer_offer(&found, &request.offer, accept, state.today())
+        .await?;
+    Ok(Json(state.intake.view(&found).await?))
 }
 
 fn decode_envelope(state: &AppState, text: &str) -> Result<Vec<u8>, Problem> {

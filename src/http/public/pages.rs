@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(report_page))
         .route("/report", get(report_page))
         .route("/status", get(status_page).post(check_status))
+        .route("/status/assistance", post(answer_offer))
         .route("/static/style.css", get(stylesheet))
 }
 
@@ -68,6 +69,7 @@ struct StatusPage<'a> {
     token: &'a str,
     max_message: usize,
     max_files: usize,
+    assistance: Vec<crate::intake::AssistanceView>,
     /// A closed case takes no more information: the form is not shown.
     closed: bool,
 }
@@ -257,11 +259,20 @@ async fn check_status(
         Ok(token) => token,
         Err(e) => return problem_page(IntakeError::from(e).into(), "/status"),
     };
-    let found = match state.intake.case_by_token(&token).await {
+    status_response(&state, &token).await
+}
+
+/// The status page for a token already parsed.
+async fn status_response(state: &AppState, token: &Token) -> Response {
+    let found = match state.intake.case_by_token(token).await {
         Ok(found) => found,
         Err(e) => return problem_page(e.into(), "/status"),
     };
-    match state.intake.view(&found).await {
+    status_of(state, token, &found).await
+}
+
+async fn status_of(state: &AppState, token: &Token, found: &ReporterCase) -> Response {
+    match state.intake.view(found).await {
         Ok(view) => {
             let limits = state.intake.limits();
             render(
@@ -283,11 +294,53 @@ async fn check_status(
                     max_message: limits.max_description_chars,
                     max_files: limits.max_attachments,
                     closed: view.status == crate::cases::Status::Closed,
+                    assistance: view.assistance,
                 },
             )
         }
         Err(e) => problem_page(e.into(), "/status"),
     }
+}
+
+#[derive(serde::Deserialize, Zeroize, ZeroizeOnDrop)]
+#[serde(deny_unknown_fields)]
+struct AnswerForm {
+    token: String,
+    offer: String,
+    answer: String,
+}
+
+/// The reporter accepts or declines an offer of support from the status page, then sees the
+/// page again.
+async fn answer_offer(
+    State(state): State<AppState>,
+    form: Result<FormBody<AnswerForm>, Problem>,
+) -> Response {
+    let form = match form {
+        Ok(FormBody(form)) => form,
+        Err(problem) => return problem_page(problem, "/status"),
+    };
+    let accept = match form.answer.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => return problem_page(Problem::bad_request("Choose accept or decline."), "/status"),
+    };
+    let token = match Token::parse(&form.token) {
+        Ok(token) => token,
+        Err(e) => return problem_page(IntakeError::from(e).into(), "/status"),
+    };
+    let found = match state.intake.case_by_token(&token).await {
+        Ok(found) => found,
+        Err(e) => return problem_page(e.into(), "/status"),
+    };
+    if let Err(e) = state
+        .intake
+        .answer_offer(&found, &form.offer, accept, state.today())
+        .await
+    {
+        return problem_page(e.into(), "/status");
+    }
+    status_of(&state, &token, &found).await
 }
 
 async fn find_case(state: &AppState, typed: &str) -> Result<ReporterCase, Problem> {

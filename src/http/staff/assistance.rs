@@ -258,7 +258,7 @@ async fn move_referral(
     );
     if !state
         .store
-        .move_referral(&referral.id, referral.state, request.state, state.today(), &entry)
+        .move_referral(&referral.id, referral.state, request.state, state.today(), Some(&entry))
         .await?
     {
         return Err(Problem::new(
