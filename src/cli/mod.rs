@@ -1,5 +1,6 @@
 //! The command line: `serve`, `demo`, `staff`, `keys`.
 
+mod casework;
 mod staff;
 mod staff_client;
 
@@ -66,6 +67,20 @@ pub enum Command {
         /// Where to write the copy; it must not exist yet.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// A year's statistics from a gateway's database (read only): aggregates with small counts
+    /// suppressed, as json, csv or a self-contained html report.
+    Stats {
+        /// The gateway's configuration, which names its database, keyring and deadlines.
+        #[arg(long, env = "CONFIDE_CONFIG")]
+        config: PathBuf,
+        #[arg(long)]
+        year: i32,
+        #[arg(long, default_value = "json", value_parser = ["json", "csv", "html"])]
+        format: String,
+        /// Where to write; standard output if not given.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Make keys.
     Keys {
@@ -139,6 +154,12 @@ pub async fn run(cli: Cli) -> Result<()> {
                 },
         } => verify_audit(config, export, against).await,
         Command::Backup { config, out } => backup(&config, &out).await,
+        Command::Stats {
+            config,
+            year,
+            format,
+            out,
+        } => stats(&config, year, &format, out.as_deref()).await,
         Command::Keys {
             command: KeysCommand::Example { out },
         } => {
@@ -155,6 +176,37 @@ async fn serve(config: &Config, mode: Mode, clock: crate::http::Clock) -> Result
     println!("public listener: https://{}", running.public_addr);
     println!("staff listener: https://{}", running.staff_addr);
     running.wait().await
+}
+
+async fn stats(config: &Path, year: i32, format: &str, out: Option<&Path>) -> Result<()> {
+    let config = Config::load(config, std::env::vars())?;
+    let keyring = crate::keyring::Keyring::load(&config.keyring)?;
+    let store = crate::store::Store::open_read_only(&config.database_url())
+        .await
+        .context("cannot open the database for reading")?;
+    let stats = crate::stats::compute(
+        &store.case_facts().await?,
+        &store.purged_counts().await?,
+        &crate::stats::Inputs {
+            year,
+            today: time::OffsetDateTime::now_utc().date(),
+            clocks: &config.deadlines,
+            entities: keyring.entities().iter().map(|e| e.id.clone()).collect(),
+        },
+    );
+    let text = match format {
+        "csv" => stats.to_csv(),
+        "html" => crate::stats::report::render(&stats),
+        _ => serde_json::to_string_pretty(&stats.to_json())?,
+    };
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("statistics of {year} written to {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
 }
 
 async fn backup(config: &Path, out: &Path) -> Result<()> {

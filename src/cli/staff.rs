@@ -72,6 +72,8 @@ enum StaffCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    #[command(flatten)]
+    Casework(super::casework::CaseworkCommand),
 }
 
 /// Re-sealed copies larger than this are streamed to the server before the assignment.
@@ -143,10 +145,22 @@ pub async fn run(args: StaffArgs) -> Result<()> {
         }
         StaffCommand::Overdue => overdue(&client).await,
         StaffCommand::Audit { out } => export_audit(&client, out).await,
+        StaffCommand::Casework(command) => {
+            super::casework::run(&client, command, || identities(&args)).await
+        }
     }
 }
 
-fn checked_case(case: &str) -> Result<&str> {
+/// An id of a notification, referral or envelope, checked before it names a path.
+pub(super) fn checked_id<'a>(id: &'a str, what: &str) -> Result<&'a str> {
+    if is_valid_id(id) {
+        Ok(id)
+    } else {
+        bail!("{id:?} is not a {what} id (32 hex digits)")
+    }
+}
+
+pub(super) fn checked_case(case: &str) -> Result<&str> {
     if is_valid_id(case) {
         Ok(case)
     } else {
@@ -185,7 +199,7 @@ async fn list_cases(client: &Client) -> Result<()> {
 }
 
 /// Opens an envelope with any of the identities; `None` if it is not sealed to them.
-fn open(
+pub(super) fn open(
     body: &[u8],
     identities: &[Box<dyn age::Identity + Send + Sync>],
 ) -> Result<Option<Zeroizing<Vec<u8>>>> {
@@ -414,7 +428,7 @@ async fn keyring_staff(client: &Client) -> Result<Vec<KeyringStaff>> {
     Ok(client.json::<Keyring>("/api/v1/staff/keyring").await?.staff)
 }
 
-fn parse_recipient(text: &str) -> Result<age::x25519::Recipient> {
+pub(super) fn parse_recipient(text: &str) -> Result<age::x25519::Recipient> {
     text.parse()
         .map_err(|_| anyhow::anyhow!("the server sent an invalid age recipient"))
 }
@@ -453,7 +467,7 @@ fn safe_file_name(name: &str) -> String {
 }
 
 /// Writes an opened envelope readable by its owner only, never over an existing file.
-fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
+pub(super) fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -1,0 +1,398 @@
+//! Staff commands for what resolution 78/331 tracks: classifying a case, notifying Member
+//! States and recording their national action, victim assistance, and statistics for auditors.
+//! Anything narrative is sealed here, to the people the server names in `seal-to` (checked there
+//! again against the keyring), and never leaves this machine in clear.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use clap::Subcommand;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+use super::staff::{checked_case, checked_id, open, parse_recipient, write_private};
+use super::staff_client::Client;
+use crate::allegation::{AllegationType, Classification, Implicated, PersonnelCategory, Victims};
+use crate::seal;
+
+#[derive(Subcommand)]
+pub enum CaseworkCommand {
+    /// Classify a case for the UN's figures (intake or assigned investigators).
+    Classify {
+        case: String,
+        /// sexual_exploitation, sexual_abuse, other or unknown.
+        #[arg(long)]
+        allegation: String,
+        /// Implicated groups, comma-separated, each CATEGORY or CATEGORY:MEMBER_STATE, e.g.
+        /// military_contingent:FRA,staff_member.
+        #[arg(long, value_delimiter = ',')]
+        implicated: Vec<String>,
+        /// Victims who are adults, children (under 18), and of unknown age.
+        #[arg(long, default_value_t = 0)]
+        adults: u32,
+        #[arg(long, default_value_t = 0)]
+        children: u32,
+        #[arg(long, default_value_t = 0)]
+        unknown_age: u32,
+    },
+    /// Notify a Member State whose personnel are implicated: the text is sealed to its focal
+    /// points and to the case's staff.
+    Notify {
+        case: String,
+        #[arg(long)]
+        member_state: String,
+        #[arg(long, conflicts_with = "file", required_unless_present = "file")]
+        message: Option<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// The text names the victim: refused unless the victim consented to share their
+        /// identity with the Member State.
+        #[arg(long)]
+        identity_shared: bool,
+    },
+    /// Notifications: a focal point's own, or a case's (with --case).
+    Notifications {
+        #[arg(long)]
+        case: Option<String>,
+    },
+    /// Acknowledge a notification (focal points).
+    Acknowledge { notification: String },
+    /// Record national action on a notification (national_investigator_appointed,
+    /// investigation_opened, declined_to_investigate, outcome_substantiated,
+    /// outcome_not_substantiated, sanctions, paternity_follow_up), with optional sealed details.
+    NationalAction {
+        notification: String,
+        action: String,
+        #[arg(long, conflicts_with = "file")]
+        message: Option<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Download one envelope and open it into a file (for example a notification).
+    Open {
+        envelope: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Assistance: the cases of your entities, or one case's consents, referrals and notes.
+    Assistance { case: Option<String> },
+    /// Record the victim's consent, or its withdrawal (--refused).
+    Consent {
+        case: String,
+        /// receive_assistance, share_information, share_identity or be_contacted.
+        #[arg(long)]
+        purpose: String,
+        /// assistance_staff, service_providers, investigators, member_state or
+        /// national_authorities.
+        #[arg(long)]
+        audience: String,
+        #[arg(long)]
+        refused: bool,
+    },
+    /// Offer the victim a service (assistance officers).
+    Refer {
+        case: String,
+        /// safety_protection, medical, psychosocial, legal, education, livelihood_material or
+        /// children_born_of_sea.
+        #[arg(long)]
+        service: String,
+        /// Your organisation's code for the provider.
+        #[arg(long)]
+        provider: String,
+    },
+    /// Move a referral: accepted, declined, delivered, follow_up or closed.
+    Referral { referral: String, state: String },
+    /// A note on assistance, sealed to the entity's assistance officers.
+    Note {
+        case: String,
+        #[arg(long, conflicts_with = "file", required_unless_present = "file")]
+        message: Option<String>,
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Statistics of a year (auditors), as json, csv or html.
+    Statistics {
+        #[arg(long)]
+        year: i32,
+        #[arg(long, default_value = "json")]
+        format: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub async fn run(
+    client: &Client,
+    command: &CaseworkCommand,
+    identities: impl FnOnce() -> Result<Vec<Box<dyn age::Identity + Send + Sync>>>,
+) -> Result<()> {
+    use CaseworkCommand::*;
+    match command {
+        Classify {
+            case,
+            allegation,
+            implicated,
+            adults,
+            children,
+            unknown_age,
+        } => {
+            let classification = Classification {
+                allegation: AllegationType::from_code(allegation).with_context(|| {
+                    format!("unknown allegation; use one of: {}", AllegationType::known())
+                })?,
+                implicated: implicated
+                    .iter()
+                    .map(|g| parse_group(g))
+                    .collect::<Result<_>>()?,
+                victims: Victims {
+                    adult: *adults,
+                    child: *children,
+                    unknown_age: *unknown_age,
+                },
+            };
+            let path = format!("/api/v1/staff/cases/{}/classification", checked_case(case)?);
+            client
+                .post::<Value>(&path, &serde_json::to_value(&classification)?)
+                .await?;
+            println!("case {case} classified");
+            Ok(())
+        }
+        Notify {
+            case,
+            member_state,
+            message,
+            file,
+            identity_shared,
+        } => {
+            let case = checked_case(case)?;
+            let text = text_of(message, file)?.context("give --message TEXT or --file FILE")?;
+            let seal_to = format!("/api/v1/staff/cases/{case}/notifications/{member_state}/seal-to");
+            let sealed = seal_document(client, &seal_to, "confide-notification/1", &text).await?;
+            let answer: Value = client
+                .post(
+                    &format!("/api/v1/staff/cases/{case}/notifications"),
+                    &json!({ "member_state": member_state, "identity_shared": identity_shared, "envelope": sealed }),
+                )
+                .await?;
+            println!(
+                "{member_state} notified: notification {}",
+                answer["id"].as_str().unwrap_or_default()
+            );
+            Ok(())
+        }
+        Notifications { case } => {
+            let path = match case {
+                Some(case) => format!("/api/v1/staff/cases/{}/notifications", checked_case(case)?),
+                None => "/api/v1/staff/notifications".to_string(),
+            };
+            let list: Vec<Value> = client.json(&path).await?;
+            if list.is_empty() {
+                println!("no notifications");
+            }
+            for n in list {
+                let actions: Vec<&str> = n["actions"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|x| x["action"].as_str()).collect())
+                    .unwrap_or_default();
+                println!(
+                    "{}  case {}  {}  notified {}  acknowledged {}  envelope {}  actions: {}",
+                    n["id"].as_str().unwrap_or_default(),
+                    n["case_id"].as_str().unwrap_or_default(),
+                    n["member_state"].as_str().unwrap_or_default(),
+                    n["notified_at"].as_str().unwrap_or_default(),
+                    n["acknowledged_at"].as_str().unwrap_or("no"),
+                    n["envelope_id"].as_str().unwrap_or_default(),
+                    if actions.is_empty() { "-".to_string() } else { actions.join(",") }
+                );
+            }
+            Ok(())
+        }
+        Acknowledge { notification } => {
+            let path = format!(
+                "/api/v1/staff/notifications/{}/acknowledgement",
+                checked_id(notification, "notification")?
+            );
+            client.post::<Value>(&path, &json!({})).await?;
+            println!("notification {notification} acknowledged");
+            Ok(())
+        }
+        NationalAction {
+            notification,
+            action,
+            message,
+            file,
+        } => {
+            let id = checked_id(notification, "notification")?;
+            let envelope = match text_of(message, file)? {
+                Some(text) => Some(
+                    seal_document(
+                        client,
+                        &format!("/api/v1/staff/notifications/{id}/seal-to"),
+                        "confide-national-action/1",
+                        &text,
+                    )
+                    .await?,
+                ),
+                None => None,
+            };
+            client
+                .post::<Value>(
+                    &format!("/api/v1/staff/notifications/{id}/actions"),
+                    &json!({ "action": action, "envelope": envelope }),
+                )
+                .await?;
+            println!("{action} recorded on notification {id}");
+            Ok(())
+        }
+        Open { envelope, out } => {
+            let id = checked_id(envelope, "envelope")?;
+            let body = client.bytes(&format!("/api/v1/staff/envelopes/{id}")).await?;
+            let plain = open(&body, &identities()?)?
+                .context("this envelope is not sealed to your key")?;
+            write_private(out, &plain)?;
+            println!("envelope {id} opened into {}", out.display());
+            Ok(())
+        }
+        Assistance { case } => {
+            let answer: Value = match case {
+                Some(case) => {
+                    client
+                        .json(&format!("/api/v1/staff/cases/{}/assistance", checked_case(case)?))
+                        .await?
+                }
+                None => client.json("/api/v1/staff/assistance").await?,
+            };
+            println!("{}", serde_json::to_string_pretty(&answer)?);
+            Ok(())
+        }
+        Consent {
+            case,
+            purpose,
+            audience,
+            refused,
+        } => {
+            let path = format!("/api/v1/staff/cases/{}/consents", checked_case(case)?);
+            client
+                .post::<Value>(
+                    &path,
+                    &json!({ "purpose": purpose, "audience": audience, "given": !refused }),
+                )
+                .await?;
+            println!(
+                "consent to {purpose} with {audience} recorded as {}",
+                if *refused { "refused" } else { "given" }
+            );
+            Ok(())
+        }
+        Refer {
+            case,
+            service,
+            provider,
+        } => {
+            let path = format!("/api/v1/staff/cases/{}/referrals", checked_case(case)?);
+            let answer: Value = client
+                .post(&path, &json!({ "service": service, "provider": provider }))
+                .await?;
+            println!(
+                "referral {} offered",
+                answer["id"].as_str().unwrap_or_default()
+            );
+            Ok(())
+        }
+        Referral { referral, state } => {
+            let path = format!("/api/v1/staff/referrals/{}", checked_id(referral, "referral")?);
+            client.post::<Value>(&path, &json!({ "state": state })).await?;
+            println!("referral {referral} is now {state}");
+            Ok(())
+        }
+        Note {
+            case,
+            message,
+            file,
+        } => {
+            let case = checked_case(case)?;
+            let text = text_of(message, file)?.context("give --message TEXT or --file FILE")?;
+            let sealed = seal_document(
+                client,
+                &format!("/api/v1/staff/cases/{case}/assistance-notes/seal-to"),
+                "confide-assistance-note/1",
+                &text,
+            )
+            .await?;
+            client
+                .post::<Value>(
+                    &format!("/api/v1/staff/cases/{case}/assistance-notes"),
+                    &json!({ "envelope": sealed }),
+                )
+                .await?;
+            println!("note sealed to the assistance officers and sent");
+            Ok(())
+        }
+        Statistics { year, format, out } => {
+            if !["json", "csv", "html"].contains(&format.as_str()) {
+                bail!("the format is json, csv or html");
+            }
+            let body = client
+                .bytes(&format!("/api/v1/staff/statistics?year={year}&format={format}"))
+                .await?;
+            write_private(out, &body)?;
+            println!("statistics of {year} written to {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+/// `CATEGORY` or `CATEGORY:MEMBER_STATE`.
+fn parse_group(text: &str) -> Result<Implicated> {
+    let (category, state) = match text.split_once(':') {
+        Some((c, s)) => (c, Some(s.to_string())),
+        None => (text, None),
+    };
+    Ok(Implicated {
+        category: PersonnelCategory::from_code(category).with_context(|| {
+            format!("unknown personnel category; use one of: {}", PersonnelCategory::known())
+        })?,
+        member_state: state,
+    })
+}
+
+fn text_of(message: &Option<String>, file: &Option<PathBuf>) -> Result<Option<Zeroizing<String>>> {
+    Ok(match (message, file) {
+        (Some(text), _) => Some(Zeroizing::new(text.clone())),
+        (None, Some(path)) => Some(Zeroizing::new(read_text(path)?)),
+        (None, None) => None,
+    })
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Seals a small JSON document to the recipients the server lists at `seal_to_path`; returns
+/// base64 of the envelope.
+async fn seal_document(client: &Client, seal_to_path: &str, format: &str, text: &str) -> Result<String> {
+    #[derive(Deserialize)]
+    struct SealTo {
+        seal_to: Vec<Recipient>,
+    }
+    #[derive(Deserialize)]
+    struct Recipient {
+        recipient: String,
+    }
+    if text.trim().is_empty() {
+        bail!("the text is empty");
+    }
+    let list: SealTo = client.json(seal_to_path).await?;
+    let recipients = list
+        .seal_to
+        .iter()
+        .map(|r| parse_recipient(&r.recipient))
+        .collect::<Result<Vec<_>>>()?;
+    let document = Zeroizing::new(serde_json::to_vec_pretty(
+        &json!({ "format": format, "text": text }),
+    )?);
+    Ok(STANDARD.encode(seal::seal(document, &recipients)?))
+}
