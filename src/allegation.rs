@@ -210,6 +210,9 @@ mod tests {
         let err = serde_json::from_str::<Classification>(r#"{"allegation":"secret-words"}"#)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("sexual_abuse") && !err.contains("secret-words"), "{err}");
+        assert!(
+            err.contains("sexual_abuse") && !err.contains("secret-words"),
+            "{err}"
+        );
     }
 }

@@ -165,7 +165,10 @@ mod tests {
             vec![
                 (MemberStateDeadline::Notify, date!(2026 - 03 - 02)),
                 (MemberStateDeadline::Acknowledge, date!(2026 - 03 - 09)),
-                (MemberStateDeadline::NationalInvestigator, date!(2026 - 03 - 14)),
+                (
+                    MemberStateDeadline::NationalInvestigator,
+                    date!(2026 - 03 - 14)
+                ),
                 (MemberStateDeadline::Outcome, date!(2026 - 06 - 02)),
             ]
         );

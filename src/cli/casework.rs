@@ -141,7 +141,10 @@ pub async fn run(
         } => {
             let classification = Classification {
                 allegation: AllegationType::from_code(allegation).with_context(|| {
-                    format!("unknown allegation; use one of: {}", AllegationType::known())
+                    format!(
+                        "unknown allegation; use one of: {}",
+                        AllegationType::known()
+                    )
                 })?,
                 implicated: implicated
                     .iter()
@@ -169,7 +172,8 @@ pub async fn run(
         } => {
             let case = checked_case(case)?;
             let text = text_of(message, file)?.context("give --message TEXT or --file FILE")?;
-            let seal_to = format!("/api/v1/staff/cases/{case}/notifications/{member_state}/seal-to");
+            let seal_to =
+                format!("/api/v1/staff/cases/{case}/notifications/{member_state}/seal-to");
             let sealed = seal_document(client, &seal_to, "confide-notification/1", &text).await?;
             let answer: Value = client
                 .post(
@@ -205,7 +209,11 @@ pub async fn run(
                     n["notified_at"].as_str().unwrap_or_default(),
                     n["acknowledged_at"].as_str().unwrap_or("no"),
                     n["envelope_id"].as_str().unwrap_or_default(),
-                    if actions.is_empty() { "-".to_string() } else { actions.join(",") }
+                    if actions.is_empty() {
+                        "-".to_string()
+                    } else {
+                        actions.join(",")
+                    }
                 );
             }
             Ok(())
@@ -249,9 +257,11 @@ pub async fn run(
         }
         Open { envelope, out } => {
             let id = checked_id(envelope, "envelope")?;
-            let body = client.bytes(&format!("/api/v1/staff/envelopes/{id}")).await?;
-            let plain = open(&body, &identities()?)?
-                .context("this envelope is not sealed to your key")?;
+            let body = client
+                .bytes(&format!("/api/v1/staff/envelopes/{id}"))
+                .await?;
+            let plain =
+                open(&body, &identities()?)?.context("this envelope is not sealed to your key")?;
             write_private(out, &plain)?;
             println!("envelope {id} opened into {}", out.display());
             Ok(())
@@ -260,7 +270,10 @@ pub async fn run(
             let answer: Value = match case {
                 Some(case) => {
                     client
-                        .json(&format!("/api/v1/staff/cases/{}/assistance", checked_case(case)?))
+                        .json(&format!(
+                            "/api/v1/staff/cases/{}/assistance",
+                            checked_case(case)?
+                        ))
                         .await?
                 }
                 None => client.json("/api/v1/staff/assistance").await?,
@@ -303,8 +316,13 @@ pub async fn run(
             Ok(())
         }
         Referral { referral, state } => {
-            let path = format!("/api/v1/staff/referrals/{}", checked_id(referral, "referral")?);
-            client.post::<Value>(&path, &json!({ "state": state })).await?;
+            let path = format!(
+                "/api/v1/staff/referrals/{}",
+                checked_id(referral, "referral")?
+            );
+            client
+                .post::<Value>(&path, &json!({ "state": state }))
+                .await?;
             println!("referral {referral} is now {state}");
             Ok(())
         }
@@ -336,7 +354,9 @@ pub async fn run(
                 bail!("the format is json, csv or html");
             }
             let body = client
-                .bytes(&format!("/api/v1/staff/statistics?year={year}&format={format}"))
+                .bytes(&format!(
+                    "/api/v1/staff/statistics?year={year}&format={format}"
+                ))
                 .await?;
             write_private(out, &body)?;
             println!("statistics of {year} written to {}", out.display());
@@ -353,7 +373,10 @@ fn parse_group(text: &str) -> Result<Implicated> {
     };
     Ok(Implicated {
         category: PersonnelCategory::from_code(category).with_context(|| {
-            format!("unknown personnel category; use one of: {}", PersonnelCategory::known())
+            format!(
+                "unknown personnel category; use one of: {}",
+                PersonnelCategory::known()
+            )
         })?,
         member_state: state,
     })
@@ -373,7 +396,12 @@ fn read_text(path: &Path) -> Result<String> {
 
 /// Seals a small JSON document to the recipients the server lists at `seal_to_path`; returns
 /// base64 of the envelope.
-async fn seal_document(client: &Client, seal_to_path: &str, format: &str, text: &str) -> Result<String> {
+async fn seal_document(
+    client: &Client,
+    seal_to_path: &str,
+    format: &str,
+    text: &str,
+) -> Result<String> {
     #[derive(Deserialize)]
     struct SealTo {
         seal_to: Vec<Recipient>,

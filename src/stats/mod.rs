@@ -95,7 +95,9 @@ pub fn compute(facts: &[CaseFacts], purged: &[PurgedCount], inputs: &Inputs<'_>)
         by_quarter.add(&f.case.entity, &quarters[quarter], 1);
     }
     for (entity, month, _, cases) in &purged {
-        let quarter = month[5..7].parse::<usize>().map_or(0, |m| (m.max(1) - 1) / 3);
+        let quarter = month[5..7]
+            .parse::<usize>()
+            .map_or(0, |m| (m.max(1) - 1) / 3);
         by_quarter.add(entity, &quarters[quarter.min(3)], count(*cases));
     }
     tables.push(by_quarter.publish(
@@ -177,7 +179,11 @@ pub fn compute(facts: &[CaseFacts], purged: &[PurgedCount], inputs: &Inputs<'_>)
     for f in &year {
         if let Some(c) = &f.classification {
             for group in AgeGroup::ALL {
-                victims.add(&f.case.entity, group.code(), u64::from(c.victims.of(*group)));
+                victims.add(
+                    &f.case.entity,
+                    group.code(),
+                    u64::from(c.victims.of(*group)),
+                );
             }
         }
     }
@@ -229,10 +235,15 @@ fn codes<'a>(list: impl Iterator<Item = &'a str>) -> Vec<String> {
 
 /// How each deadline fared for the year's reports, judged on the day of computation.
 fn timeliness(year: &[&CaseFacts], inputs: &Inputs<'_>) -> Table {
-    let outcomes: Vec<String> = ["met_on_time", "met_late", "open_overdue", "open_not_yet_due"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let outcomes: Vec<String> = [
+        "met_on_time",
+        "met_late",
+        "open_overdue",
+        "open_not_yet_due",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let targets: Vec<String> = [
         "acknowledge",
         "first_feedback",
@@ -291,7 +302,8 @@ fn timeliness(year: &[&CaseFacts], inputs: &Inputs<'_>) -> Table {
         for state in states {
             let notification = f.notifications.iter().find(|n| n.member_state == state);
             let dates = notification.map(notification_dates).unwrap_or_default();
-            for clock in crate::notification::clocks(f.case.received_on, &dates, &clocks.member_state)
+            for clock in
+                crate::notification::clocks(f.case.received_on, &dates, &clocks.member_state)
             {
                 judge(clock.deadline.code(), clock.due_on, clock.met_on);
             }
@@ -634,7 +646,10 @@ mod tests {
         assert_eq!(by("reports_by_member_state", "XAA"), Shown::Count(10));
         assert_eq!(by("reports_by_member_state", "XBB"), Shown::Count(10));
         // One per report in tables of one value per report.
-        assert_eq!(by("reports_by_allegation", "sexual_abuse"), Shown::Count(16));
+        assert_eq!(
+            by("reports_by_allegation", "sexual_abuse"),
+            Shown::Count(16)
+        );
         assert_eq!(by("reports_by_quarter", "Q1"), Shown::Count(10));
         assert_eq!(by("reports_by_quarter", "Q2"), Shown::Count(6));
         assert_eq!(by("victims_by_age_group", "adult"), Shown::Count(16));

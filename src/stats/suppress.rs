@@ -406,7 +406,7 @@ mod tests {
     //! as integer ranges and line sums, and searches for alternative tables by propagating bounds
     //! and splitting ranges, instead of reasoning about cycles.
 
-    use super::{Published, Shown, publish};
+    use super::{Published, Shown, fully_protected, publish};
 
     /// Added to the true grand total to bound hidden counts when nothing published bounds them.
     /// Capping only removes candidate tables, so it can make the checker report a recoverable
@@ -896,7 +896,10 @@ mod tests {
             let published = publish_checked(&counts);
             assert_eq!(published, everything_suppressed(&counts));
             assert!(!recoverable(&counts, &published).is_empty());
-            assert!(!fully_protected(&counts), "the caller is told to withhold it");
+            assert!(
+                !fully_protected(&counts),
+                "the caller is told to withhold it"
+            );
         }
     }
 

@@ -145,7 +145,11 @@ impl Store {
         &self,
         case_id: &str,
     ) -> Result<Option<Classification>, StoreError> {
-        Ok(self.classifications(Some(case_id)).await?.pop().map(|(_, c)| c))
+        Ok(self
+            .classifications(Some(case_id))
+            .await?
+            .pop()
+            .map(|(_, c)| c))
     }
 
     /// Classifications of one case, or of every case, by case id.
@@ -153,7 +157,11 @@ impl Store {
         &self,
         case_id: Option<&str>,
     ) -> Result<Vec<(String, Classification)>, StoreError> {
-        let filter = if case_id.is_some() { " WHERE case_id = $1" } else { "" };
+        let filter = if case_id.is_some() {
+            " WHERE case_id = $1"
+        } else {
+            ""
+        };
         let heads = format!(
             "SELECT case_id, allegation, adults, children, unknown_age FROM classifications{filter} ORDER BY case_id"
         );
@@ -221,7 +229,8 @@ impl Store {
         &self,
         case_id: &str,
     ) -> Result<Vec<NotificationRecord>, StoreError> {
-        self.notifications_where(" WHERE case_id = $1", Some(case_id)).await
+        self.notifications_where(" WHERE case_id = $1", Some(case_id))
+            .await
     }
 
     /// Notifications to one Member State.
@@ -391,12 +400,19 @@ impl Store {
         })
     }
 
-    pub async fn referrals_of_case(&self, case_id: &str) -> Result<Vec<ReferralRecord>, StoreError> {
-        self.referrals_where(" WHERE case_id = $1", Some(case_id)).await
+    pub async fn referrals_of_case(
+        &self,
+        case_id: &str,
+    ) -> Result<Vec<ReferralRecord>, StoreError> {
+        self.referrals_where(" WHERE case_id = $1", Some(case_id))
+            .await
     }
 
     pub async fn referral(&self, id: &str) -> Result<Option<ReferralRecord>, StoreError> {
-        Ok(self.referrals_where(" WHERE id = $1", Some(id)).await?.pop())
+        Ok(self
+            .referrals_where(" WHERE id = $1", Some(id))
+            .await?
+            .pop())
     }
 
     async fn referrals_where(
@@ -433,7 +449,8 @@ impl Store {
             ReferralState::FollowUp => "followed_up_on",
             ReferralState::Closed => "closed_on",
         };
-        let sql = format!("UPDATE referrals SET state = $1, {column} = $2 WHERE id = $3 AND state = $4");
+        let sql =
+            format!("UPDATE referrals SET state = $1, {column} = $2 WHERE id = $3 AND state = $4");
         on_backend!(self, db, backend => {
             let mut tx = db.write().await?;
             let moved = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -477,8 +494,16 @@ impl Store {
                 _ => None,
             };
             out.push(CaseFacts {
-                notifications: notifications.iter().filter(|n| n.case_id == case.id).cloned().collect(),
-                referrals: referrals.iter().filter(|r| r.case_id == case.id).cloned().collect(),
+                notifications: notifications
+                    .iter()
+                    .filter(|n| n.case_id == case.id)
+                    .cloned()
+                    .collect(),
+                referrals: referrals
+                    .iter()
+                    .filter(|r| r.case_id == case.id)
+                    .cloned()
+                    .collect(),
                 classification,
                 case,
             });
@@ -492,7 +517,8 @@ where
     &'static str: sqlx::ColumnIndex<R>,
 {
     let count = |name| -> Result<u32, StoreError> {
-        u32::try_from(row.int(name)?).map_err(|_| StoreError::Corrupt("a victim count is out of range"))
+        u32::try_from(row.int(name)?)
+            .map_err(|_| StoreError::Corrupt("a victim count is out of range"))
     };
     Ok(Classification {
         allegation: AllegationType::from_code(&row.text("allegation")?)
@@ -565,9 +591,8 @@ fn referral_row<'r, R: Columns<'r>>(row: &'r R) -> Result<ReferralRecord, StoreE
 where
     &'static str: sqlx::ColumnIndex<R>,
 {
-    let maybe = |name| -> Result<Option<Day>, StoreError> {
-        row.maybe_text(name)?.map(day).transpose()
-    };
+    let maybe =
+        |name| -> Result<Option<Day>, StoreError> { row.maybe_text(name)?.map(day).transpose() };
     Ok(ReferralRecord {
         id: row.text("id")?,
         case_id: row.text("case_id")?,

@@ -17,7 +17,9 @@ use crate::audit::{AuditEntry, AuditRecord};
 use crate::cases::{EnvelopeKind, Status};
 use crate::token::Verifier;
 
-pub use casework::{CaseFacts, ConsentRecord, NationalActionRecord, NotificationRecord, ReferralRecord};
+pub use casework::{
+    CaseFacts, ConsentRecord, NationalActionRecord, NotificationRecord, ReferralRecord,
+};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

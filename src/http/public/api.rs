@@ -197,7 +197,11 @@ async fn answer_offer(
     let accept = match request.answer.as_str() {
         "accept" => true,
         "decline" => false,
-        _ => return Err(Problem::bad_request("\"answer\" is \"accept\" or \"decline\".")),
+        _ => {
+            return Err(Problem::bad_request(
+                "\"answer\" is \"accept\" or \"decline\".",
+            ));
+        }
     };
     let keys = StatusRequest {
         token: request.token.clone(),

@@ -23,7 +23,9 @@ use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
 use crate::intake::Recipients;
 use crate::keyring::{Role, Staff};
-use crate::store::{CaseRecord, ConsentRecord, EnvelopeMeta, ReferralRecord, is_valid_id, random_id};
+use crate::store::{
+    CaseRecord, ConsentRecord, EnvelopeMeta, ReferralRecord, is_valid_id, random_id,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,10 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/staff/cases/{id}/consents", post(set_consent))
         .route("/api/v1/staff/cases/{id}/referrals", post(refer))
         .route("/api/v1/staff/referrals/{id}", post(move_referral))
-        .route(
-            "/api/v1/staff/cases/{id}/assistance-notes",
-            post(add_note),
-        )
+        .route("/api/v1/staff/cases/{id}/assistance-notes", post(add_note))
         .route(
             "/api/v1/staff/cases/{id}/assistance-notes/seal-to",
             get(note_seal_to),
@@ -54,9 +53,11 @@ fn sees_consents(staff: &Staff, case: &CaseRecord) -> bool {
 /// Who a note on assistance is sealed to: the entity's assistance officers, and the writer if
 /// they are an intake officer handing over what the victim asked for.
 fn note_recipients(state: &AppState, staff: &Staff, case: &CaseRecord) -> Recipients {
-    Recipients::of(state.keyring.staff().iter().filter(|s| {
-        (s.role == Role::Assistance && s.serves(&case.entity)) || s.name == staff.name
-    }))
+    Recipients::of(
+        state.keyring.staff().iter().filter(|s| {
+            (s.role == Role::Assistance && s.serves(&case.entity)) || s.name == staff.name
+        }),
+    )
 }
 
 #[derive(Serialize)]
@@ -75,7 +76,13 @@ async fn assistance_cases(
     StaffMember(staff): StaffMember,
 ) -> Result<Json<Vec<AssistanceCase>>, Problem> {
     if staff.role != Role::Assistance {
-        return Err(forbidden(&state, &staff, "", "Only assistance officers have this list.").await);
+        return Err(forbidden(
+            &state,
+            &staff,
+            "",
+            "Only assistance officers have this list.",
+        )
+        .await);
     }
     let mut out = Vec::new();
     for entity in &staff.entities {
@@ -128,8 +135,13 @@ async fn case_assistance(
     let consents = state.store.consents(&case.id).await?;
     let (referrals, notes) = if assists(&staff, &case) {
         let mut notes = state.store.envelopes_of_case(&case.id).await?;
-        notes.retain(|e| e.kind == EnvelopeKind::AssistanceNote && e.recipients.contains(&staff.name));
-        (Some(state.store.referrals_of_case(&case.id).await?), Some(notes))
+        notes.retain(|e| {
+            e.kind == EnvelopeKind::AssistanceNote && e.recipients.contains(&staff.name)
+        });
+        (
+            Some(state.store.referrals_of_case(&case.id).await?),
+            Some(notes),
+        )
     } else {
         (None, None)
     };
@@ -177,7 +189,9 @@ async fn set_consent(
             &entry,
         )
         .await?;
-    Ok(Json(json!({ "consents": state.store.consents(&case.id).await? })))
+    Ok(Json(
+        json!({ "consents": state.store.consents(&case.id).await? }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -254,11 +268,22 @@ async fn move_referral(
         &staff,
         "referral",
         &referral.case_id,
-        format!("{} {} -> {}", referral.id, referral.state.code(), request.state.code()),
+        format!(
+            "{} {} -> {}",
+            referral.id,
+            referral.state.code(),
+            request.state.code()
+        ),
     );
     if !state
         .store
-        .move_referral(&referral.id, referral.state, request.state, state.today(), Some(&entry))
+        .move_referral(
+            &referral.id,
+            referral.state,
+            request.state,
+            state.today(),
+            Some(&entry),
+        )
         .await?
     {
         return Err(Problem::new(
@@ -267,7 +292,11 @@ async fn move_referral(
             "This referral changed at the same time (perhaps the victim answered); look again and retry.",
         ));
     }
-    let moved = state.store.referral(&referral.id).await?.ok_or_else(missing)?;
+    let moved = state
+        .store
+        .referral(&referral.id)
+        .await?
+        .ok_or_else(missing)?;
     Ok(Json(moved))
 }
 
@@ -301,10 +330,21 @@ async fn add_note(
     let case = case_where(&state, &staff, &case_id, writes_notes).await?;
     let recipients = note_recipients(&state, &staff, &case);
     let envelope = sealed_envelope(EnvelopeKind::AssistanceNote, &request.envelope, &recipients)?;
-    let entry = audit(&state, &staff, "assistance-note", &case.id, envelope.id.clone());
+    let entry = audit(
+        &state,
+        &staff,
+        "assistance-note",
+        &case.id,
+        envelope.id.clone(),
+    );
     state
         .store
-        .add_envelopes(&case.id, std::slice::from_ref(&envelope), state.today(), Some(&entry))
+        .add_envelopes(
+            &case.id,
+            std::slice::from_ref(&envelope),
+            state.today(),
+            Some(&entry),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": envelope.id }))))
 }

@@ -54,7 +54,11 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A case the caller works on (intake of its entity or an assigned investigator).
-async fn worked_case(state: &AppState, staff: &Staff, case_id: &str) -> Result<CaseRecord, Problem> {
+async fn worked_case(
+    state: &AppState,
+    staff: &Staff,
+    case_id: &str,
+) -> Result<CaseRecord, Problem> {
     case_where(state, staff, case_id, |s, c| may_work(s, &access(c))).await
 }
 
@@ -88,7 +92,10 @@ async fn classify(
         classification.implicated.len()
     );
     let entry = audit(&state, &staff, "classify", &case.id, detail);
-    state.store.classify(&case.id, &classification, &entry).await?;
+    state
+        .store
+        .classify(&case.id, &classification, &entry)
+        .await?;
     Ok(Json(json!({ "classification": classification })))
 }
 
@@ -130,7 +137,11 @@ async fn notification_seal_to(
 ) -> Result<Json<Value>, Problem> {
     let case = worked_case(&state, &staff, &case_id).await?;
     let member_state = checked_member_state(&member_state)?;
-    Ok(seal_to(&notification_recipients(&state, &case, member_state)?))
+    Ok(seal_to(&notification_recipients(
+        &state,
+        &case,
+        member_state,
+    )?))
 }
 
 #[derive(Deserialize)]
@@ -197,7 +208,11 @@ async fn notify(
     let envelope = sealed_envelope(EnvelopeKind::Notification, &request.envelope, &recipients)?;
     let detail = format!(
         "{member_state}{}",
-        if request.identity_shared { " with identity" } else { "" }
+        if request.identity_shared {
+            " with identity"
+        } else {
+            ""
+        }
     );
     let entry = audit(&state, &staff, "notify", &case.id, detail);
     let id = state

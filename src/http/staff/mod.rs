@@ -93,7 +93,10 @@ async fn visible_case(
     staff: &Staff,
     case_id: &str,
 ) -> Result<CaseRecord, Problem> {
-    case_where(state, staff, case_id, |staff, case| may_see(staff, &access(case))).await
+    case_where(state, staff, case_id, |staff, case| {
+        may_see(staff, &access(case))
+    })
+    .await
 }
 
 /// The case, if it exists and `allowed` says the staff member may reach it for the purpose at

@@ -90,11 +90,8 @@ async fn member_state_rows(
             .find(|n| n.member_state == member_state)
             .map(crate::stats::notification_dates)
             .unwrap_or_default();
-        let clocks = crate::notification::clocks(
-            case.received_on,
-            &dates,
-            &state.clocks.member_state,
-        );
+        let clocks =
+            crate::notification::clocks(case.received_on, &dates, &state.clocks.member_state);
         for due in member_state_due(case.status, &clocks, &state.clocks, today) {
             rows.push(OverdueRow {
                 entity: case.entity.clone(),

@@ -10,10 +10,10 @@ use axum::{Json, Router};
 
 use super::{StaffMember, audit, visible_case};
 use crate::cases::{EnvelopeKind, may_assist, may_see};
-use crate::notification::is_focal_point;
 use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::keyring::Role;
+use crate::notification::is_focal_point;
 use crate::store::{CaseRecord, EnvelopeMeta, is_valid_id};
 
 pub fn router() -> Router<AppState> {

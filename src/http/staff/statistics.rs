@@ -39,11 +39,17 @@ async fn statistics(
         ));
     };
     if !(2000..=9999).contains(&query.year) {
-        return Err(unprocessable("invalid_year", "The year must be from 2000 to 9999."));
+        return Err(unprocessable(
+            "invalid_year",
+            "The year must be from 2000 to 9999.",
+        ));
     }
     let format = query.format.as_deref().unwrap_or("json");
     if !["json", "csv", "html"].contains(&format) {
-        return Err(unprocessable("invalid_format", "The format is json, csv or html."));
+        return Err(unprocessable(
+            "invalid_format",
+            "The format is json, csv or html.",
+        ));
     }
     let stats = crate::stats::compute(
         &state.store.case_facts().await?,
@@ -52,7 +58,12 @@ async fn statistics(
             year: query.year,
             today: state.today(),
             clocks: &state.clocks,
-            entities: state.keyring.entities().iter().map(|e| e.id.clone()).collect(),
+            entities: state
+                .keyring
+                .entities()
+                .iter()
+                .map(|e| e.id.clone())
+                .collect(),
         },
     );
     state
