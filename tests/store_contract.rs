@@ -558,3 +558,203 @@ async fn two_reports_with_the_same_new_lookup_key_at_once_store_one() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn classifications_notifications_consents_and_referrals_round_trip_and_go_with_their_case() {
+    use confide::allegation::{
+        AllegationType, Classification, Implicated, PersonnelCategory, Victims,
+    };
+    use confide::assistance::{Audience, ConsentPurpose, ReferralState, Service};
+    use confide::notification::NationalAction;
+    use confide::store::ReferralRecord;
+    on_both(|store| async move {
+        let case = new_case(&store, 31).await;
+        let other = new_case(&store, 32).await;
+        let classification = Classification {
+            allegation: AllegationType::SexualAbuse,
+            implicated: vec![
+                Implicated {
+                    category: PersonnelCategory::MilitaryContingent,
+                    member_state: Some("XAA".into()),
+                },
+                Implicated {
+                    category: PersonnelCategory::StaffMember,
+                    member_state: None,
+                },
+            ],
+            victims: Victims {
+                adult: 0,
+                child: 2,
+                unknown_age: 1,
+            },
+        }
+        .checked()
+        .unwrap();
+        let classify = entry("intake-minusca", "classify", &case);
+        store
+            .classify(&case, &classification, &classify)
+            .await
+            .unwrap();
+        // Classifying again replaces, never adds.
+        store
+            .classify(&case, &classification, &classify)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.classification(&case).await.unwrap(),
+            Some(classification.clone())
+        );
+        assert_eq!(store.classification(&other).await.unwrap(), None);
+
+        let sealed = envelope(
+            EnvelopeKind::Notification,
+            b"sealed notification",
+            &["member-state-focal-point", "intake-minusca"],
+        );
+        let notify = entry("intake-minusca", "notify", &case);
+        let id = store
+            .notify(&case, "XAA", false, &sealed, date!(2026 - 11 - 27), &notify)
+            .await
+            .unwrap();
+        let ack = entry(
+            "member-state-focal-point",
+            "acknowledge-notification",
+            &case,
+        );
+        assert!(store.acknowledge_notification(&id, &ack).await.unwrap());
+        assert!(!store.acknowledge_notification(&id, &ack).await.unwrap());
+        let n = store.notification(&id).await.unwrap().unwrap();
+        let details = envelope(
+            EnvelopeKind::NationalAction,
+            b"sealed details",
+            &["intake-minusca"],
+        );
+        store
+            .add_national_action(
+                &n,
+                NationalAction::InvestigationOpened,
+                Some(&details),
+                date!(2026 - 11 - 28),
+                &entry("member-state-focal-point", "national-action", &case),
+            )
+            .await
+            .unwrap();
+        let listed = store.notifications_to("XAA").await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            listed[0].acknowledged_at.as_deref(),
+            Some("2026-11-27T10:00:00Z")
+        );
+        assert_eq!(
+            listed[0].actions[0].action,
+            NationalAction::InvestigationOpened
+        );
+        assert_eq!(
+            listed[0].actions[0].envelope_id.as_deref(),
+            Some(details.id.as_str())
+        );
+        assert!(store.notifications_to("XBB").await.unwrap().is_empty());
+
+        for given in [true, false] {
+            store
+                .set_consent(
+                    &case,
+                    ConsentPurpose::ShareIdentity,
+                    Audience::MemberState,
+                    given,
+                    date!(2026 - 11 - 27),
+                    &entry("assistance-minusca", "consent", &case),
+                )
+                .await
+                .unwrap();
+        }
+        let consents = store.consents(&case).await.unwrap();
+        assert_eq!(
+            consents.len(),
+            1,
+            "the latest answer replaces the earlier one"
+        );
+        assert!(!consents[0].given);
+
+        let referral = ReferralRecord {
+            id: random_id(),
+            case_id: case.clone(),
+            service: Service::Medical,
+            provider: "clinic-1".into(),
+            state: ReferralState::Offered,
+            referred_on: date!(2026 - 11 - 27),
+            answered_on: None,
+            delivered_on: None,
+            followed_up_on: None,
+            closed_on: None,
+        };
+        store
+            .add_referral(&referral, &entry("assistance-minusca", "refer", &case))
+            .await
+            .unwrap();
+        let day = date!(2026 - 11 - 29);
+        assert!(
+            store
+                .move_referral(
+                    &referral.id,
+                    ReferralState::Offered,
+                    ReferralState::Accepted,
+                    day,
+                    None
+                )
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .move_referral(
+                    &referral.id,
+                    ReferralState::Offered,
+                    ReferralState::Declined,
+                    day,
+                    None
+                )
+                .await
+                .unwrap(),
+            "a move from a state the referral has left changes nothing"
+        );
+        let stored = store.referral(&referral.id).await.unwrap().unwrap();
+        assert_eq!(stored.state, ReferralState::Accepted);
+        assert_eq!(stored.answered_on, Some(day));
+
+        let facts = store.case_facts().await.unwrap();
+        let mine = facts.iter().find(|f| f.case.id == case).unwrap();
+        assert_eq!(mine.classification, Some(classification));
+        assert_eq!(mine.notifications.len(), 1);
+        assert_eq!(mine.referrals.len(), 1);
+        assert!(
+            facts
+                .iter()
+                .find(|f| f.case.id == other)
+                .unwrap()
+                .classification
+                .is_none()
+        );
+        // Staff actions are chained; the reporter's answer (no audit entry) is not.
+        let chain = store.audit_records().await.unwrap();
+        assert_eq!(verify(chain.clone()).unwrap(), chain.len());
+        assert_eq!(chain.iter().filter(|r| r.case_id == case).count(), 8);
+
+        // Closing and purging the case takes all of it.
+        for (from, to) in [
+            (Status::Received, Status::Acknowledged),
+            (Status::Acknowledged, Status::Closed),
+        ] {
+            store
+                .set_status(&case, from, to, &entry("intake-minusca", "status", &case))
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.purge_closed(date!(2100 - 01 - 01)).await.unwrap(), 1);
+        assert!(store.notifications_to("XAA").await.unwrap().is_empty());
+        assert!(store.referral(&referral.id).await.unwrap().is_none());
+        assert_eq!(store.classification(&case).await.unwrap(), None);
+        assert!(store.consents(&case).await.unwrap().is_empty());
+    })
+    .await;
+}

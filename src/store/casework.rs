@@ -188,6 +188,10 @@ impl Store {
                     out[at].1.implicated.push(group);
                 }
             }
+            // The order `Classification::checked` gives, not the codes' text order.
+            for (_, c) in &mut out {
+                c.implicated.sort();
+            }
             Ok(out)
         })
     }
