@@ -212,7 +212,7 @@ async fn statistics_count_per_report_hide_small_counts_and_export_for_auditors_o
         .staff_get("auditor", "/api/v1/staff/statistics?year=1")
         .await;
     assert_eq!(status, 422);
-    if let Ok(dir) = std::env::var("CONFIDE_WRITE_REPORT") {
+    if let Ok(dir) = std::env::var("STATISTICS_REPORT_DIR") {
         std::fs::write(std::path::Path::new(&dir).join("statistics.html"), &html).unwrap();
     }
 

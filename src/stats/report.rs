@@ -13,7 +13,7 @@ pub const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;max-width:62re
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-variant-numeric:tabular-nums}\
 th,td{border:1px solid #999;padding:.25rem .5rem;text-align:right}th:first-child,td:first-child{text-align:left}\
 thead th,tr.total td{background:#eef1f5;font-weight:600}\
-.note{color:#444;font-size:.9rem}.withheld{color:#8a1c1c}\
+.scroll{overflow-x:auto}.note{color:#444;font-size:.9rem}.withheld{color:#8a1c1c}\
 svg text{font:12px system-ui,sans-serif;fill:#1b1b1b}svg rect.bar{fill:#1f5d99}";
 
 /// The Content-Security-Policy the page needs: its own style block and nothing else.
