@@ -311,6 +311,16 @@ async fn note_seal_to(
     Path(case_id): Path<String>,
 ) -> Result<Json<Value>, Problem> {
     let case = case_where(&state, &staff, &case_id, writes_notes).await?;
+    state
+        .store
+        .record(&audit(
+            &state,
+            &staff,
+            "seal-to",
+            &case.id,
+            "assistance-note",
+        ))
+        .await?;
     Ok(seal_to(&note_recipients(&state, &staff, &case)))
 }
 

@@ -137,11 +137,12 @@ async fn notification_seal_to(
 ) -> Result<Json<Value>, Problem> {
     let case = worked_case(&state, &staff, &case_id).await?;
     let member_state = checked_member_state(&member_state)?;
-    Ok(seal_to(&notification_recipients(
-        &state,
-        &case,
-        member_state,
-    )?))
+    let recipients = notification_recipients(&state, &case, member_state)?;
+    state
+        .store
+        .record(&audit(&state, &staff, "seal-to", &case.id, member_state))
+        .await?;
+    Ok(seal_to(&recipients))
 }
 
 #[derive(Deserialize)]
@@ -377,7 +378,18 @@ async fn action_seal_to(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Problem> {
     let (notification, _) = reachable_notification(&state, &staff, &id).await?;
-    Ok(seal_to(&action_recipients(&state, &notification).await?))
+    let recipients = action_recipients(&state, &notification).await?;
+    state
+        .store
+        .record(&audit(
+            &state,
+            &staff,
+            "seal-to",
+            &notification.case_id,
+            notification.id.clone(),
+        ))
+        .await?;
+    Ok(seal_to(&recipients))
 }
 
 #[derive(Deserialize)]
