@@ -14,6 +14,9 @@ const PLACE: &str = "Distinctive-place-charlie";
 const REPLY: &str = "Distinctive-reply-delta: who else was there?";
 const MESSAGE: &str = "Distinctive-message-echo: my sister saw it too.";
 const FILE: &str = "Distinctive-file-foxtrot-content";
+const NOTIFICATION: &str = "Distinctive-notification-golf: the XAA contingent's second platoon.";
+const NATIONAL: &str = "Distinctive-national-hotel: Major Example appointed.";
+const NOTE: &str = "Distinctive-note-india: call only in the morning.";
 
 #[tokio::test]
 async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_report_text() {
@@ -103,6 +106,80 @@ async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_r
         &["status", &first, "acknowledged"],
     );
     common::staff_ok(&gateway, "intake-minusca", &["overdue"]);
+    // What the resolution tracks: classification, notification, national action, assistance,
+    // the survivor's answer to an offer, statistics.
+    common::staff_ok(
+        &gateway,
+        "intake-minusca",
+        &[
+            "classify",
+            &first,
+            "--allegation",
+            "sexual_abuse",
+            "--implicated",
+            "military_contingent:XAA",
+            "--adults",
+            "1",
+        ],
+    );
+    common::staff_ok(
+        &gateway,
+        "intake-minusca",
+        &[
+            "notify",
+            &first,
+            "--member-state",
+            "XAA",
+            "--message",
+            NOTIFICATION,
+        ],
+    );
+    let (_, notifications) = gateway
+        .staff_get("member-state-focal-point", "/api/v1/staff/notifications")
+        .await;
+    let notification = notifications[0]["id"].as_str().unwrap().to_string();
+    common::staff_ok(
+        &gateway,
+        "member-state-focal-point",
+        &["acknowledge", &notification],
+    );
+    common::staff_ok(
+        &gateway,
+        "member-state-focal-point",
+        &[
+            "national-action",
+            &notification,
+            "national_investigator_appointed",
+            "--message",
+            NATIONAL,
+        ],
+    );
+    common::staff_ok(
+        &gateway,
+        "assistance-minusca",
+        &["note", &first, "--message", NOTE],
+    );
+    let stats_out = tempfile::tempdir().unwrap();
+    let (_, offer) = gateway
+        .staff_post(
+            "assistance-minusca",
+            &format!("/api/v1/staff/cases/{first}/referrals"),
+            json!({ "service": "medical", "provider": "clinic-1" }),
+        )
+        .await;
+    common::staff_ok(
+        &gateway,
+        "auditor",
+        &[
+            "statistics",
+            "--year",
+            "2026",
+            "--format",
+            "html",
+            "--out",
+            stats_out.path().join("s.html").to_str().unwrap(),
+        ],
+    );
     let export = tempfile::tempdir().unwrap();
     common::staff_ok(
         &gateway,
@@ -129,6 +206,24 @@ async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_r
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // Whichever case the offer went to, both reporters try to answer it: one is accepted, the
+    // other refused.
+    for token in [&form_token, &api_token] {
+        client
+            .post(format!("{}/status/assistance", gateway.public))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                serde_urlencoded::to_string([
+                    ("token", token.as_str()),
+                    ("offer", offer["id"].as_str().unwrap()),
+                    ("answer", "accept"),
+                ])
+                .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
     let out = tempfile::tempdir().unwrap();
     for case in &cases {
         let pulled = gateway.staff_cli(
@@ -153,6 +248,9 @@ async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_r
         ("staff reply", REPLY.as_bytes().to_vec()),
         ("reporter message", MESSAGE.as_bytes().to_vec()),
         ("attached file", FILE.as_bytes().to_vec()),
+        ("notification", NOTIFICATION.as_bytes().to_vec()),
+        ("national action details", NATIONAL.as_bytes().to_vec()),
+        ("assistance note", NOTE.as_bytes().to_vec()),
         ("user agent", USER_AGENT.as_bytes().to_vec()),
         ("user agent fragment", b"unmistakable-agent".to_vec()),
         ("form token", form_token.clone().into_bytes()),
@@ -190,6 +288,12 @@ async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_r
             .iter()
             .any(|(_, b)| contains(b, b"investigator-minusca")),
         "the search reads stored rows"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|(_, b)| contains(b, b"national_investigator_appointed")),
+        "the tracking flows ran and were searched"
     );
     for (path, bytes) in &files {
         assert!(
