@@ -170,6 +170,13 @@ impl Keyring {
                     "staff member {who:?}: member_state is required for role member_state and only for it"
                 ));
             }
+            if let Some(code) = &entry.member_state
+                && !crate::allegation::is_member_state_code(code)
+            {
+                return invalid(format!(
+                    "staff member {who:?}: member_state must be an ISO 3166-1 alpha-3 code in capitals, such as FRA"
+                ));
+            }
             let recipient = age::x25519::Recipient::from_str(&entry.recipient).map_err(|_| {
                 KeyringError::Invalid(format!(
                     "staff member {who:?} has an invalid age recipient (expected age1…)"

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 const REPORT: &str = "A peacekeeper made my sister work for food at the camp.";
 const NOTE: &str = "She prefers a woman doctor; safe to call in the morning only.";
+const HANDOVER: &str = "Asked for help with school fees for her son.";
 
 /// Files a report; returns its token and case id (the case intake sees that is not in `known`).
 async fn report(gateway: &Gateway, known: &[&str]) -> (String, String) {
@@ -237,6 +238,32 @@ async fn support_is_offered_answered_by_the_survivor_and_tracked_without_opening
         .staff_get("intake-minusca", &format!("/api/v1/staff/envelopes/{note}"))
         .await;
     assert_eq!(status, 404);
+    // An intake officer hands a need over in a note and keeps no copy, so assigning the case
+    // does not carry notes into the investigation file.
+    staff_ok(
+        &gateway,
+        "intake-minusca",
+        &["note", &case, "--message", HANDOVER],
+    );
+    staff_ok(
+        &gateway,
+        "intake-minusca",
+        &["assign", &case, "--to", "investigator-minusca"],
+    );
+    let (_, seen) = gateway
+        .staff_get(
+            "assistance-minusca",
+            &format!("/api/v1/staff/cases/{case}/assistance"),
+        )
+        .await;
+    assert_eq!(seen["notes"].as_array().unwrap().len(), 2, "{seen}");
+    for (file, bytes) in common::pull(&gateway, "investigator-minusca", &case) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(NOTE) && !text.contains(HANDOVER),
+            "a note reached the investigator in {file}"
+        );
+    }
 
     // Assistance does not depend on the complaint: a closed case can still get support.
     for to in ["acknowledged", "closed"] {

@@ -271,6 +271,19 @@ async fn a_member_state_is_notified_acknowledges_and_records_national_action_and
             "military_contingent:XAA,formed_police_unit:XAB",
         ],
     );
+    // Only an assistance officer records the consent the notifying staff would rely on.
+    let own_consent = gateway.staff_cli(
+        "intake-minusca",
+        &[
+            "consent",
+            &case,
+            "--purpose",
+            "share_identity",
+            "--audience",
+            "member_state",
+        ],
+    );
+    assert!(!own_consent.status.success());
     staff_ok(
         &gateway,
         "assistance-minusca",
@@ -317,6 +330,25 @@ async fn a_member_state_is_notified_acknowledges_and_records_national_action_and
         "consent",
     ] {
         assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+    // The chain outlives the case: its details hold ids, never what the case is about.
+    let details: Vec<&str> = chain
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["detail"].as_str().unwrap())
+        .collect();
+    for secret in [
+        "XAA",
+        "sexual_abuse",
+        "share_identity",
+        "national_investigator",
+        "identity",
+    ] {
+        assert!(
+            !details.iter().any(|d| d.contains(secret)),
+            "{secret} in an audit detail: {details:?}"
+        );
     }
 }
 

@@ -96,28 +96,76 @@ fn extended(t: &Value) -> Vec<Vec<Value>> {
 #[tokio::test]
 async fn statistics_count_per_report_hide_small_counts_and_export_for_auditors_only() {
     let gateway = Gateway::start();
-    let both_xaa = json!({
-        "allegation": "sexual_abuse",
-        "implicated": [
-            { "category": "military_contingent", "member_state": "XAA" },
-            { "category": "formed_police_unit", "member_state": "XAA" }
-        ],
-        "victims": { "adult": 1 }
-    });
-    let xbb = json!({
-        "allegation": "sexual_exploitation",
-        "implicated": [{ "category": "military_contingent", "member_state": "XBB" }],
-        "victims": { "child": 1 }
-    });
-    let civilian = json!({
-        "allegation": "sexual_exploitation",
-        "implicated": [{ "category": "staff_member" }],
-        "victims": { "unknown_age": 2 }
-    });
-    reports(&gateway, "minusca", 8, Some(both_xaa)).await;
-    reports(&gateway, "minusca", 4, Some(xbb)).await;
-    reports(&gateway, "monusco", 3, Some(civilian)).await;
-    reports(&gateway, "minusca", 2, None).await;
+    let group = |category: &str, state: Option<&str>| match state {
+        Some(state) => json!({ "category": category, "member_state": state }),
+        None => json!({ "category": category }),
+    };
+    let classified = |allegation: &str, groups: Vec<Value>, victims: Value| {
+        Some(json!({ "allegation": allegation, "implicated": groups, "victims": victims }))
+    };
+    let minusca = [
+        // 8 reports implicating two categories of XAA's personnel.
+        (
+            8,
+            classified(
+                "sexual_abuse",
+                vec![
+                    group("military_contingent", Some("XAA")),
+                    group("formed_police_unit", Some("XAA")),
+                ],
+                json!({ "adult": 1 }),
+            ),
+        ),
+        (
+            6,
+            classified(
+                "sexual_exploitation",
+                vec![group("military_contingent", Some("XBB"))],
+                json!({ "child": 1 }),
+            ),
+        ),
+        (
+            3,
+            classified(
+                "sexual_exploitation",
+                vec![group("staff_member", None)],
+                json!({ "unknown_age": 1 }),
+            ),
+        ),
+        (2, None),
+    ];
+    let monusco = [
+        (
+            6,
+            classified(
+                "sexual_exploitation",
+                vec![group("staff_member", None)],
+                json!({ "unknown_age": 2 }),
+            ),
+        ),
+        (
+            5,
+            classified(
+                "sexual_abuse",
+                vec![group("military_contingent", Some("XBB"))],
+                json!({ "adult": 1 }),
+            ),
+        ),
+        (
+            2,
+            classified(
+                "sexual_abuse",
+                vec![group("formed_police_unit", Some("XAA"))],
+                json!({ "child": 1 }),
+            ),
+        ),
+        (1, None),
+    ];
+    for (entity, batches) in [("minusca", minusca), ("monusco", monusco)] {
+        for (n, classification) in batches {
+            reports(&gateway, entity, n, classification).await;
+        }
+    }
 
     let year = time::OffsetDateTime::now_utc().year().to_string();
     let path = format!("/api/v1/staff/statistics?year={year}");
@@ -126,34 +174,45 @@ async fn statistics_count_per_report_hide_small_counts_and_export_for_auditors_o
     let (status, stats) = gateway.staff_get("auditor", &path).await;
     assert_eq!(status, 200, "{stats}");
 
-    // One per report, split by category and by Member State: 8 reports implicate two categories
-    // of XAA, 4 one category of XBB, 3 one civilian category, 2 are not classified yet.
+    // Counted as the UN counts: one per report, once under each category and each Member State
+    // it implicates. Margins are never hidden (only counts under 5 are), so they are checked.
     let categories = "reports_by_personnel_category";
     assert_eq!(
-        cell(&stats, categories, "minusca", "military_contingent"),
-        12
-    );
-    assert_eq!(table(&stats, categories)["total"], 8 * 2 + 4 + 3 + 2);
-    assert_eq!(
-        table(&stats, "reports_by_member_state")["row_totals"][0],
-        8 + 4
-    );
-    assert_eq!(table(&stats, "reports_by_quarter")["total"], 17);
-    assert_eq!(
-        cell(&stats, "reports_by_allegation", "minusca", "sexual_abuse"),
-        8
+        table(&stats, categories)["total"],
+        (8 * 2 + 6 + 3) + (6 + 5 + 2),
+        "the 8 reports implicating two categories count twice"
     );
     assert_eq!(
-        cell(&stats, "victims_by_age_group", "monusco", "unknown_age"),
-        3 * 2
+        table(&stats, categories)["column_totals"][6],
+        8 + 6 + 5,
+        "military_contingent, across entities"
     );
-    // Small counts show as "<5": never the number.
-    assert_eq!(cell(&stats, categories, "monusco", "staff_member"), "<5");
     assert_eq!(
-        cell(&stats, "reports_by_member_state", "minusca", "XBB"),
+        table(&stats, categories)["columns"][6],
+        "military_contingent"
+    );
+    assert_eq!(
+        table(&stats, "reports_by_member_state")["total"],
+        8 + 6 + 5 + 2
+    );
+    assert_eq!(
+        table(&stats, "reports_by_allegation")["row_totals"],
+        json!([19, 14])
+    );
+    assert_eq!(table(&stats, "reports_by_quarter")["total"], 33);
+    assert_eq!(
+        table(&stats, "victims_by_age_group")["total"],
+        (8 + 6 + 3) + (12 + 5 + 2)
+    );
+    for t in stats["tables"].as_array().unwrap() {
+        assert_eq!(t["withheld"], false, "{} was withheld", t["id"]);
+    }
+    // Small counts show as "<5", never the number.
+    assert_eq!(cell(&stats, categories, "minusca", "staff_member"), "<5");
+    assert_eq!(
+        cell(&stats, "reports_by_member_state", "monusco", "XAA"),
         "<5"
     );
-
     for t in stats["tables"].as_array().unwrap() {
         if t["withheld"] == true {
             continue;
@@ -191,8 +250,14 @@ async fn statistics_count_per_report_hide_small_counts_and_export_for_auditors_o
         .await
         .unwrap();
     assert!(csv.starts_with("table,row,column,value\n"));
-    assert!(csv.contains("\nreports_by_personnel_category,minusca,military_contingent,12\n"));
-    assert!(csv.contains("\nreports_by_personnel_category,monusco,staff_member,<5\n"));
+    assert!(
+        csv.contains("\nreports_by_personnel_category,total,military_contingent,19\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\nreports_by_personnel_category,minusca,staff_member,<5\n"),
+        "{csv}"
+    );
     let response = client
         .get(format!("{}{path}&format=html", gateway.staff))
         .send()

@@ -171,6 +171,9 @@ pub async fn run(
             identity_shared,
         } => {
             let case = checked_case(case)?;
+            if !crate::allegation::is_member_state_code(member_state) {
+                bail!("--member-state takes an ISO 3166-1 alpha-3 code in capitals, such as FRA");
+            }
             let text = text_of(message, file)?.context("give --message TEXT or --file FILE")?;
             let seal_to =
                 format!("/api/v1/staff/cases/{case}/notifications/{member_state}/seal-to");

@@ -201,8 +201,7 @@ async fn stats(config: &Path, year: i32, format: &str, out: Option<&Path>) -> Re
     };
     match out {
         Some(path) => {
-            std::fs::write(path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            staff::write_private(path, text.as_bytes())?;
             eprintln!("statistics of {year} written to {}", path.display());
         }
         None => print!("{text}"),

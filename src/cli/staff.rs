@@ -306,9 +306,13 @@ async fn assign(
     if !to.is_empty() {
         for (kind, id) in envelopes(client, case).await? {
             // Earlier copies are replaced, not copied again; everything else the case holds
-            // (report, files, the reporter's messages, replies already sent) goes to the
-            // assignees, so that a new assignee reads the whole exchange.
-            if kind == EnvelopeKind::Assignment {
+            // (report, files, the reporter's messages, replies already sent, what was shared
+            // with Member States) goes to the assignees, so that a new assignee reads the whole
+            // exchange. Notes on assistance are for assistance officers only: never copied.
+            if matches!(
+                kind,
+                EnvelopeKind::Assignment | EnvelopeKind::AssistanceNote
+            ) {
                 continue;
             }
             let body = client

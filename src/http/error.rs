@@ -56,6 +56,9 @@ impl Problem {
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
+        if let StoreError::Conflict(message) = e {
+            return Problem::new(StatusCode::CONFLICT, "conflict", message);
+        }
         tracing::error!(error = %e, "store failure");
         Problem::internal()
     }

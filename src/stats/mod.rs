@@ -89,16 +89,17 @@ pub fn compute(facts: &[CaseFacts], purged: &[PurgedCount], inputs: &Inputs<'_>)
     let mut tables = Vec::new();
 
     let quarters: Vec<String> = (1..=4).map(|q| format!("Q{q}")).collect();
-    let mut by_quarter = Grid::new(entities, &quarters);
+    let mut by_quarter = Grid::new(entities, &quarters).sharing(ROWS);
     for f in &year {
         let quarter = (f.case.received_on.month() as usize - 1) / 3;
         by_quarter.add(&f.case.entity, &quarters[quarter], 1);
     }
     for (entity, month, _, cases) in &purged {
-        let quarter = month[5..7]
-            .parse::<usize>()
+        let quarter = month
+            .get(5..7)
+            .and_then(|m| m.parse::<usize>().ok())
             .map_or(0, |m| (m.max(1) - 1) / 3);
-        by_quarter.add(entity, &quarters[quarter.min(3)], count(*cases));
+        by_quarter.add_reports(entity, &quarters[quarter.min(3)], count(*cases));
     }
     tables.push(by_quarter.publish(
         "reports_by_quarter",
@@ -107,7 +108,7 @@ pub fn compute(facts: &[CaseFacts], purged: &[PurgedCount], inputs: &Inputs<'_>)
     ));
 
     let allegations = codes(AllegationType::ALL.iter().map(|a| a.code()));
-    let mut by_allegation = Grid::new(entities, &allegations);
+    let mut by_allegation = Grid::new(entities, &allegations).sharing(ROWS);
     for f in &year {
         let column = f
             .classification
@@ -121,22 +122,29 @@ pub fn compute(facts: &[CaseFacts], purged: &[PurgedCount], inputs: &Inputs<'_>)
         "reports",
     ));
 
-    let categories = codes(PersonnelCategory::ALL.iter().map(|c| c.code()));
+    // Unclassified reports are counted once, in the table above, not again here.
+    let categories: Vec<String> = PersonnelCategory::ALL
+        .iter()
+        .map(|c| c.code().to_string())
+        .collect();
     let mut by_category = Grid::new(entities, &categories);
-    for f in &year {
-        match &f.classification {
-            Some(c) => {
-                for category in c.categories() {
-                    by_category.add(&f.case.entity, category.code(), 1);
-                }
-            }
-            None => by_category.add(&f.case.entity, UNCLASSIFIED, 1),
+    for c in year
+        .iter()
+        .filter_map(|f| f.classification.as_ref().map(|c| (f, c)))
+    {
+        let (f, c) = c;
+        let mut implicated = c.categories();
+        if implicated.is_empty() {
+            implicated.push(PersonnelCategory::Unknown);
+        }
+        for category in implicated {
+            by_category.add(&f.case.entity, category.code(), 1);
         }
     }
     tables.push(by_category.publish(
         "reports_by_personnel_category",
         "Reports by category of personnel implicated",
-        "reports, once under each category a report implicates",
+        "classified reports, once under each category a report implicates",
     ));
 
     let mut states: Vec<String> = year
@@ -146,7 +154,7 @@ pub fn compute(facts: &[CaseFacts], purged: &[PurgedCount], inputs: &Inputs<'_>)
         .collect();
     states.sort();
     states.dedup();
-    let mut by_state = Grid::new(entities, &states);
+    let mut by_state = Grid::new(entities, &states).sharing(TOTAL);
     for f in &year {
         if let Some(c) = &f.classification {
             for state in c.member_states() {
@@ -161,12 +169,12 @@ pub fn compute(facts: &[CaseFacts], purged: &[PurgedCount], inputs: &Inputs<'_>)
     ));
 
     let statuses: Vec<String> = Status::ALL.iter().map(|s| s.code().to_string()).collect();
-    let mut by_status = Grid::new(entities, &statuses);
+    let mut by_status = Grid::new(entities, &statuses).sharing(ROWS);
     for f in &year {
         by_status.add(&f.case.entity, f.case.status.code(), 1);
     }
     for (entity, _, status, cases) in &purged {
-        by_status.add(entity, status, count(*cases));
+        by_status.add_reports(entity, status, count(*cases));
     }
     tables.push(by_status.publish(
         "reports_by_status",
@@ -200,8 +208,15 @@ pub fn compute(facts: &[CaseFacts], purged: &[PurgedCount], inputs: &Inputs<'_>)
         .collect();
     let mut assistance = Grid::new(&services, &referral_states);
     for f in &year {
+        // Per case, so that a cell's contributors are cases, not referrals.
+        let mut of_case: BTreeMap<(&str, &str), u64> = BTreeMap::new();
         for r in &f.referrals {
-            assistance.add(r.service.code(), r.state.code(), 1);
+            *of_case
+                .entry((r.service.code(), r.state.code()))
+                .or_default() += 1;
+        }
+        for ((service, state), n) in of_case {
+            assistance.add(service, state, n);
         }
     }
     let mut table = assistance.publish(
@@ -210,14 +225,15 @@ pub fn compute(facts: &[CaseFacts], purged: &[PurgedCount], inputs: &Inputs<'_>)
         "referrals for reports received in the year",
     );
     table.row_label = "service";
-    tables.push(table);
 
+    let indicators = indicators(&year, &table);
+    tables.push(table);
     tables.push(timeliness(&year, inputs));
 
     Statistics {
         year: inputs.year,
         as_of: inputs.today,
-        indicators: indicators(&year),
+        indicators,
         tables,
     }
 }
@@ -256,7 +272,7 @@ fn timeliness(year: &[&CaseFacts], inputs: &Inputs<'_>) -> Table {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let mut grid = Grid::new(&targets, &outcomes);
+    let mut grid = Grid::new(&targets, &outcomes).sharing(ROWS);
     let clocks = inputs.clocks;
     let days = |n: u16| time::Duration::days(i64::from(n));
     for f in year {
@@ -302,9 +318,24 @@ fn timeliness(year: &[&CaseFacts], inputs: &Inputs<'_>) -> Table {
         for state in states {
             let notification = f.notifications.iter().find(|n| n.member_state == state);
             let dates = notification.map(notification_dates).unwrap_or_default();
-            for clock in
-                crate::notification::clocks(f.case.received_on, &dates, &clocks.member_state)
-            {
+            let mut judged =
+                crate::notification::clocks(f.case.received_on, &dates, &clocks.member_state);
+            if dates.notified_on.is_none() {
+                // Every Member State clock counts every Member State concerned, notified or
+                // not, so that no row's total is a sum of another row's cells; the later clocks
+                // of a notification not yet made run from the day it was due.
+                let assumed = NotificationDates {
+                    notified_on: Some(judged[0].due_on),
+                    ..NotificationDates::default()
+                };
+                judged.extend(
+                    crate::notification::clocks(f.case.received_on, &assumed, &clocks.member_state)
+                        .into_iter()
+                        .skip(1)
+                        .map(|c| crate::notification::Clock { met_on: None, ..c }),
+                );
+            }
+            for clock in judged {
                 judge(clock.deadline.code(), clock.due_on, clock.met_on);
             }
         }
@@ -312,7 +343,7 @@ fn timeliness(year: &[&CaseFacts], inputs: &Inputs<'_>) -> Table {
     let mut table = grid.publish(
         "timeliness",
         "Deadlines met and missed",
-        "deadlines of the year's reports (one per report, and per Member State notified)",
+        "deadlines of the year's reports (one per report, and per Member State concerned)",
     );
     table.row_label = "deadline";
     table
@@ -335,9 +366,11 @@ pub fn notification_dates(n: &crate::store::NotificationRecord) -> NotificationD
     }
 }
 
-/// Indicators of assistance: each is withheld when fewer than 5 cases or referrals stand
-/// behind it, because a median or a rate of very few describes individuals.
-fn indicators(year: &[&CaseFacts]) -> Vec<Indicator> {
+/// Indicators of assistance. A median of days needs at least 10 cases behind it; an uptake
+/// rate is shown in steps of 10% and only when at least 5 took the service up and 5 did not, so
+/// that no small count can be worked out from it; open referrals are the sum of the published
+/// columns of the assistance table, or withheld when part of that sum is hidden there.
+fn indicators(year: &[&CaseFacts], assistance: &Table) -> Vec<Indicator> {
     let mut out = Vec::new();
     let mut first_service: Vec<i64> = year
         .iter()
@@ -350,8 +383,8 @@ fn indicators(year: &[&CaseFacts]) -> Vec<Indicator> {
     out.push(Indicator {
         id: "days_to_first_service",
         title: "Median days from report to first service delivered",
-        value: if first_service.len() < 5 {
-            withheld()
+        value: if first_service.len() < 10 {
+            "withheld (fewer than 10 cases)".to_string()
         } else {
             first_service[first_service.len() / 2].to_string()
         },
@@ -362,43 +395,59 @@ fn indicators(year: &[&CaseFacts]) -> Vec<Indicator> {
             .flat_map(|f| &f.referrals)
             .filter(|r| r.service == *service)
             .collect();
+        // Taken up: accepted at some point and not declined since, or delivered.
         let taken = offered
             .iter()
-            .filter(|r| r.answered_on.is_some() && r.state != ReferralState::Declined)
-            .filter(|r| r.state != ReferralState::Offered)
+            .filter(|r| {
+                r.delivered_on.is_some()
+                    || matches!(
+                        r.state,
+                        ReferralState::Accepted
+                            | ReferralState::Delivered
+                            | ReferralState::FollowUp
+                    )
+            })
             .count();
+        let not_taken = offered.len() - taken;
         out.push(Indicator {
             id: "uptake",
             title: service.plain_words(),
-            value: if offered.len() < 5 {
+            value: if taken < 5 || not_taken < 5 {
                 withheld()
             } else {
-                format!(
-                    "{}% of {} offered taken up",
-                    taken * 100 / offered.len(),
-                    offered.len()
-                )
+                let tenths = (taken * 10 + offered.len() / 2) / offered.len();
+                format!("about {}% taken up", tenths * 10)
             },
         });
     }
-    let open = year
-        .iter()
-        .flat_map(|f| &f.referrals)
-        .filter(|r| r.state.is_open())
-        .count();
+    let open_columns = [
+        ReferralState::Offered,
+        ReferralState::Accepted,
+        ReferralState::Delivered,
+        ReferralState::FollowUp,
+    ];
+    let open = assistance.published.as_ref().and_then(|p| {
+        open_columns.iter().try_fold(0u64, |sum, state| {
+            let c = assistance.columns.iter().position(|c| c == state.code())?;
+            match p.column_totals[c] {
+                Shown::Count(n) => Some(sum + n),
+                _ => None,
+            }
+        })
+    });
     out.push(Indicator {
         id: "open_referrals",
         title: "Referrals still open",
         value: match open {
-            1..=4 => "<5".to_string(),
-            n => n.to_string(),
+            Some(n) => n.to_string(),
+            None => "withheld (part of it is hidden in the table)".to_string(),
         },
     });
     out
 }
 
 fn withheld() -> String {
-    "withheld (fewer than 5)".to_string()
+    "withheld (too few to show without identifying anyone)".to_string()
 }
 
 /// A table being filled: rows × columns of counts, looked up by label.
@@ -406,6 +455,30 @@ struct Grid {
     rows: Vec<String>,
     columns: Vec<String>,
     counts: BTreeMap<(usize, usize), u64>,
+    /// How many reports contribute to each cell: a cell of 5 or more that fewer than 5 reports
+    /// make up (6 victims of one report) is hidden as if it were small.
+    reports: BTreeMap<(usize, usize), u64>,
+    shared: Shared,
+}
+
+/// Reports per entity (and all reports), or deadlines per kind: published by several tables.
+const ROWS: Shared = Shared {
+    rows: true,
+    total: true,
+};
+/// Case and Member State pairs: the member-state table's total and the timeliness rows'.
+const TOTAL: Shared = Shared {
+    rows: false,
+    total: true,
+};
+
+/// Which totals of a table other tables publish too.
+#[derive(Clone, Copy, Default)]
+struct Shared {
+    /// The row totals (and so the grand total): the reports of each entity, say.
+    rows: bool,
+    /// The grand total only.
+    total: bool,
 }
 
 impl Grid {
@@ -414,7 +487,15 @@ impl Grid {
             rows: rows.to_vec(),
             columns: columns.to_vec(),
             counts: BTreeMap::new(),
+            reports: BTreeMap::new(),
+            shared: Shared::default(),
         }
+    }
+
+    /// Marks which totals other tables publish too.
+    fn sharing(mut self, shared: Shared) -> Grid {
+        self.shared = shared;
+        self
     }
 
     /// Adds to a cell; a row or column not listed (an entity removed from the keyring since)
@@ -423,6 +504,17 @@ impl Grid {
         let r = index_of(&mut self.rows, row);
         let c = index_of(&mut self.columns, column);
         *self.counts.entry((r, c)).or_default() += n;
+        if n > 0 {
+            *self.reports.entry((r, c)).or_default() += 1;
+        }
+    }
+
+    /// Adds the counts kept of purged cases: `n` reports, each its own contributor.
+    fn add_reports(&mut self, row: &str, column: &str, n: u64) {
+        let r = index_of(&mut self.rows, row);
+        let c = index_of(&mut self.columns, column);
+        *self.counts.entry((r, c)).or_default() += n;
+        *self.reports.entry((r, c)).or_default() += n;
     }
 
     fn publish(self, id: &'static str, title: &'static str, counts: &'static str) -> Table {
@@ -433,7 +525,21 @@ impl Grid {
                     .collect()
             })
             .collect();
-        let published = suppress::fully_protected(&matrix).then(|| suppress::publish(&matrix));
+        let sensitive = (0..self.rows.len())
+            .map(|r| {
+                (0..self.columns.len())
+                    .map(|c| (1..5).contains(&self.reports.get(&(r, c)).copied().unwrap_or(0)))
+                    .collect()
+            })
+            .collect();
+        // Totals that other tables publish too are never hidden here, since hiding them in one
+        // table would protect nothing. A table that cannot be protected so is withheld.
+        let rules = suppress::Rules {
+            fixed_row_totals: self.shared.rows,
+            fixed_total: self.shared.total,
+            sensitive,
+        };
+        let published = suppress::publish_with(&matrix, &rules);
         Table {
             id,
             title,
@@ -473,6 +579,12 @@ impl Statistics {
             .map(|t| {
                 let mut value = serde_json::to_value(t).unwrap_or(Value::Null);
                 value["withheld"] = json!(t.published.is_none());
+                if t.published.is_none() {
+                    // Even the labels of a withheld table can tell something (which Member
+                    // States have reports at all).
+                    value["rows"] = json!([]);
+                    value["columns"] = json!([]);
+                }
                 if let Some(p) = &t.published {
                     value["cells"] = p
                         .cells
@@ -658,14 +770,32 @@ mod tests {
     #[test]
     fn other_years_and_small_counts_do_not_show() {
         let mut facts = vec![case("minusca", date!(2025 - 12 - 31))];
-        for _ in 0..3 {
-            facts.push(case("monusco", date!(2026 - 07 - 01)));
-        }
-        for _ in 0..9 {
-            facts.push(case("minusca", date!(2026 - 07 - 01)));
+        let filed = [
+            ("monusco", 7, 3),
+            ("monusco", 10, 6),
+            ("minusca", 7, 9),
+            ("minusca", 10, 7),
+        ];
+        for (entity, month, n) in filed {
+            for _ in 0..n {
+                let on = Date::from_calendar_date(2026, time::Month::try_from(month).unwrap(), 1);
+                facts.push(case(entity, on.unwrap()));
+            }
         }
         let clocks = Clocks::default();
         let stats = compute(&facts, &[], &inputs(&clocks));
+        let t = stats
+            .tables
+            .iter()
+            .find(|t| t.id == "reports_by_quarter")
+            .unwrap();
+        let p = t.published.as_ref().unwrap();
+        assert_eq!(
+            p.row_totals,
+            vec![Shown::Count(16), Shown::Count(9)],
+            "margins stay"
+        );
+        assert_eq!(p.total, Shown::Count(25), "the 2025 report is not counted");
         assert_eq!(
             cell(&stats, "reports_by_quarter", "monusco", "Q3"),
             Shown::Small
@@ -678,6 +808,41 @@ mod tests {
         let csv = stats.to_csv();
         assert!(csv.contains("reports_by_quarter,monusco,Q3,<5\n"), "{csv}");
         assert!(!csv.contains(",3\n"), "no small count in the export: {csv}");
+    }
+
+    #[test]
+    fn a_table_whose_small_count_follows_from_published_totals_is_withheld() {
+        // Each entity's reports all fall in one quarter: MONUSCO's 3 would be the column total
+        // less MINUSCA's total, both published (they are the reports of an entity and of a
+        // quarter, which other tables publish too), so the table is withheld whole.
+        let mut facts = Vec::new();
+        for (entity, n) in [("monusco", 3), ("minusca", 9)] {
+            for _ in 0..n {
+                facts.push(case(entity, date!(2026 - 07 - 01)));
+            }
+        }
+        let clocks = Clocks::default();
+        let stats = compute(&facts, &[], &inputs(&clocks));
+        let t = stats
+            .tables
+            .iter()
+            .find(|t| t.id == "reports_by_quarter")
+            .unwrap();
+        assert!(t.published.is_none());
+        assert!(
+            stats
+                .to_csv()
+                .contains("reports_by_quarter,total,total,withheld\n")
+        );
+        let json = stats.to_json();
+        let withheld = json["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == "reports_by_quarter")
+            .unwrap();
+        assert_eq!(withheld["withheld"], true);
+        assert_eq!(withheld["rows"], json!([]), "not even the labels");
     }
 
     #[test]

@@ -107,7 +107,10 @@ impl Store {
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         on_backend!(self, db, backend => {
-            let mut tx = db.write().await?;
+                        let mut tx = db.write().await?;
+            // The audit append comes first: on PostgreSQL it takes the lock that makes two
+            // classifications of one case apply one after the other, not interleaved.
+            backend::audit::append(&mut tx, audit).await?;
             sqlx::query("DELETE FROM implicated WHERE case_id = $1")
                 .bind(case_id)
                 .execute(&mut *tx)
@@ -130,11 +133,10 @@ impl Store {
                 sqlx::query("INSERT INTO implicated (case_id, category, member_state) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                     .bind(case_id)
                     .bind(group.category.code())
-                    .bind(group.member_state.as_deref().unwrap_or(""))
+                                        .bind(group.member_state.as_deref().unwrap_or(""))
                     .execute(&mut *tx)
                     .await?;
             }
-            backend::audit::append(&mut tx, audit).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -210,7 +212,7 @@ impl Store {
         on_backend!(self, db, backend => {
             let mut tx = db.write().await?;
             backend::envelopes::insert_envelope(&mut tx, case_id, envelope, today).await?;
-            sqlx::query(
+                        sqlx::query(
                 "INSERT INTO notifications (id, case_id, member_state, identity_shared, envelope_id, notified_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -221,7 +223,13 @@ impl Store {
             .bind(&envelope.id)
             .bind(&audit.at)
             .execute(&mut *tx)
-            .await?;
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(
+                    "This Member State was notified of this case already.",
+                ),
+                _ => StoreError::Database(e),
+            })?;
             backend::audit::append(&mut tx, audit).await?;
             tx.commit().await?;
             Ok(id)

@@ -42,6 +42,9 @@ pub enum StoreError {
     UploadGone,
     #[error("stored data is inconsistent: {0}")]
     Corrupt(&'static str),
+    /// A row that may exist once exists already (someone did the same at the same time).
+    #[error("{0}")]
+    Conflict(&'static str),
 }
 
 /// A day, as `YYYY-MM-DD`: the only precision kept for reporter-originated dates.

@@ -50,14 +50,25 @@ fn sees_consents(staff: &Staff, case: &CaseRecord) -> bool {
     assists(staff, case) || may_work(staff, &access(case))
 }
 
-/// Who a note on assistance is sealed to: the entity's assistance officers, and the writer if
-/// they are an intake officer handing over what the victim asked for.
-fn note_recipients(state: &AppState, staff: &Staff, case: &CaseRecord) -> Recipients {
-    Recipients::of(
-        state.keyring.staff().iter().filter(|s| {
-            (s.role == Role::Assistance && s.serves(&case.entity)) || s.name == staff.name
-        }),
-    )
+/// Who a note on assistance is sealed to: the entity's assistance officers only. An intake
+/// officer handing over what the victim asked for keeps no copy, so that a note never enters
+/// the investigation file (an intake officer's envelopes are re-sealed to investigators on
+/// assignment).
+fn note_recipients(state: &AppState, case: &CaseRecord) -> Result<Recipients, Problem> {
+    let recipients = Recipients::of(
+        state
+            .keyring
+            .staff()
+            .iter()
+            .filter(|s| s.role == Role::Assistance && s.serves(&case.entity)),
+    );
+    if recipients.names.is_empty() {
+        return Err(unprocessable(
+            "no_assistance_officer",
+            "No assistance officer of this case's entity is in the keyring; ask an administrator to add one.",
+        ));
+    }
+    Ok(recipients)
 }
 
 #[derive(Serialize)]
@@ -171,13 +182,20 @@ async fn set_consent(
     JsonBody(request): JsonBody<ConsentRequest>,
 ) -> Result<Json<Value>, Problem> {
     let case = case_where(&state, &staff, &case_id, sees_consents).await?;
-    let detail = format!(
-        "{} {} {}",
-        request.purpose.code(),
-        request.audience.code(),
-        if request.given { "given" } else { "refused" }
-    );
-    let entry = audit(&state, &staff, "consent", &case.id, detail);
+    // Consent to share the victim's identity unlocks `identity_shared` notifications: it is
+    // recorded by assistance officers, never by the people who would then rely on it.
+    if request.purpose == ConsentPurpose::ShareIdentity && !assists(&staff, &case) {
+        return Err(forbidden(
+            &state,
+            &staff,
+            &case.id,
+            "Consent to share the victim's identity is recorded by an assistance officer.",
+        )
+        .await);
+    }
+    // Who recorded a consent, and when; not what (ids only in the chain, which outlives the
+    // case).
+    let entry = audit(&state, &staff, "consent", &case.id, "");
     state
         .store
         .set_consent(
@@ -227,13 +245,7 @@ async fn refer(
         followed_up_on: None,
         closed_on: None,
     };
-    let entry = audit(
-        &state,
-        &staff,
-        "refer",
-        &case.id,
-        format!("{} {}", referral.id, referral.service.code()),
-    );
+    let entry = audit(&state, &staff, "refer", &case.id, referral.id.clone());
     state.store.add_referral(&referral, &entry).await?;
     Ok((StatusCode::CREATED, Json(referral)))
 }
@@ -268,12 +280,7 @@ async fn move_referral(
         &staff,
         "referral",
         &referral.case_id,
-        format!(
-            "{} {} -> {}",
-            referral.id,
-            referral.state.code(),
-            request.state.code()
-        ),
+        referral.id.clone(),
     );
     if !state
         .store
@@ -321,7 +328,7 @@ async fn note_seal_to(
             "assistance-note",
         ))
         .await?;
-    Ok(seal_to(&note_recipients(&state, &staff, &case)))
+    Ok(seal_to(&note_recipients(&state, &case)?))
 }
 
 #[derive(Deserialize)]
@@ -338,7 +345,7 @@ async fn add_note(
     JsonBody(request): JsonBody<NoteRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let case = case_where(&state, &staff, &case_id, writes_notes).await?;
-    let recipients = note_recipients(&state, &staff, &case);
+    let recipients = note_recipients(&state, &case)?;
     let envelope = sealed_envelope(EnvelopeKind::AssistanceNote, &request.envelope, &recipients)?;
     let entry = audit(
         &state,

@@ -86,12 +86,9 @@ async fn classify(
     let classification = classification
         .checked()
         .map_err(|e| unprocessable("invalid_classification", e))?;
-    let detail = format!(
-        "{} {} implicated group(s)",
-        classification.allegation.code(),
-        classification.implicated.len()
-    );
-    let entry = audit(&state, &staff, "classify", &case.id, detail);
+    // Audit details hold ids only: the chain outlives every purged case, and what a case was
+    // about must go with it.
+    let entry = audit(&state, &staff, "classify", &case.id, "");
     state
         .store
         .classify(&case.id, &classification, &entry)
@@ -140,7 +137,7 @@ async fn notification_seal_to(
     let recipients = notification_recipients(&state, &case, member_state)?;
     state
         .store
-        .record(&audit(&state, &staff, "seal-to", &case.id, member_state))
+        .record(&audit(&state, &staff, "seal-to", &case.id, "notification"))
         .await?;
     Ok(seal_to(&recipients))
 }
@@ -207,15 +204,7 @@ async fn notify(
     }
     let recipients = notification_recipients(&state, &case, member_state)?;
     let envelope = sealed_envelope(EnvelopeKind::Notification, &request.envelope, &recipients)?;
-    let detail = format!(
-        "{member_state}{}",
-        if request.identity_shared {
-            " with identity"
-        } else {
-            ""
-        }
-    );
-    let entry = audit(&state, &staff, "notify", &case.id, detail);
+    let entry = audit(&state, &staff, "notify", &case.id, envelope.id.clone());
     let id = state
         .store
         .notify(
@@ -410,6 +399,13 @@ async fn add_action(
     JsonBody(request): JsonBody<ActionRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let (notification, _) = reachable_notification(&state, &staff, &id).await?;
+    if request.action.is_outcome() && notification.actions.iter().any(|a| a.action.is_outcome()) {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "outcome_recorded",
+            "An outcome is recorded on this notification already; record what follows it as sanctions or paternity_follow_up.",
+        ));
+    }
     let details = match &request.envelope {
         Some(text) => Some(sealed_envelope(
             EnvelopeKind::NationalAction,
@@ -423,7 +419,7 @@ async fn add_action(
         &staff,
         "national-action",
         &notification.case_id,
-        format!("{} {}", notification.id, request.action.code()),
+        notification.id.clone(),
     );
     let action_id = state
         .store

@@ -114,12 +114,20 @@ async fn download_envelope(
     // this kind of envelope (an investigator taken off a case keeps old recipient rows). A
     // refusal here is recorded by `case_where`.
     let kind = meta.kind;
+    // A focal point reaches an envelope of a notification to their own Member State only: the
+    // notification itself or details of national action on it.
     let notified = match (kind, staff.role) {
         (EnvelopeKind::Notification | EnvelopeKind::NationalAction, Role::MemberState) => state
             .store
             .notifications_of_case(&meta.case_id)
             .await?
             .iter()
+            .filter(|n| {
+                n.envelope_id == meta.id
+                    || n.actions
+                        .iter()
+                        .any(|a| a.envelope_id.as_deref() == Some(meta.id.as_str()))
+            })
             .any(|n| is_focal_point(&staff, &n.member_state)),
         _ => false,
     };
@@ -129,7 +137,8 @@ async fn download_envelope(
             EnvelopeKind::Notification | EnvelopeKind::NationalAction => {
                 notified || may_see(s, &access)
             }
-            EnvelopeKind::AssistanceNote => may_assist(s, &access) || may_see(s, &access),
+            // Notes are for assistance officers: nobody else, whatever their role on the case.
+            EnvelopeKind::AssistanceNote => may_assist(s, &access),
             _ => may_see(s, &access),
         }
     })

@@ -51,21 +51,30 @@ async fn statistics(
             "The format is json, csv or html.",
         ));
     }
-    let stats = crate::stats::compute(
-        &state.store.case_facts().await?,
-        &state.store.purged_counts().await?,
-        &crate::stats::Inputs {
-            year: query.year,
-            today: state.today(),
-            clocks: &state.clocks,
-            entities: state
-                .keyring
-                .entities()
-                .iter()
-                .map(|e| e.id.clone())
-                .collect(),
-        },
-    );
+    let facts = state.store.case_facts().await?;
+    let purged = state.store.purged_counts().await?;
+    let (clocks, today, year) = (state.clocks.clone(), state.today(), query.year);
+    let entities = state
+        .keyring
+        .entities()
+        .iter()
+        .map(|e| e.id.clone())
+        .collect();
+    // Suppression searches paths for every hidden count: off the async workers.
+    let stats = tokio::task::spawn_blocking(move || {
+        crate::stats::compute(
+            &facts,
+            &purged,
+            &crate::stats::Inputs {
+                year,
+                today,
+                clocks: &clocks,
+                entities,
+            },
+        )
+    })
+    .await
+    .map_err(|_| Problem::internal())?;
     state
         .store
         .record(&audit(
