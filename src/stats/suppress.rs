@@ -1098,7 +1098,7 @@ mod tests {
     fn tables_published_with_fixed_row_totals_and_sensitive_cells_keep_every_hidden_count_uncertain()
      {
         use super::{Rules, publish_with};
-        let mut rng = Rng(0x5EED_0F_F1CE);
+        let mut rng = Rng(0x005E_ED0F_F1CE);
         let (mut published, mut withheld) = (0, 0);
         for _ in 0..1500 {
             let counts = rng.table(Rng::count);
