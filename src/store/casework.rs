@@ -179,10 +179,12 @@ impl Store {
             }
             let heads = q.fetch_all(&db.pool).await?;
             let groups = g.fetch_all(&db.pool).await?;
-            let mut out = Vec::with_capacity(heads.len());
+                        let mut out = Vec::with_capacity(heads.len());
             for row in &heads {
                 out.push((row.text("case_id")?, classification_row(row)?));
             }
+            // Sorted here, not by the database's collation, for the search below.
+            out.sort_by(|a, b| a.0.cmp(&b.0));
             for row in &groups {
                 let case = row.text("case_id")?;
                 let group = implicated_row(row)?;
@@ -494,6 +496,21 @@ impl Store {
             let referrals = self.referrals_where("", None).await?;
             (cases, notifications, referrals)
         });
+        let mut cases = cases;
+        cases.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut notifications_of: std::collections::HashMap<String, Vec<NotificationRecord>> =
+            std::collections::HashMap::new();
+        for n in notifications {
+            notifications_of
+                .entry(n.case_id.clone())
+                .or_default()
+                .push(n);
+        }
+        let mut referrals_of: std::collections::HashMap<String, Vec<ReferralRecord>> =
+            std::collections::HashMap::new();
+        for r in referrals {
+            referrals_of.entry(r.case_id.clone()).or_default().push(r);
+        }
         let mut classifications = self.classifications(None).await?.into_iter().peekable();
         let mut out = Vec::with_capacity(cases.len());
         // Both lists are sorted by case id: walk them together.
@@ -506,16 +523,8 @@ impl Store {
                 _ => None,
             };
             out.push(CaseFacts {
-                notifications: notifications
-                    .iter()
-                    .filter(|n| n.case_id == case.id)
-                    .cloned()
-                    .collect(),
-                referrals: referrals
-                    .iter()
-                    .filter(|r| r.case_id == case.id)
-                    .cloned()
-                    .collect(),
+                notifications: notifications_of.remove(&case.id).unwrap_or_default(),
+                referrals: referrals_of.remove(&case.id).unwrap_or_default(),
                 classification,
                 case,
             });
