@@ -58,6 +58,28 @@ pub struct Config {
     /// How long closed cases are kept.
     #[serde(default)]
     pub retention: Retention,
+    #[serde(default)]
+    pub pages: Pages,
+}
+
+/// Where the quick-exit button leads unless configured: a harmless, common page.
+pub const DEFAULT_QUICK_EXIT: &str = "https://www.google.com/search?q=weather";
+
+/// The reporter's pages.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Pages {
+    /// Where the quick-exit button on every page leads: a harmless site that is common where the
+    /// reporters live (an `https://` address).
+    pub quick_exit_url: String,
+}
+
+impl Default for Pages {
+    fn default() -> Self {
+        Pages {
+            quick_exit_url: DEFAULT_QUICK_EXIT.to_string(),
+        }
+    }
 }
 
 /// How long closed cases are kept.
@@ -220,6 +242,13 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "database_url must start with sqlite:// or postgres:// (got a URL of another kind)"
                     .into(),
+            ));
+        }
+        let exit = &self.pages.quick_exit_url;
+        if !exit.starts_with("https://") || exit.len() > 512 || exit.contains(['"', '<', '>', ' '])
+        {
+            return Err(ConfigError::Invalid(
+                "pages.quick_exit_url must be an https:// address of a harmless site".into(),
             ));
         }
         let l = &self.limits;

@@ -37,6 +37,7 @@ mod codes;
 pub mod config;
 pub mod deadlines;
 pub mod http;
+pub mod i18n;
 pub mod intake;
 pub mod keyring;
 pub mod keys;

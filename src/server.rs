@@ -80,6 +80,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         keyring,
         clocks: Arc::new(config.deadlines.clone()),
         clock,
+        quick_exit: Arc::from(config.pages.quick_exit_url.as_str()),
     };
 
     let public = bind(config.public_addr, "public").await?;

@@ -18,9 +18,16 @@ async fn a_report_sent_without_javascript_opens_only_with_the_entity_intake_key(
     let (status, page) = gateway
         .submit_form(&[
             ("entity", "minusca"),
+            ("reporter", "witness"),
             ("description", REPORT),
+            ("when_known", "approximate"),
             ("when", "last March"),
             ("place", ""),
+            ("perpetrator_category", "military_contingent"),
+            ("child_involved", "yes"),
+            ("need_medical", "yes"),
+            ("share_assistance", "yes"),
+            ("contact", "no"),
         ])
         .await;
     assert_eq!(status, 200, "{page}");
@@ -62,8 +69,15 @@ async fn a_report_sent_without_javascript_opens_only_with_the_entity_intake_key(
     }
     let report: Value = serde_json::from_str(&opened.expect("the report was opened")).unwrap();
     assert_eq!(report["description"], REPORT);
-    assert_eq!(report["when"], "last March");
+    assert_eq!(report["when"]["words"], "last March");
+    assert_eq!(report["when"]["known"], "approximate");
     assert_eq!(report["entity"], "minusca");
+    assert_eq!(report["reporter"], "witness");
+    assert_eq!(report["perpetrator"]["category"], "military_contingent");
+    assert_eq!(report["child_involved"], "yes");
+    assert_eq!(report["needs"], serde_json::json!(["medical"]));
+    assert_eq!(report["share_with"], serde_json::json!(["assistance"]));
+    assert_eq!(report["contact"]["allowed"], "no");
     assert!(
         report.get("place").is_none(),
         "blank optional fields are left out"

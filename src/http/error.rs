@@ -87,7 +87,7 @@ impl From<IntakeError> for Problem {
                 "upload_not_found",
                 message,
             ),
-            EmptyDescription | EmptyMessage | TooLong { .. } => {
+            EmptyDescription | EmptyMessage | TooLong { .. } | BadChoice { .. } => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
             }
             EnvelopeTooLarge(_) => {

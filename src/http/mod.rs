@@ -38,6 +38,8 @@ pub struct AppState {
     pub keyring: Arc<Keyring>,
     pub clocks: Arc<crate::deadlines::Clocks>,
     pub clock: Clock,
+    /// Where the reporter's quick-exit button leads.
+    pub quick_exit: Arc<str>,
 }
 
 impl AppState {
@@ -71,11 +73,17 @@ pub fn public_router(state: AppState) -> Router {
     );
     pages
         .merge(uploads)
-        .fallback(|| async {
-            public::pages::problem_page(error::Problem::not_found("There is no such page."), "/")
+        .fallback(|request: Request| async move {
+            let (parts, _) = request.into_parts();
+            let ctx = public::pages::Ctx::of(&parts);
+            let problem = error::Problem::not_found("There is no such page.");
+            public::pages::problem_page(&ctx, problem, "/")
         })
         .layer(axum::middleware::map_response(explain_empty_errors))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::Extension(public::pages::QuickExit(
+            state.quick_exit.clone(),
+        )))
         .with_state(state)
 }
 
@@ -134,7 +142,8 @@ async fn refuse_declared_oversize(limit: usize, request: Request, next: Next) ->
         return if request.uri().path().starts_with("/api/") {
             problem.into_response()
         } else {
-            public::pages::problem_page(problem, "/")
+            let (parts, _) = request.into_parts();
+            public::pages::problem_page(&public::pages::Ctx::of(&parts), problem, "/")
         };
     }
     next.run(request).await
@@ -161,7 +170,7 @@ async fn security_headers(mut response: Response) -> Response {
     const HEADERS: [(HeaderName, &str); 10] = [
         (
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
         (header::CACHE_CONTROL, "no-store"),
         (header::REFERRER_POLICY, "no-referrer"),

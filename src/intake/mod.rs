@@ -38,6 +38,8 @@ pub enum IntakeError {
     EmptyMessage,
     #[error("the field {field} is longer than {max} characters")]
     TooLong { field: &'static str, max: usize },
+    #[error("the field {field} holds an answer the form does not offer")]
+    BadChoice { field: &'static str },
     #[error("the envelope is larger than {0} bytes")]
     EnvelopeTooLarge(usize),
     #[error("a file is larger than {0} bytes")]
@@ -90,13 +92,192 @@ impl From<StoreError> for IntakeError {
 pub struct ReportAnswers {
     pub entity: String,
     pub description: String,
-    /// When it happened, in the reporter's words (exact, approximate, or blank).
+    /// Who is reporting: `self`, `witness`, `relative` or `helper`.
+    #[serde(default)]
+    pub reporter: String,
+    /// Whether the date is known: `exact`, `approximate` or `unknown`.
+    #[serde(default)]
+    pub when_known: String,
+    /// The day, `YYYY-MM-DD`, when known.
+    #[serde(default)]
+    pub when_date: String,
+    /// When it happened, in the reporter's words.
     #[serde(default)]
     pub when: String,
     /// Where it happened, in the reporter's words.
     #[serde(default)]
     pub place: String,
+    /// A code of `allegation::PersonnelCategory`, or empty.
+    #[serde(default)]
+    pub perpetrator_category: String,
+    #[serde(default)]
+    pub perpetrator_nationality: String,
+    #[serde(default)]
+    pub perpetrator_unit: String,
+    #[serde(default)]
+    pub perpetrator_description: String,
+    /// `yes`, `no` or `unknown`.
+    #[serde(default)]
+    pub child_involved: String,
+    /// `yes`, `no` or `unsure`.
+    #[serde(default)]
+    pub safe_now: String,
+    /// Checkboxes: `yes` when ticked.
+    #[serde(default)]
+    pub need_medical: String,
+    #[serde(default)]
+    pub need_psychosocial: String,
+    #[serde(default)]
+    pub need_shelter: String,
+    #[serde(default)]
+    pub need_legal: String,
+    /// `yes` or `no`.
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub contact_how: String,
+    #[serde(default)]
+    pub share_assistance: String,
+    #[serde(default)]
+    pub share_investigators: String,
+    #[serde(default)]
+    pub share_member_state: String,
 }
+
+/// What a questionnaire answer may hold.
+#[derive(Clone, Copy)]
+enum Answer {
+    /// The description: up to `max_description_chars`.
+    Long,
+    /// Other free text: up to `max_field_chars`.
+    Short,
+    /// One of these codes, or nothing.
+    Choice(&'static [&'static str]),
+    /// A day, `YYYY-MM-DD`, or nothing.
+    Day,
+}
+
+const YES: &[&str] = &["yes"];
+
+impl ReportAnswers {
+    /// The answer called `name` with its rule, for forms read one field at a time, and for
+    /// checking: every questionnaire field but the entity.
+    fn slot(&mut self, name: &str) -> Option<(&mut String, Answer)> {
+        use Answer::*;
+        Some(match name {
+            "description" => (&mut self.description, Long),
+            "reporter" => (
+                &mut self.reporter,
+                Choice(&["self", "witness", "relative", "helper"]),
+            ),
+            "when_known" => (
+                &mut self.when_known,
+                Choice(&["exact", "approximate", "unknown"]),
+            ),
+            "when_date" => (&mut self.when_date, Day),
+            "when" => (&mut self.when, Short),
+            "place" => (&mut self.place, Short),
+            "perpetrator_category" => (&mut self.perpetrator_category, Choice(CATEGORIES)),
+            "perpetrator_nationality" => (&mut self.perpetrator_nationality, Short),
+            "perpetrator_unit" => (&mut self.perpetrator_unit, Short),
+            "perpetrator_description" => (&mut self.perpetrator_description, Short),
+            "child_involved" => (&mut self.child_involved, Choice(&["yes", "no", "unknown"])),
+            "safe_now" => (&mut self.safe_now, Choice(&["yes", "no", "unsure"])),
+            "need_medical" => (&mut self.need_medical, Choice(YES)),
+            "need_psychosocial" => (&mut self.need_psychosocial, Choice(YES)),
+            "need_shelter" => (&mut self.need_shelter, Choice(YES)),
+            "need_legal" => (&mut self.need_legal, Choice(YES)),
+            "contact" => (&mut self.contact, Choice(&["yes", "no"])),
+            "contact_how" => (&mut self.contact_how, Short),
+            "share_assistance" => (&mut self.share_assistance, Choice(YES)),
+            "share_investigators" => (&mut self.share_investigators, Choice(YES)),
+            "share_member_state" => (&mut self.share_member_state, Choice(YES)),
+            _ => return None,
+        })
+    }
+
+    /// The field called `name`, for a form read one field at a time, with the most characters
+    /// it may hold; `None` for a name the form does not have.
+    pub fn field_mut(&mut self, name: &str, limits: &Limits) -> Option<(&mut String, usize)> {
+        let (slot, rule) = self.slot(name)?;
+        let max = match rule {
+            Answer::Long => limits.max_description_chars,
+            _ => limits.max_field_chars,
+        };
+        Some((slot, max))
+    }
+
+    /// Checks every answer against its rule. The error names the field, never its value.
+    fn check(&mut self, limits: &Limits) -> Result<(), IntakeError> {
+        if self.description.trim().is_empty() {
+            return Err(IntakeError::EmptyDescription);
+        }
+        for field in FIELDS {
+            let (value, rule) = self.slot(field).expect("every listed field has a slot");
+            let fine = match rule {
+                Answer::Long => value.chars().count() <= limits.max_description_chars,
+                Answer::Short => value.chars().count() <= limits.max_field_chars,
+                Answer::Choice(codes) => value.is_empty() || codes.contains(&value.as_str()),
+                Answer::Day => {
+                    value.is_empty() || crate::store::day_format::from_text(value).is_some()
+                }
+            };
+            if !fine {
+                return Err(match rule {
+                    Answer::Long => IntakeError::TooLong {
+                        field,
+                        max: limits.max_description_chars,
+                    },
+                    Answer::Short => IntakeError::TooLong {
+                        field,
+                        max: limits.max_field_chars,
+                    },
+                    _ => IntakeError::BadChoice { field },
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The questionnaire's fields, in the form's order.
+const FIELDS: [&str; 21] = [
+    "description",
+    "reporter",
+    "when_known",
+    "when_date",
+    "when",
+    "place",
+    "perpetrator_category",
+    "perpetrator_nationality",
+    "perpetrator_unit",
+    "perpetrator_description",
+    "child_involved",
+    "safe_now",
+    "need_medical",
+    "need_psychosocial",
+    "need_shelter",
+    "need_legal",
+    "contact",
+    "contact_how",
+    "share_assistance",
+    "share_investigators",
+    "share_member_state",
+];
+
+/// The personnel categories a reporter can choose, as the report page lists them.
+pub const CATEGORIES: &[&str] = &[
+    "military_contingent",
+    "formed_police_unit",
+    "expert_on_mission",
+    "military_staff_officer",
+    "staff_member",
+    "volunteer",
+    "government_provided",
+    "implementing_partner",
+    "non_un_force",
+    "unknown",
+];
 
 /// The lookup key and reply recipient of a token the client made and stretched itself.
 pub struct ClientKey {
@@ -235,19 +416,8 @@ impl Intake {
         today: Day,
     ) -> Result<Token, IntakeError> {
         let recipients = self.intake_of(&answers.entity)?;
-        if answers.description.trim().is_empty() {
-            return Err(IntakeError::EmptyDescription);
-        }
-        let l = &self.limits;
-        for (field, value, max) in [
-            ("description", &answers.description, l.max_description_chars),
-            ("when", &answers.when, l.max_field_chars),
-            ("place", &answers.place, l.max_field_chars),
-        ] {
-            if value.chars().count() > max {
-                return Err(IntakeError::TooLong { field, max });
-            }
-        }
+        let mut answers = answers;
+        answers.check(&self.limits)?;
         let entity = answers.entity.clone();
         let document = report_document(&answers, attachments.len(), today);
         drop(answers);
@@ -694,31 +864,117 @@ fn reply_text(opened: &[u8]) -> String {
 /// is readable straight out of `age -d`. Built in a buffer large enough never to reallocate, so
 /// no unwiped copy of the plaintext is left behind.
 fn report_document(answers: &ReportAnswers, attachments: usize, today: Day) -> Zeroizing<Vec<u8>> {
+    // The same document the reporter's browser seals (web/src/main.js), so that staff read
+    // one format whichever way a report came.
     #[derive(Serialize)]
     struct Document<'a> {
         format: &'static str,
         entity: &'a str,
         submitted_on: String,
         channel: &'static str,
-        description: &'a str,
         #[serde(skip_serializing_if = "str::is_empty")]
-        when: &'a str,
+        reporter: &'a str,
+        description: &'a str,
+        when: When<'a>,
         #[serde(skip_serializing_if = "str::is_empty")]
         place: &'a str,
+        perpetrator: Perpetrator<'a>,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        child_involved: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        safe_now: &'a str,
+        needs: Vec<&'static str>,
+        contact: Contact<'a>,
+        share_with: Vec<&'static str>,
         attachments: usize,
     }
-    let text_len =
-        answers.entity.len() + answers.description.len() + answers.when.len() + answers.place.len();
+    #[derive(Serialize)]
+    struct When<'a> {
+        #[serde(skip_serializing_if = "str::is_empty")]
+        known: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        date: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        words: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Perpetrator<'a> {
+        #[serde(skip_serializing_if = "str::is_empty")]
+        category: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        nationality: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        unit: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        description: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Contact<'a> {
+        #[serde(skip_serializing_if = "str::is_empty")]
+        allowed: &'a str,
+        #[serde(skip_serializing_if = "str::is_empty")]
+        how: &'a str,
+    }
+    fn ticked(pairs: &[(&'static str, &String)]) -> Vec<&'static str> {
+        pairs
+            .iter()
+            .filter(|(_, v)| v.as_str() == "yes")
+            .map(|(name, _)| *name)
+            .collect()
+    }
+    let a = answers;
+    let text_len = [
+        &a.entity,
+        &a.description,
+        &a.when,
+        &a.place,
+        &a.perpetrator_nationality,
+        &a.perpetrator_unit,
+        &a.perpetrator_description,
+        &a.contact_how,
+    ]
+    .iter()
+    .map(|s| s.len())
+    .sum::<usize>()
+        + 512;
     write_document(
         text_len,
         &Document {
             format: "confide-report/1",
-            entity: &answers.entity,
+            entity: &a.entity,
             submitted_on: day_format::to_text(today),
             channel: "web form (sealed on the server)",
-            description: &answers.description,
-            when: &answers.when,
-            place: &answers.place,
+            reporter: &a.reporter,
+            description: &a.description,
+            when: When {
+                known: &a.when_known,
+                date: &a.when_date,
+                words: &a.when,
+            },
+            place: &a.place,
+            perpetrator: Perpetrator {
+                category: &a.perpetrator_category,
+                nationality: &a.perpetrator_nationality,
+                unit: &a.perpetrator_unit,
+                description: &a.perpetrator_description,
+            },
+            child_involved: &a.child_involved,
+            safe_now: &a.safe_now,
+            needs: ticked(&[
+                ("medical", &a.need_medical),
+                ("psychosocial", &a.need_psychosocial),
+                ("shelter", &a.need_shelter),
+                ("legal", &a.need_legal),
+            ]),
+            contact: Contact {
+                allowed: &a.contact,
+                how: &a.contact_how,
+            },
+            share_with: ticked(&[
+                ("assistance", &a.share_assistance),
+                ("investigators", &a.share_investigators),
+                ("member_state", &a.share_member_state),
+            ]),
             attachments,
         },
     )

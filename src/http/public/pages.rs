@@ -6,7 +6,10 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::multipart::Multipart;
-use axum::extract::{FromRequest, Request, State};
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,6 +19,7 @@ use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::http::extract::FormBody;
 use crate::http::multipart::{FieldSource, chosen_file, next_field, read_text};
+use crate::i18n::Tr;
 use crate::intake::{IntakeError, Recipients, ReportAnswers, ReporterCase};
 use crate::keyring::Entity;
 use crate::store::NewEnvelope;
@@ -29,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/status", get(status_page).post(check_status))
         .route("/status/assistance", post(answer_offer))
         .route("/static/style.css", get(stylesheet))
+        .route("/static/confide.js", get(script))
 }
 
 /// Pages that take files: larger bodies, longer time.
@@ -39,29 +44,112 @@ pub fn upload_router() -> Router<AppState> {
         .route("/api/v1/uploads", post(super::api::upload))
 }
 
+/// What every page needs: its language and where the quick-exit button leads.
+#[derive(Clone)]
+pub struct Ctx {
+    t: Tr,
+    quick_exit: Arc<str>,
+}
+
+/// Where the quick-exit button leads (`[pages] quick_exit_url`), added to every public request.
+#[derive(Clone)]
+pub struct QuickExit(pub Arc<str>);
+
+impl Ctx {
+    /// The language asked for with `?lang=` or preferred by the browser (the header is read for
+    /// this and dropped), and the configured quick exit.
+    pub fn of(parts: &Parts) -> Ctx {
+        let asked = parts
+            .uri
+            .query()
+            .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("lang=")));
+        let accept = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        let quick_exit = parts
+            .extensions
+            .get::<QuickExit>()
+            .map(|q| q.0.clone())
+            .unwrap_or_else(|| Arc::from(crate::config::DEFAULT_QUICK_EXIT));
+        Ctx {
+            t: Tr::negotiate(asked, accept),
+            quick_exit,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Ctx, Self::Rejection> {
+        Ok(Ctx::of(parts))
+    }
+}
+
+/// Keys the report page's script needs.
+const REPORT_SCRIPT_KEYS: &[&str] = &[
+    "js-stretching",
+    "js-sealing",
+    "js-sending",
+    "js-failed",
+    "js-leave",
+];
+
+/// Keys the status page's script needs, beyond the words of each status, service and state.
+const STATUS_SCRIPT_KEYS: &[&str] = &[
+    "js-stretching",
+    "js-checking",
+    "js-sending",
+    "js-failed",
+    "js-typo",
+    "error-not_found",
+    "case-received-on",
+];
+
 #[derive(Template)]
 #[template(path = "report.html")]
 struct ReportPage<'a> {
+    t: Tr,
+    quick_exit: &'a str,
+    script: bool,
+    strings: String,
     entities: &'a [Entity],
+    categories: &'static [&'static str],
     max_description: usize,
     max_field: usize,
     max_files: usize,
+    /// Empty: the page's template for the script's "received" view shows no token.
+    token: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "submitted.html")]
 struct SubmittedPage<'a> {
+    t: Tr,
+    quick_exit: &'a str,
+    script: bool,
+    strings: String,
     token: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "status_form.html")]
-struct StatusFormPage;
+struct StatusFormPage<'a> {
+    t: Tr,
+    quick_exit: &'a str,
+    script: bool,
+    strings: String,
+    max_message: usize,
+}
 
 #[derive(Template)]
 #[template(path = "status.html")]
 struct StatusPage<'a> {
-    status_text: &'static str,
+    t: Tr,
+    quick_exit: &'a str,
+    script: bool,
+    status_text: String,
     received_on: String,
     replies: Vec<(String, String)>,
     /// The token, in a hidden field of the "add information" form: with no cookies and no
@@ -76,32 +164,44 @@ struct StatusPage<'a> {
 
 #[derive(Template)]
 #[template(path = "message_sent.html")]
-struct MessageSentPage {
+struct MessageSentPage<'a> {
+    t: Tr,
+    quick_exit: &'a str,
+    script: bool,
     files: usize,
 }
 
 #[derive(Template)]
 #[template(path = "problem.html")]
 struct ProblemPage<'a> {
-    heading: &'a str,
-    message: &'a str,
+    t: Tr,
+    quick_exit: &'a str,
+    script: bool,
+    heading: String,
+    message: String,
     back: &'a str,
 }
 
-async fn report_page(State(state): State<AppState>) -> Response {
+async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
     let limits = state.intake.limits();
     render(
         StatusCode::OK,
         &ReportPage {
+            t: ctx.t,
+            quick_exit: &ctx.quick_exit,
+            script: true,
+            strings: ctx.t.json(REPORT_SCRIPT_KEYS),
             entities: state.keyring.entities(),
+            categories: crate::intake::CATEGORIES,
             max_description: limits.max_description_chars,
             max_field: limits.max_field_chars,
             max_files: limits.max_attachments,
+            token: "",
         },
     )
 }
 
-async fn submit_report(State(state): State<AppState>, request: Request) -> Response {
+async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
     let read = if is_multipart(&request) {
         read_report_with_files(&state, request).await
     } else {
@@ -111,7 +211,7 @@ async fn submit_report(State(state): State<AppState>, request: Request) -> Respo
     };
     let (answers, attachments) = match read {
         Ok(read) => read,
-        Err(problem) => return problem_page(problem, "/"),
+        Err(problem) => return problem_page(&ctx, problem, "/"),
     };
     match state
         .intake
@@ -121,10 +221,15 @@ async fn submit_report(State(state): State<AppState>, request: Request) -> Respo
         Ok(token) => render(
             StatusCode::OK,
             &SubmittedPage {
+                t: ctx.t,
+                quick_exit: &ctx.quick_exit,
+                // The script only asks before leaving until the number is marked written down.
+                script: true,
+                strings: ctx.t.json(REPORT_SCRIPT_KEYS),
                 token: &token.display(),
             },
         ),
-        Err(e) => problem_page(e.into(), "/"),
+        Err(e) => problem_page(&ctx, e.into(), "/"),
     }
 }
 
@@ -186,11 +291,6 @@ async fn read_report_with_files(
                     ));
                 }
                 "entity" => answers.entity = read_text(field, 64).await?,
-                "description" => {
-                    answers.description = read_text(field, 4 * limits.max_description_chars).await?
-                }
-                "when" => answers.when = read_text(field, 4 * limits.max_field_chars).await?,
-                "place" => answers.place = read_text(field, 4 * limits.max_field_chars).await?,
                 "files" => {
                     let Some((name, media_type)) = chosen_file(&field) else {
                         continue;
@@ -201,7 +301,13 @@ async fn read_report_with_files(
                     let to = recipients.as_ref().expect("set just above");
                     add_file(state, &mut files, to, &name, &media_type, field).await?;
                 }
-                _ => return Err(unexpected_field()),
+                name => {
+                    let name = name.to_string();
+                    let Some((slot, max)) = answers.field_mut(&name, limits) else {
+                        return Err(unexpected_field());
+                    };
+                    *slot = read_text(field, 4 * max).await?;
+                }
             }
         }
         Ok(())
@@ -237,8 +343,28 @@ async fn add_file(
     Ok(())
 }
 
-async fn status_page() -> Response {
-    render(StatusCode::OK, &StatusFormPage)
+async fn status_page(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let mut keys: Vec<String> = STATUS_SCRIPT_KEYS.iter().map(|k| k.to_string()).collect();
+    for status in crate::cases::Status::ALL {
+        keys.push(format!("status-{}", status.code()));
+    }
+    for service in crate::assistance::Service::ALL {
+        keys.push(format!("service-{}", service.code()));
+    }
+    for referral in crate::assistance::ReferralState::ALL {
+        keys.push(format!("referral-{}", referral.code()));
+    }
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    render(
+        StatusCode::OK,
+        &StatusFormPage {
+            t: ctx.t,
+            quick_exit: &ctx.quick_exit,
+            script: true,
+            strings: ctx.t.json(&keys),
+            max_message: state.intake.limits().max_description_chars,
+        },
+    )
 }
 
 #[derive(serde::Deserialize, Zeroize, ZeroizeOnDrop)]
@@ -249,36 +375,35 @@ struct StatusForm {
 
 async fn check_status(
     State(state): State<AppState>,
+    ctx: Ctx,
     form: Result<FormBody<StatusForm>, Problem>,
 ) -> Response {
     let form = match form {
         Ok(FormBody(form)) => form,
-        Err(problem) => return problem_page(problem, "/status"),
+        Err(problem) => return problem_page(&ctx, problem, "/status"),
     };
     let token = match Token::parse(&form.token) {
         Ok(token) => token,
-        Err(e) => return problem_page(IntakeError::from(e).into(), "/status"),
+        Err(e) => return problem_page(&ctx, IntakeError::from(e).into(), "/status"),
     };
-    status_response(&state, &token).await
-}
-
-/// The status page for a token already parsed.
-async fn status_response(state: &AppState, token: &Token) -> Response {
-    let found = match state.intake.case_by_token(token).await {
+    let found = match state.intake.case_by_token(&token).await {
         Ok(found) => found,
-        Err(e) => return problem_page(e.into(), "/status"),
+        Err(e) => return problem_page(&ctx, e.into(), "/status"),
     };
-    status_of(state, token, &found).await
+    status_of(&state, &ctx, &token, &found).await
 }
 
-async fn status_of(state: &AppState, token: &Token, found: &ReporterCase) -> Response {
+async fn status_of(state: &AppState, ctx: &Ctx, token: &Token, found: &ReporterCase) -> Response {
     match state.intake.view(found).await {
         Ok(view) => {
             let limits = state.intake.limits();
             render(
                 StatusCode::OK,
                 &StatusPage {
-                    status_text: view.status_text,
+                    t: ctx.t,
+                    quick_exit: &ctx.quick_exit,
+                    script: false,
+                    status_text: ctx.t.pick("status", view.status.code()),
                     received_on: crate::store::day_format::to_text(view.received_on),
                     replies: view
                         .replies
@@ -298,7 +423,7 @@ async fn status_of(state: &AppState, token: &Token, found: &ReporterCase) -> Res
                 },
             )
         }
-        Err(e) => problem_page(e.into(), "/status"),
+        Err(e) => problem_page(ctx, e.into(), "/status"),
     }
 }
 
@@ -314,33 +439,37 @@ struct AnswerForm {
 /// page again.
 async fn answer_offer(
     State(state): State<AppState>,
+    ctx: Ctx,
     form: Result<FormBody<AnswerForm>, Problem>,
 ) -> Response {
     let form = match form {
         Ok(FormBody(form)) => form,
-        Err(problem) => return problem_page(problem, "/status"),
+        Err(problem) => return problem_page(&ctx, problem, "/status"),
     };
     let accept = match form.answer.as_str() {
         "accept" => true,
         "decline" => false,
-        _ => return problem_page(Problem::bad_request("Choose accept or decline."), "/status"),
+        _ => {
+            let problem = Problem::bad_request("Choose accept or decline.");
+            return problem_page(&ctx, problem, "/status");
+        }
     };
     let token = match Token::parse(&form.token) {
         Ok(token) => token,
-        Err(e) => return problem_page(IntakeError::from(e).into(), "/status"),
+        Err(e) => return problem_page(&ctx, IntakeError::from(e).into(), "/status"),
     };
     let found = match state.intake.case_by_token(&token).await {
         Ok(found) => found,
-        Err(e) => return problem_page(e.into(), "/status"),
+        Err(e) => return problem_page(&ctx, e.into(), "/status"),
     };
     if let Err(e) = state
         .intake
         .answer_offer(&found, &form.offer, accept, state.today())
         .await
     {
-        return problem_page(e.into(), "/status");
+        return problem_page(&ctx, e.into(), "/status");
     }
-    status_of(&state, &token, &found).await
+    status_of(&state, &ctx, &token, &found).await
 }
 
 async fn find_case(state: &AppState, typed: &str) -> Result<ReporterCase, Problem> {
@@ -349,13 +478,13 @@ async fn find_case(state: &AppState, typed: &str) -> Result<ReporterCase, Proble
 }
 
 /// "Add information" from the status page: a message and files, sealed to the case's staff.
-async fn add_message(State(state): State<AppState>, request: Request) -> Response {
+async fn add_message(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
     if !is_multipart(&request) {
-        return problem_page(not_multipart(), "/status");
+        return problem_page(&ctx, not_multipart(), "/status");
     }
     let mut multipart = match Multipart::from_request(request, &state).await {
         Ok(m) => m,
-        Err(_) => return problem_page(not_multipart(), "/status"),
+        Err(_) => return problem_page(&ctx, not_multipart(), "/status"),
     };
     let mut files = Vec::new();
     let result = async {
@@ -399,12 +528,29 @@ async fn add_message(State(state): State<AppState>, request: Request) -> Respons
     }
     .await;
     match result {
-        Ok(files) => render(StatusCode::OK, &MessageSentPage { files }),
+        Ok(files) => render(
+            StatusCode::OK,
+            &MessageSentPage {
+                t: ctx.t,
+                quick_exit: &ctx.quick_exit,
+                script: false,
+                files,
+            },
+        ),
         Err(problem) => {
             state.intake.discard(&files).await;
-            problem_page(problem, "/status")
+            problem_page(&ctx, problem, "/status")
         }
     }
+}
+
+/// The reporter's browser code, built from `web/` (see `web/build.sh`).
+async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../static/confide.js"),
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {
@@ -454,18 +600,32 @@ fn unexpected_field() -> Problem {
     Problem::bad_request("The form is not valid: it has a field that is not expected here.")
 }
 
-/// The friendly page for an error, with the same status code the API would give.
-pub fn problem_page(problem: Problem, back: &str) -> Response {
-    let heading = if problem.status.is_server_error() {
-        "Something went wrong"
+/// The friendly page for an error, with the same status code the API would give. In English
+/// it says exactly what the API says; in other languages, what the error's code means.
+pub fn problem_page(ctx: &Ctx, problem: Problem, back: &str) -> Response {
+    let t = ctx.t;
+    let heading = t.get(if problem.status.is_server_error() {
+        "problem-title-server"
     } else {
-        "Please check and try again"
+        "problem-title"
+    });
+    let message = if t.code() == "en" {
+        problem.message.clone()
+    } else {
+        let key = format!("error-{}", problem.code);
+        match t.get(&key) {
+            text if text == key => t.get("error-generic"),
+            text => text,
+        }
     };
     render(
         problem.status,
         &ProblemPage {
+            t,
+            quick_exit: &ctx.quick_exit,
+            script: false,
             heading,
-            message: &problem.message,
+            message,
             back,
         },
     )

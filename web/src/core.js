@@ -1,0 +1,207 @@
+// The reporter's cryptography, the same as the server's (src/token.rs, src/seal.rs): the
+// follow-up token, its Argon2id stretching into a lookup key and a reply key, age sealing with
+// the server's padding rule, and removal of photo metadata. Pure functions: no DOM, no network.
+
+import { argon2idAsync } from "@noble/hashes/argon2.js";
+import { bech32, base64 } from "@scure/base";
+import { Decrypter, Encrypter, identityToRecipient } from "age-encryption";
+
+export const TOKEN_DIGITS = 24;
+const RANDOM_DIGITS = 22;
+export const MIN_BUCKET = 4096;
+
+/** The decimal number spelled by ASCII digits, modulo 97. */
+function mod97(digits) {
+  let r = 0;
+  for (const d of digits) r = (r * 10 + (d.charCodeAt(0) - 48)) % 97;
+  return r;
+}
+
+/** A fresh token: 22 uniform random digits and 2 check digits (ISO 7064 MOD 97-10). */
+export function generateToken() {
+  let digits = "";
+  const pool = new Uint8Array(32);
+  while (digits.length < RANDOM_DIGITS) {
+    crypto.getRandomValues(pool);
+    for (const b of pool) {
+      // 250 is the largest multiple of 10 under 256: every digit stays uniform.
+      if (b < 250 && digits.length < RANDOM_DIGITS) digits += String(b % 10);
+    }
+    pool.fill(0);
+  }
+  const check = 98 - ((mod97(digits) * 100) % 97);
+  return digits + String(Math.floor(check / 10)) + String(check % 10);
+}
+
+// Digits as people type them: ASCII, Arabic-Indic, Extended Arabic-Indic, Devanagari and
+// full-width, as the server reads them.
+const ZEROS = [0x30, 0x660, 0x6f0, 0x966, 0xff10];
+const SEPARATOR = /[\s\-._\u2010-\u2015\u2212]/u;
+
+/** Reads a typed token; returns its 24 ASCII digits or throws "character", "length" or "checksum". */
+export function parseToken(input) {
+  let digits = "";
+  for (const c of input) {
+    const code = c.codePointAt(0);
+    const zero = ZEROS.find((z) => code >= z && code < z + 10);
+    if (zero !== undefined) digits += String(code - zero);
+    else if (!SEPARATOR.test(c)) throw new Error("character");
+  }
+  if (digits.length !== TOKEN_DIGITS) throw new Error("length");
+  if (mod97(digits) !== 1) throw new Error("checksum");
+  return digits;
+}
+
+/** The token in six groups of four digits. */
+export function displayToken(digits) {
+  return digits.match(/.{1,4}/g).join(" ");
+}
+
+/** Stretches a token with the server's published parameters: { lookup, identity, recipient }. */
+export async function stretch(digits, params, onProgress) {
+  const out = await argon2idAsync(new TextEncoder().encode(digits), base64.decode(params.salt), {
+    t: params.iterations,
+    m: params.memory_kib,
+    p: params.parallelism,
+    dkLen: params.output_bytes,
+    onProgress,
+  });
+  const lookup = out.slice(0, 32);
+  const seed = out.slice(32, 64);
+  out.fill(0);
+  const identity = bech32.encode("age-secret-key-", bech32.toWords(seed), false).toUpperCase();
+  seed.fill(0);
+  return { lookup, identity, recipient: await identityToRecipient(identity) };
+}
+
+/** The padded length of a plaintext: a power of two, at least 4 KiB. */
+export function bucket(length) {
+  let size = MIN_BUCKET;
+  while (size < length) size *= 2;
+  return size;
+}
+
+/** A JSON document padded to its bucket with trailing spaces, as the server pads. */
+export function paddedDocument(document) {
+  const text = new TextEncoder().encode(JSON.stringify(document, null, 2));
+  const padded = new Uint8Array(bucket(text.length)).fill(0x20);
+  padded.set(text);
+  text.fill(0);
+  return padded;
+}
+
+/** Seals bytes to age recipients (`age1…`). */
+export async function seal(bytes, recipients) {
+  const e = new Encrypter();
+  for (const r of recipients) e.addRecipient(r);
+  return e.encrypt(bytes);
+}
+
+/** Opens an envelope with an age identity; returns the text, trailing padding removed. */
+export async function open(envelope, identity) {
+  const d = new Decrypter();
+  d.addIdentity(identity);
+  const text = await d.decrypt(envelope, "text");
+  return text.replace(/\s+$/u, "");
+}
+
+const MAGIC = new TextEncoder().encode("CNFDATT1");
+
+/** A file as the server seals one: content, zeros, metadata JSON, its length (u64 BE), magic. */
+export function attachmentPlaintext(content, name, mediaType) {
+  const meta = new TextEncoder().encode(
+    JSON.stringify({ name, media_type: mediaType, size: content.length }),
+  );
+  const tail = meta.length + 8 + MAGIC.length;
+  const total = bucket(content.length + tail);
+  const out = new Uint8Array(total);
+  out.set(content, 0);
+  out.set(meta, total - tail);
+  new DataView(out.buffer).setBigUint64(total - 16, BigInt(meta.length));
+  out.set(MAGIC, total - 8);
+  return out;
+}
+
+/**
+ * A photo without what the camera wrote about it (place, time, device): JPEG APP1-APP15 and
+ * comment segments, PNG text, time and EXIF chunks, WebP EXIF and XMP chunks. Other files are
+ * returned as they are.
+ */
+export function stripMetadata(bytes, mediaType) {
+  if (mediaType === "image/jpeg" || (bytes[0] === 0xff && bytes[1] === 0xd8)) return stripJpeg(bytes);
+  if (mediaType === "image/png" || bytes[1] === 0x50) return stripPng(bytes);
+  if (mediaType === "image/webp") return stripWebp(bytes);
+  return bytes;
+}
+
+function stripJpeg(b) {
+  if (b[0] !== 0xff || b[1] !== 0xd8) return b;
+  const parts = [b.subarray(0, 2)];
+  let i = 2;
+  while (i + 4 <= b.length && b[i] === 0xff) {
+    const marker = b[i + 1];
+    if (marker === 0xda) break; // start of scan: the image data follows
+    const length = (b[i + 2] << 8) | b[i + 3];
+    const segment = b.subarray(i, i + 2 + length);
+    const jfif = marker === 0xe0 && String.fromCharCode(...b.subarray(i + 4, i + 9)) === "JFIF\0";
+    const metadata = (marker >= 0xe0 && marker <= 0xef && !jfif) || marker === 0xfe;
+    if (!metadata) parts.push(segment);
+    i += 2 + length;
+  }
+  parts.push(b.subarray(i));
+  return concat(parts);
+}
+
+function stripPng(b) {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (!signature.every((v, k) => b[k] === v)) return b;
+  const drop = new Set(["eXIf", "tEXt", "iTXt", "zTXt", "tIME"]);
+  const parts = [b.subarray(0, 8)];
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let i = 8;
+  while (i + 12 <= b.length) {
+    const length = view.getUint32(i);
+    const type = String.fromCharCode(...b.subarray(i + 4, i + 8));
+    const end = i + 12 + length;
+    if (!drop.has(type)) parts.push(b.subarray(i, end));
+    i = end;
+  }
+  return concat(parts);
+}
+
+function stripWebp(b) {
+  if (String.fromCharCode(...b.subarray(0, 4)) !== "RIFF") return b;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const parts = [];
+  let i = 12;
+  while (i + 8 <= b.length) {
+    const type = String.fromCharCode(...b.subarray(i, i + 4));
+    const size = view.getUint32(i + 4, true);
+    const end = i + 8 + size + (size % 2);
+    if (type !== "EXIF" && type !== "XMP ") {
+      const chunk = b.slice(i, end);
+      // VP8X flags say which metadata chunks follow: clear EXIF (bit 3) and XMP (bit 2).
+      if (type === "VP8X") chunk[8] &= ~0x0c;
+      parts.push(chunk);
+    }
+    i = end;
+  }
+  const body = concat(parts);
+  const out = new Uint8Array(12 + body.length);
+  out.set(b.subarray(0, 12));
+  new DataView(out.buffer).setUint32(4, 4 + body.length, true);
+  out.set(body, 12);
+  return out;
+}
+
+function concat(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export const b64 = base64;
