@@ -44,8 +44,23 @@ impl Gateway {
         Gateway::start_with(data_dir, &[])
     }
 
+    /// Starts a demo gateway with a fresh data directory and extra environment variables
+    /// (configuration overrides such as `CONFIDE_PAGES__QUICK_EXIT_URL`).
+    #[allow(dead_code)]
+    pub fn start_with_env(env: &[(&str, &str)]) -> Gateway {
+        let temp = tempfile::tempdir().unwrap();
+        let data_dir = temp.path().join("data");
+        let mut gateway = Gateway::spawn(&data_dir, &[], env);
+        gateway._temp = Some(temp);
+        gateway
+    }
+
     /// Starts a demo gateway on an existing data directory with extra `demo` options.
     pub fn start_with(data_dir: &Path, options: &[&str]) -> Gateway {
+        Gateway::spawn(data_dir, options, &[])
+    }
+
+    fn spawn(data_dir: &Path, options: &[&str], env: &[(&str, &str)]) -> Gateway {
         let mut child = Command::new(env!("CARGO_BIN_EXE_confide"))
             .args([
                 "demo",
@@ -59,6 +74,7 @@ impl Gateway {
             .arg(keys())
             .arg("--data-dir")
             .arg(data_dir)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "trace")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

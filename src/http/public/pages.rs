@@ -361,10 +361,17 @@ async fn status_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             t: ctx.t,
             quick_exit: &ctx.quick_exit,
             script: true,
-            strings: ctx.t.json(&keys),
+            strings: status_strings(ctx.t, &keys),
             max_message: state.intake.limits().max_description_chars,
         },
     )
+}
+
+/// The status page's strings, with the day of receipt left as `%DATE%` for the script.
+fn status_strings(t: Tr, keys: &[&str]) -> String {
+    let mut map: serde_json::Value = serde_json::from_str(&t.json(keys)).unwrap_or_default();
+    map["case-received-on"] = t.with("case-received-on", "date", "%DATE%").into();
+    map.to_string()
 }
 
 #[derive(serde::Deserialize, Zeroize, ZeroizeOnDrop)]

@@ -1,0 +1,288 @@
+//! The reporter's side in real headless Chromium (Debian's package, driven by
+//! tests/browser/drive.mjs through playwright-core): the whole flow with JavaScript on and off,
+//! in English and in Arabic; an envelope sealed in the browser opened by the `age` tool; a
+//! photo's GPS tag gone after sealing; quick exit; axe-core; page weights against the budgets.
+//!
+//! Needs `node`, `chromium` and `npm ci` in tests/browser (`.ci/run` does all three); skips
+//! loudly without them, and fails under CI.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::{Gateway, pull, staff_ok, tool_available};
+use confide::i18n::Tr;
+use serde_json::{Value, json};
+
+const REPORT: &str = "Distinctive-browser-report: the soldier at the water point took my cousin.";
+const REPLY: &str = "Distinctive-reply: can you tell us which day it was?";
+const MESSAGE: &str = "Distinctive-message: it was the day of the market.";
+const FILE: &str = "Distinctive-file: a note written on the phone.";
+/// What the camera wrote into the photo: a GPS position, and the device.
+const GPS: &[u8] = b"GPSLatitude=04.3612N;GPSLongitude=018.5550E;Make=PhoneCo";
+/// The picture itself (the entropy-coded scan), which must survive.
+const SCAN: &[u8] = b"scan-data-that-is-the-picture";
+
+fn browser_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+/// Whether the tools are here: node, Chromium, and the driver's packages.
+fn ready() -> bool {
+    if !(tool_available("node") && tool_available("chromium")) {
+        return false;
+    }
+    if !browser_dir().join("node_modules/playwright-core").exists() {
+        if std::env::var_os("CI").is_some() {
+            panic!("tests/browser/node_modules is missing under CI: .ci/run runs `npm ci` there");
+        }
+        eprintln!(
+            "\n!!!!! SKIPPED: run `npm ci` in tests/browser to run the browser tests !!!!!\n"
+        );
+        return false;
+    }
+    true
+}
+
+/// Runs one driver command; returns its answer.
+fn drive(command: Value) -> Value {
+    let mut command = command;
+    if let Ok(dir) = std::env::var("SCREENSHOTS_DIR") {
+        command["screenshots"] = dir.into();
+    }
+    let output = Command::new("node")
+        .arg(browser_dir().join("drive.mjs"))
+        .arg(command.to_string())
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "the browser driver failed on {command}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "driver answer not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
+    assert_eq!(answer["errors"], json!([]), "script errors on {command}");
+    answer
+}
+
+/// A JPEG as a phone writes it: JFIF header, an EXIF segment with a GPS position, the scan.
+fn photo() -> Vec<u8> {
+    let mut jpeg = vec![0xFF, 0xD8];
+    let jfif = b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0";
+    jpeg.extend([0xFF, 0xE0, 0, (jfif.len() + 2) as u8]);
+    jpeg.extend(jfif);
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend(GPS);
+    jpeg.extend([0xFF, 0xE1, 0, (exif.len() + 2) as u8]);
+    jpeg.extend(exif);
+    jpeg.extend([0xFF, 0xDA, 0, 2]);
+    jpeg.extend(SCAN);
+    jpeg.extend([0xFF, 0xD9]);
+    jpeg
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn text_of(t: Tr, key: &str) -> String {
+    t.get(key)
+}
+
+#[tokio::test]
+async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_javascript() {
+    if !ready() {
+        return;
+    }
+    let gateway =
+        Gateway::start_with_env(&[("CONFIDE_PAGES__QUICK_EXIT_URL", "https://127.0.0.1:9/")]);
+    let base = gateway.public.clone();
+    let en = Tr::of("en").unwrap();
+    let ar = Tr::of("ar").unwrap();
+
+    // 1. JavaScript on, English: sealed on the phone, token made on the phone.
+    let sent = drive(json!({
+        "do": "report", "base": base, "lang": "en", "js": true, "axe": true,
+        "description": REPORT, "photo": STANDARD.encode(photo()),
+    }));
+    let token = sent["token"].as_str().unwrap().to_string();
+    assert!(confide::token::Token::parse(&token).is_ok(), "{token}");
+    let digits: String = token.chars().filter(char::is_ascii_digit).collect();
+    for request in sent["sent"].as_array().unwrap() {
+        let body = request["body"].as_str().unwrap();
+        assert!(
+            !body.contains(REPORT),
+            "the report left the phone in clear: {}",
+            request["url"]
+        );
+        assert!(
+            !body.contains(&digits),
+            "the token left the phone: {}",
+            request["url"]
+        );
+        assert!(!request["url"].as_str().unwrap().contains(&digits));
+    }
+    assert_eq!(sent["axe"], json!([]), "axe on the received page");
+
+    let cases = gateway.cases_seen_by("intake-minusca").await;
+    assert_eq!(cases.len(), 1);
+    let case = cases[0]["id"].as_str().unwrap().to_string();
+    let files = pull(&gateway, "intake-minusca", &case);
+    let report = files
+        .iter()
+        .find(|(n, _)| n.starts_with("report-") && n.ends_with(".json"))
+        .expect("the report was opened");
+    let report: Value = serde_json::from_slice(&report.1).unwrap();
+    assert_eq!(report["description"], REPORT);
+    assert_eq!(report["channel"], "browser (sealed on the phone)");
+    assert_eq!(report["reporter"], "witness");
+    assert_eq!(report["needs"], json!(["medical"]));
+    let picture = files
+        .iter()
+        .find(|(n, _)| n.ends_with("photo.jpg"))
+        .expect("the photo was opened");
+    assert!(contains(&picture.1, SCAN), "the picture survives");
+    assert!(
+        !contains(&picture.1, b"GPSLatitude") && !contains(&picture.1, b"Exif"),
+        "the GPS tag is gone"
+    );
+
+    // The standard age tool opens what the browser sealed.
+    if tool_available("age") {
+        let sealed = files
+            .iter()
+            .find(|(n, _)| n.starts_with("report-") && n.ends_with(".age"))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.age");
+        std::fs::write(&path, &sealed.1).unwrap();
+        let opened = Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(common::staff_dir("intake-minusca").join("identity.txt"))
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(opened.status.success());
+        assert!(String::from_utf8_lossy(&opened.stdout).contains(REPORT));
+    }
+
+    // 2. The team answers; the reporter reads it and answers back with a file, with JavaScript.
+    staff_ok(
+        &gateway,
+        "intake-minusca",
+        &["reply", &case, "--message", REPLY],
+    );
+    let seen = drive(json!({
+        "do": "status", "base": base, "lang": "en", "js": true, "axe": true, "token": token,
+        "caseTitle": text_of(en, "case-title"), "sentTitle": text_of(en, "sent-title"),
+        "message": MESSAGE, "file": FILE,
+    }));
+    let text = seen["text"].as_str().unwrap();
+    assert!(
+        text.contains(REPLY),
+        "the reply was opened on the phone: {text}"
+    );
+    assert!(text.contains(&text_of(en, "status-received")));
+    assert_eq!(seen["axe"], json!([]), "axe on the status pages");
+    for request in seen["sent"].as_array().unwrap() {
+        let body = request["body"].as_str().unwrap();
+        assert!(!body.contains(&digits) && !body.contains(MESSAGE) && !body.contains(FILE));
+    }
+    let files = pull(&gateway, "intake-minusca", &case);
+    let opened: Vec<String> = files
+        .iter()
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    assert!(
+        opened.iter().any(|t| t.contains(MESSAGE)),
+        "the message arrived"
+    );
+    assert!(opened.iter().any(|t| t.contains(FILE)), "the file arrived");
+
+    // 3. The browser's token works on the page without JavaScript.
+    let plain = drive(json!({
+        "do": "status", "base": base, "lang": "en", "js": false, "token": token,
+        "caseTitle": text_of(en, "case-title"),
+    }));
+    assert!(plain["text"].as_str().unwrap().contains(REPLY));
+
+    // 4. Arabic without JavaScript: the server seals and makes the token; it works with
+    // JavaScript on, and the pages are right to left.
+    let sent = drive(json!({
+        "do": "report", "base": base, "lang": "ar", "js": false, "axe": true,
+        "description": REPORT,
+    }));
+    let server_token = sent["token"].as_str().unwrap().to_string();
+    assert_eq!(sent["axe"], json!([]), "axe on the Arabic received page");
+    assert!(
+        sent["text"]
+            .as_str()
+            .unwrap()
+            .contains(&text_of(ar, "submitted-title"))
+    );
+    let seen = drive(json!({
+        "do": "status", "base": base, "lang": "ar", "js": true, "axe": true, "token": server_token,
+        "caseTitle": text_of(ar, "case-title"), "sentTitle": text_of(ar, "sent-title"),
+        "message": MESSAGE,
+    }));
+    assert!(
+        seen["text"]
+            .as_str()
+            .unwrap()
+            .contains(&text_of(ar, "status-received"))
+    );
+    assert_eq!(seen["axe"], json!([]), "axe on the Arabic status pages");
+    let plain = drive(json!({
+        "do": "status", "base": base, "lang": "ar", "js": false, "axe": true, "token": server_token,
+        "caseTitle": text_of(ar, "case-title"), "sentTitle": text_of(ar, "sent-title"),
+        "message": MESSAGE,
+    }));
+    assert_eq!(plain["axe"], json!([]));
+    assert!(
+        plain["afterMessage"]
+            .as_str()
+            .unwrap()
+            .contains(&text_of(ar, "sent-text"))
+    );
+
+    // 5. Every reporter page in both languages passes axe-core, with JavaScript off too.
+    for lang in ["en", "ar"] {
+        for js in [true, false] {
+            let found = drive(json!({
+                "do": "axe", "base": base, "lang": lang, "js": js,
+                "paths": ["/", "/status", "/no-such-page"],
+            }));
+            assert_eq!(found["axe"], json!([]), "{lang} js={js}");
+        }
+    }
+
+    // 6. Quick exit replaces the page in the history: Back does not return to it.
+    let exit = drive(json!({ "do": "quick-exit", "base": base, "lang": "en" }));
+    let back = exit["back"].as_str().unwrap();
+    assert!(
+        !back.contains("/status"),
+        "Back returned to the page left: {back}"
+    );
+
+    // 7. Weights, against the budgets and the peers measured on this machine.
+    let w = drive(json!({ "do": "weights", "base": base, "lang": "en" }));
+    let page = w["report_html"].as_u64().unwrap() + w["style_css"].as_u64().unwrap();
+    let script = w["script_js"].as_u64().unwrap();
+    println!(
+        "page weights (gzip -9): report page {} B + style {} B = {page} B (budget 9216 B; SecureDrop 9.7 KB, Hush Line 191 KB, GlobaLeaks 362 KB); script {script} B (budget 61440 B)",
+        w["report_html"], w["style_css"]
+    );
+    assert!(page <= 9 * 1024, "report page {page} B over 9 KB");
+    assert!(script <= 60 * 1024, "script {script} B over 60 KB");
+    assert_eq!(w["scripts"], json!(["/static/confide.js"]));
+    assert_eq!(w["external"], json!([]));
+}

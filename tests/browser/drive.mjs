@@ -1,0 +1,186 @@
+// Drives Debian's Chromium for tests/browser.rs. One command per run, given as JSON in argv[2];
+// prints one JSON answer on stdout. Chromium starts headless with no background networking, as
+// the machine's network is closed.
+//
+//   node drive.mjs '{"do":"report","base":"https://127.0.0.1:PORT","lang":"en","js":true,...}'
+
+import { chromium } from "playwright-core";
+import { readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { createRequire } from "node:module";
+
+const command = JSON.parse(process.argv[2]);
+const require = createRequire(import.meta.url);
+const PHONE = { width: 360, height: 740 };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+  ],
+});
+try {
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    javaScriptEnabled: command.js !== false,
+    viewport: PHONE,
+    deviceScaleFactor: 1,
+  });
+  const page = await context.newPage();
+  const sent = [];
+  page.on("request", (r) => sent.push({ url: r.url(), body: r.postData() || "" }));
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const result = await run(page, command, sent);
+  console.log(JSON.stringify({ ...result, sent, errors }));
+} finally {
+  await browser.close();
+}
+
+async function run(page, c, sent) {
+  const url = (path) => `${c.base}${path}${path.includes("?") ? "&" : "?"}lang=${c.lang || "en"}`;
+  switch (c.do) {
+    case "report": {
+      await page.goto(url("/"));
+      await shoot(page, c, "report");
+      await page.fill("#description", c.description);
+      if (c.place) await page.fill("#place", c.place);
+      await page.check('input[name="reporter"][value="witness"]');
+      await page.selectOption("#perpetrator_category", "military_contingent");
+      await page.check('input[name="need_medical"]');
+      if (c.photo) {
+        await page.setInputFiles("#files", {
+          name: "photo.jpg",
+          mimeType: "image/jpeg",
+          buffer: Buffer.from(c.photo, "base64"),
+        });
+      }
+      await page.click('#report button[type="submit"]');
+      await page.waitForSelector("#token:not(:empty)", { timeout: 120000 });
+      const token = (await page.textContent("#token")).trim();
+      await shoot(page, c, "submitted");
+      const axe = c.axe ? await runAxe(page) : [];
+      return { token, axe, text: await page.textContent("main") };
+    }
+    case "status": {
+      await page.goto(url("/status"));
+      await shoot(page, c, "status-form");
+      const formAxe = c.axe ? await runAxe(page) : [];
+      await page.fill("#token", c.token);
+      await page.click('#status button[type="submit"], form[action^="/status"] button[type="submit"]');
+      await page.waitForSelector("h1 >> text=" + c.caseTitle, { timeout: 120000 });
+      await page.waitForLoadState();
+      const text = await page.textContent("main");
+      await shoot(page, c, "status");
+      const axe = c.axe ? [...formAxe, ...(await runAxe(page))] : [];
+      let afterMessage = null;
+      if (c.message) {
+        await page.fill("#message", c.message);
+        if (c.file) {
+          await page.setInputFiles("#files", {
+            name: "note.txt",
+            mimeType: "text/plain",
+            buffer: Buffer.from(c.file),
+          });
+        }
+        await page.click('form:has(#message) button[type="submit"]');
+        await page.waitForSelector("h1 >> text=" + c.sentTitle, { timeout: 120000 });
+        afterMessage = await page.textContent("main");
+      }
+      return { text, axe, afterMessage };
+    }
+    case "quick-exit": {
+      // Report page, then status page, then quick exit: Back must not return to the status page.
+      await page.goto(url("/"));
+      await page.goto(url("/status"));
+      const before = await page.evaluate(() => history.length);
+      await Promise.all([
+        page.waitForEvent("framenavigated").catch(() => null),
+        page.click("#quick-exit"),
+      ]);
+      await page.waitForTimeout(500);
+      await page.goBack().catch(() => null);
+      await page.waitForTimeout(300);
+      return { before, back: page.url() };
+    }
+        case "axe": {
+      const found = [];
+      for (const path of c.paths) {
+        await page.goto(url(path));
+        found.push(...(await runAxe(page)).map((v) => ({ path, ...v })));
+        await shoot(page, c, path.replace(/[^a-z]+/g, "-").replace(/^-|-$/g, "") || "home");
+      }
+      return { axe: found };
+    }
+    case "weights": {
+      const page_ = await fetchText(page, url("/"));
+      const css = await fetchText(page, `${c.base}/static/style.css`);
+      const js = await fetchText(page, `${c.base}/static/confide.js`);
+      const gz = (s) => gzipSync(Buffer.from(s), { level: 9 }).length;
+      const scripts = [...page_.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]);
+      return {
+        report_html: gz(page_),
+        style_css: gz(css),
+        script_js: gz(js),
+        scripts,
+                // Resources the page would load from elsewhere (the quick-exit link is a link, not one).
+        external: [
+          ...page_.matchAll(/<(?:script|link|img|iframe|source|video|audio|object)\b[^>]*(?:src|href)="(?:https?:)?\/\/[^"]*"/g),
+        ].map((m) => m[0]),
+      };
+    }
+    default:
+      throw new Error(`unknown command ${c.do}`);
+  }
+}
+
+async function fetchText(page, address) {
+  const response = await page.request.get(address);
+  return response.text();
+}
+
+/**
+ * axe-core's WCAG 2.x A and AA rules on the page as it is; returns the violations. A page shown
+ * with JavaScript off is checked as rendered: its HTML, in a second page where scripts may run
+ * (axe is a script) but the page's own script is blocked.
+ */
+async function runAxe(page) {
+  if (command.js === false) {
+    const html = await page.content();
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: PHONE });
+    const copy = await context.newPage();
+    await copy.route("**/static/confide.js", (route) => route.abort());
+    await copy.goto(`${command.base}/static/style.css`);
+    await copy.setContent(html, { waitUntil: "load" });
+    const found = await axeOn(copy);
+    await context.close();
+    return found;
+  }
+  return axeOn(page);
+}
+
+async function axeOn(page) {
+  const source = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+  // Evaluated through the debugging protocol, which the page's CSP does not govern.
+  await page.evaluate(source);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] }),
+  );
+  return result.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3),
+  }));
+}
+
+async function shoot(page, c, name) {
+  if (!c.screenshots) return;
+  const file = `${c.screenshots}/${name}-${c.lang || "en"}${c.js === false ? "-nojs" : ""}.png`;
+  writeFileSync(file, await page.screenshot({ fullPage: true }));
+}

@@ -1,0 +1,272 @@
+// Progressive enhancement of the reporter's pages. Every page works without this script; with
+// it, the report, its files and later messages are sealed on the phone, the follow-up token is
+// made and stretched on the phone, and only the lookup key and the reply recipient leave it.
+// Replies are opened on the phone. Nothing is kept: no storage, no cookies.
+
+import * as core from "./core.js";
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const strings = (el) => JSON.parse(el.dataset.strings || "{}");
+const today = () => new Date().toISOString().slice(0, 10);
+
+document.documentElement.classList.add("js");
+quickExit();
+const report = $("#report");
+if (report) reportForm(report);
+const submitted = $("#submitted");
+if (submitted) keepToken(submitted, strings(submitted));
+const status = $("#status");
+if (status) statusForm(status);
+
+/** Leaves for the harmless site and replaces this page in the history, so Back does not return. */
+function quickExit() {
+  const link = $("#quick-exit");
+  if (!link) return;
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    document.body.textContent = "";
+    location.replace(link.href);
+  });
+}
+
+class Refused extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+async function api(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    cache: "no-store",
+    credentials: "omit",
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Refused(answer.error?.code, answer.error?.message);
+  return answer;
+}
+
+async function keyring() {
+  const response = await fetch("/api/v1/keyring", { cache: "no-store", credentials: "omit" });
+  if (!response.ok) throw new Refused("keyring", "keyring");
+  return response.json();
+}
+
+/** Seals each chosen file on the phone (photos without their metadata) and uploads it. */
+async function sealFiles(input, recipients) {
+  const ids = [];
+  for (const file of input?.files || []) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const clean = core.stripMetadata(bytes, file.type);
+    const plain = core.attachmentPlaintext(clean, file.name, file.type);
+    bytes.fill(0);
+    const sealed = await core.seal(plain, recipients);
+    plain.fill(0);
+    const response = await fetch("/api/v1/uploads", {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: sealed,
+      cache: "no-store",
+      credentials: "omit",
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Refused(answer.error?.code, answer.error?.message);
+    ids.push(answer.upload);
+  }
+  return ids;
+}
+
+/** The report as the server would write it from the form (src/intake/mod.rs, report_document). */
+function reportDocument(form, attachments) {
+  const data = new FormData(form);
+  const value = (name) => String(data.get(name) || "");
+  const only = (object) =>
+    Object.fromEntries(Object.entries(object).filter(([, v]) => v !== "" && v !== undefined));
+  const ticked = (prefix, names) => names.filter((n) => value(prefix + n) === "yes");
+  return only({
+    format: "confide-report/1",
+    entity: value("entity"),
+    submitted_on: today(),
+    channel: "browser (sealed on the phone)",
+    reporter: value("reporter"),
+    description: value("description"),
+    when: only({ known: value("when_known"), date: value("when_date"), words: value("when") }),
+    place: value("place"),
+    perpetrator: only({
+      category: value("perpetrator_category"),
+      nationality: value("perpetrator_nationality"),
+      unit: value("perpetrator_unit"),
+      description: value("perpetrator_description"),
+    }),
+    child_involved: value("child_involved"),
+    safe_now: value("safe_now"),
+    needs: ticked("need_", ["medical", "psychosocial", "shelter", "legal"]),
+    contact: only({ allowed: value("contact"), how: value("contact_how") }),
+    share_with: ticked("share_", ["assistance", "investigators", "member_state"]),
+    attachments,
+  });
+}
+
+function reportForm(form) {
+  const s = strings(form);
+  const progress = $("#progress", form);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = $("button[type=submit]", form);
+    button.disabled = true;
+    try {
+      const ring = await keyring();
+      const entity = ring.entities.find((e) => e.id === form.elements.entity.value);
+      if (!entity) throw new Refused("unknown_entity", "entity");
+      progress.textContent = s["js-stretching"];
+      const token = core.generateToken();
+      const key = await core.stretch(token, ring.token);
+      progress.textContent = s["js-sealing"];
+      const attachments = await sealFiles(form.elements.files, entity.recipients);
+      const plain = core.paddedDocument(reportDocument(form, attachments.length));
+      const envelope = await core.seal(plain, entity.recipients);
+      plain.fill(0);
+      progress.textContent = s["js-sending"];
+      await api("/api/v1/reports", {
+        entity: entity.id,
+        envelope: core.b64.encode(envelope),
+        lookup: core.b64.encode(key.lookup),
+        reply_recipient: key.recipient,
+        attachments,
+      });
+      form.reset();
+      const main = $("#main");
+      main.replaceChildren($("#t-submitted").content.cloneNode(true));
+      $("#token", main).textContent = core.displayToken(token);
+      keepToken(main, s);
+      $("h1", main).setAttribute("tabindex", "-1");
+      $("h1", main).focus();
+    } catch (error) {
+      progress.textContent = error.message && error.code ? error.message : s["js-failed"];
+      button.disabled = false;
+    }
+  });
+}
+
+/** The token is shown once: ask before leaving until it is marked written down; offer a slip. */
+function keepToken(root, s) {
+  const written = $("#written", root);
+  const guard = (event) => {
+    if (written?.checked) return;
+    event.preventDefault();
+    event.returnValue = s["js-leave"] || "";
+  };
+  addEventListener("beforeunload", guard);
+  $("#print", root)?.addEventListener("click", () => print());
+  $("#quick-exit")?.addEventListener("click", () => removeEventListener("beforeunload", guard));
+}
+
+function statusForm(form) {
+  const s = strings(form);
+  // The page's templates, taken before the first drawing replaces the page.
+  const templates = { case: $("#t-case"), offer: $("#t-offer"), sent: $("#t-sent") };
+  const progress = $("#progress", form);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    let digits;
+    try {
+      digits = core.parseToken(form.elements.token.value);
+    } catch {
+      progress.textContent = s["js-typo"];
+      return;
+    }
+    const button = $("button[type=submit]", form);
+    button.disabled = true;
+    try {
+      progress.textContent = s["js-stretching"];
+      const ring = await keyring();
+      const key = await core.stretch(digits, ring.token);
+      form.elements.token.value = "";
+      progress.textContent = s["js-checking"];
+      const lookup = core.b64.encode(key.lookup);
+      const view = await api("/api/v1/status", { lookup });
+      await showCase(view, { lookup, identity: key.identity }, s, templates);
+    } catch (error) {
+      progress.textContent = error.code === "not_found" ? s["error-not_found"] : s["js-failed"];
+      button.disabled = false;
+    }
+  });
+}
+
+/** Draws the case from the status answer; replies are opened here with the reply key. */
+async function showCase(view, key, s, templates) {
+  const main = $("#main");
+  const page = templates.case.content.cloneNode(true);
+  const slot = (name) => $(`[data-slot="${name}"]`, page);
+  slot("status").textContent = s[`status-${view.status}`] || view.status_text;
+  slot("received").textContent = s["case-received-on"].replace("%DATE%", view.received_on);
+  if (view.replies.length) slot("replies").replaceChildren();
+  for (const reply of view.replies) {
+    const opened = await core.open(core.b64.decode(reply.envelope), key.identity);
+    let text = opened;
+    try {
+      text = JSON.parse(opened).text ?? opened;
+    } catch {}
+    const article = document.createElement("article");
+    article.className = "reply";
+    const day = document.createElement("p");
+    day.className = "hint";
+    day.textContent = reply.created_on;
+    const body = document.createElement("p");
+    body.textContent = text;
+    article.append(day, body);
+    slot("replies").append(article);
+  }
+  if (view.assistance.length) slot("support").hidden = false;
+  for (const offer of view.assistance) {
+        const card = templates.offer.content.cloneNode(true);
+    $('[data-slot="service"]', card).textContent = s[`service-${offer.service}`];
+    $('[data-slot="state"]', card).textContent = s[`referral-${offer.state}`];
+    for (const button of card.querySelectorAll("button[data-answer]")) {
+      const answer = button.dataset.answer;
+      button.hidden = !(answer === "accept" ? offer.may_accept : offer.may_decline);
+      button.addEventListener("click", async () => {
+        const next = await api("/api/v1/assistance", { lookup: key.lookup, offer: offer.id, answer });
+                await showCase(next, key, s, templates);
+      });
+    }
+    slot("offers").append(card);
+  }
+  if (view.status === "closed") {
+    slot("add").hidden = true;
+    slot("closed").hidden = false;
+  }
+  const form = slot("message-form");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const progress = $('[data-slot="progress"]', form);
+    const text = form.elements.message.value;
+    if (!text.trim() && !form.elements.files.files.length) return;
+    try {
+      progress.textContent = s["js-sending"];
+      const attachments = await sealFiles(form.elements.files, view.staff_recipients);
+      const plain = core.paddedDocument({
+        format: "confide-message/1",
+        written_on: today(),
+        text,
+        attachments: attachments.length,
+      });
+      const envelope = await core.seal(plain, view.staff_recipients);
+      plain.fill(0);
+      await api("/api/v1/messages", {
+        lookup: key.lookup,
+        envelope: core.b64.encode(envelope),
+        attachments,
+      });
+            main.replaceChildren(templates.sent.content.cloneNode(true));
+    } catch {
+      progress.textContent = s["js-failed"];
+    }
+  });
+  main.replaceChildren(page);
+  $("h1", main).setAttribute("tabindex", "-1");
+  $("h1", main).focus();
+}
