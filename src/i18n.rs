@@ -239,6 +239,27 @@ mod tests {
         }
     }
 
+        #[test]
+    fn every_language_is_translated_not_copied() {
+        let english: Vec<String> = keys_of(LANGS[0].source);
+        let en = Tr::english();
+        for lang in &LANGS[1..] {
+            let tr = Tr::of(lang.code).unwrap();
+            let same: Vec<&String> = english
+                .iter()
+                .filter(|k| tr.get(k) == en.get(k))
+                .collect();
+            // A few messages may rightly read the same (a name, a number).
+            assert!(
+                same.len() * 10 <= english.len(),
+                "locales/{}.ftl leaves {} of {} messages in English: {same:?}",
+                lang.code,
+                same.len(),
+                english.len()
+            );
+        }
+    }
+
     #[test]
     fn translations_nobody_fluent_reviewed_say_so() {
         for lang in &LANGS[1..] {

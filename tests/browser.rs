@@ -261,7 +261,8 @@ async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_java
                 "do": "axe", "base": base, "lang": lang, "js": js,
                 "paths": ["/", "/status", "/no-such-page"],
             }));
-            assert_eq!(found["axe"], json!([]), "{lang} js={js}");
+                        assert_eq!(found["axe"], json!([]), "{lang} js={js}");
+            assert_eq!(found["reflow"], json!([]), "{lang} js={js}: pages reflow at 200% zoom");
         }
     }
 

@@ -110,12 +110,20 @@ async function run(page, c, sent) {
     }
         case "axe": {
       const found = [];
+            const reflow = [];
       for (const path of c.paths) {
         await page.goto(url(path));
         found.push(...(await runAxe(page)).map((v) => ({ path, ...v })));
+        // 200% zoom on a 360 px phone leaves 180 CSS pixels: nothing may need sideways scrolling.
+        for (const width of [320, 180]) {
+          await page.setViewportSize({ width, height: 740 });
+          const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+          if (wide > width) reflow.push({ path, width, scroll_width: wide });
+        }
+        await page.setViewportSize(PHONE);
         await shoot(page, c, path.replace(/[^a-z]+/g, "-").replace(/^-|-$/g, "") || "home");
       }
-      return { axe: found };
+            return { axe: found, reflow };
     }
     case "weights": {
       const page_ = await fetchText(page, url("/"));
