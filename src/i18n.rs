@@ -239,16 +239,13 @@ mod tests {
         }
     }
 
-        #[test]
+    #[test]
     fn every_language_is_translated_not_copied() {
         let english: Vec<String> = keys_of(LANGS[0].source);
         let en = Tr::english();
         for lang in &LANGS[1..] {
             let tr = Tr::of(lang.code).unwrap();
-            let same: Vec<&String> = english
-                .iter()
-                .filter(|k| tr.get(k) == en.get(k))
-                .collect();
+            let same: Vec<&String> = english.iter().filter(|k| tr.get(k) == en.get(k)).collect();
             // A few messages may rightly read the same (a name, a number).
             assert!(
                 same.len() * 10 <= english.len(),

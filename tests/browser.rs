@@ -219,9 +219,23 @@ async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_java
     // JavaScript on, and the pages are right to left.
     let sent = drive(json!({
         "do": "report", "base": base, "lang": "ar", "js": false, "axe": true,
-        "description": REPORT,
+        "description": REPORT, "photo": STANDARD.encode(photo()),
     }));
     let server_token = sent["token"].as_str().unwrap().to_string();
+    let cases = gateway.cases_seen_by("intake-minusca").await;
+    let second = cases
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .find(|id| *id != case)
+        .unwrap()
+        .to_string();
+    let files = pull(&gateway, "intake-minusca", &second);
+    assert!(
+        files
+            .iter()
+            .any(|(n, b)| n.ends_with("photo.jpg") && contains(b, SCAN)),
+        "a file sent without JavaScript arrives (sealed by the server, as sent)"
+    );
     assert_eq!(sent["axe"], json!([]), "axe on the Arabic received page");
     assert!(
         sent["text"]
@@ -261,8 +275,12 @@ async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_java
                 "do": "axe", "base": base, "lang": lang, "js": js,
                 "paths": ["/", "/status", "/no-such-page"],
             }));
-                        assert_eq!(found["axe"], json!([]), "{lang} js={js}");
-            assert_eq!(found["reflow"], json!([]), "{lang} js={js}: pages reflow at 200% zoom");
+            assert_eq!(found["axe"], json!([]), "{lang} js={js}");
+            assert_eq!(
+                found["reflow"],
+                json!([]),
+                "{lang} js={js}: pages reflow at 200% zoom"
+            );
         }
     }
 
