@@ -143,6 +143,7 @@ error-token_typo = This number has a mistake in it. Check each digit against the
 error-not_found = No case matches this follow-up number. Check that you typed every digit as it was given to you.
 error-case_closed = This case is closed and takes no more information; to tell us something new, send a new report.
 error-answer_refused = This answer cannot be given now. The page shows what you can do.
+error-form_used = This form was sent already. To send a new report, open the report page again.
 error-unavailable = The site is restarting. Please try again in a minute.
 
 js-stretching = Making your follow-up number safe on this phone. This can take a few seconds.

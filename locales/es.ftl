@@ -143,6 +143,7 @@ error-token_typo = Este número tiene un error. Compare cada dígito con el núm
 error-not_found = Ningún caso corresponde a este número de seguimiento. Revise que escribió cada dígito tal como se lo dieron.
 error-case_closed = Este caso está cerrado y ya no recibe más información. Para contarnos algo nuevo, envíe un nuevo reporte.
 error-answer_refused = Esta respuesta no se puede dar ahora. La página le muestra lo que puede hacer.
+error-form_used = Este formulario ya se envió. Para enviar un nuevo reporte, abra otra vez la página de reporte.
 error-unavailable = El sitio se está reiniciando. Por favor, inténtelo de nuevo en un minuto.
 
 js-stretching = Protegiendo su número de seguimiento en este teléfono. Esto puede tardar unos segundos.

@@ -143,6 +143,7 @@ error-token_typo = Ce numéro contient une erreur. Comparez chaque chiffre avec 
 error-not_found = Aucun dossier ne correspond à ce numéro de suivi. Vérifiez que vous avez tapé chaque chiffre exactement comme on vous l'a donné.
 error-case_closed = Ce dossier est clos et ne reçoit plus d'informations. Pour nous dire quelque chose de nouveau, envoyez un nouveau signalement.
 error-answer_refused = Cette réponse ne peut pas être donnée maintenant. La page indique ce que vous pouvez faire.
+error-form_used = Ce formulaire a déjà été envoyé. Pour faire un nouveau signalement, ouvrez à nouveau la page de signalement.
 error-unavailable = Le site redémarre. Merci de réessayer dans une minute.
 
 js-stretching = Nous protégeons votre numéro de suivi sur ce téléphone. Cela peut prendre quelques secondes.

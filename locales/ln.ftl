@@ -143,6 +143,7 @@ error-token_typo = Nimero oyo ezali na libunga. Tala chiffre moko na moko na nim
 error-not_found = Likambo moko te ekokani na nimero oyo ya kolanda. Tala soki okomi ba chiffre nyonso ndenge bapesaki yo yango.
 error-case_closed = Likambo oyo esili mpe ekozwa makambo mosusu te; mpo na koyebisa biso likambo ya sika, tinda rapport ya sika.
 error-answer_refused = Eyano oyo ekoki kopesama sikoyo te. Lokasa ezali kolakisa oyo okoki kosala.
+error-form_used = Formulaire oyo etindamaki kala. Mpo na kotinda rapport ya sika, fungola lisusu lokasa ya rapport.
 error-unavailable = Site ezali kobanda lisusu. Meka lisusu sima ya miniti moko.
 
 js-stretching = Nimero na yo ya kolanda ezali kobatelama na telefone oyo. Ekoki kozwa basekonde moke.

@@ -143,6 +143,7 @@ error-token_typo = Mbeni faute ayeke na yâ ti nimero so. Bâ ni nzönî: chiffr
 error-not_found = Rapport oko ayeke dä pëpe na nimero ti suivi so. Bâ so mo sû chiffre kûê legeoko tongana a mû ni na mo.
 error-case_closed = Rapport so ahunzi awe, a yeke wara tënë mbeni pëpe; ti fa na ë mbeni fini tënë, tokua mbeni fini rapport.
 error-answer_refused = A lîngbi ti mû kiringo-tënë so fadeso pëpe. Pazi ni afa ye so mo lîngbi ti sara.
+error-form_used = A tokua formulaire so awe. Ti tokua mbeni rapport ti fini, zi lani ti rapport ni ngbanga oko.
 error-unavailable = Site ni ayeke kîri ti töndâ. Sara ni mbeni fani na pekô ti miniti oko.
 
 js-stretching = A yeke bata nimero ti suivi ti mo nzönî na ndö ti telefôni so. A lîngbi ti mû ngoi kete.

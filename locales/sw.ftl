@@ -143,6 +143,7 @@ error-token_typo = Namba hii ina kosa. Linganisha kila tarakimu na namba uliyope
 error-not_found = Hakuna kesi inayolingana na namba hii ya ufuatiliaji. Hakikisha umeandika kila tarakimu kama ulivyopewa.
 error-case_closed = Kesi hii imefungwa na haipokei taarifa zaidi; ili kutuambia jambo jipya, tuma ripoti mpya.
 error-answer_refused = Jibu hili haliwezi kutolewa sasa. Ukurasa unaonyesha unachoweza kufanya.
+error-form_used = Fomu hii imeshatumwa. Ili kutuma ripoti mpya, fungua tena ukurasa wa ripoti.
 error-unavailable = Tovuti inaanza upya. Tafadhali jaribu tena baada ya dakika moja.
 
 js-stretching = Tunalinda namba yako ya ufuatiliaji kwenye simu hii. Hii inaweza kuchukua sekunde chache.

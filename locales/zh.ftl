@@ -143,6 +143,7 @@ error-token_typo = 这个号码有错误。请对照您拿到的号码，逐个�
 error-not_found = 没有与这个跟进号码对应的案件。请检查每一位数字是否都和您拿到的一样。
 error-case_closed = 这个案件已经结束，不能再添加信息；如果有新的情况要告诉我们，请发送新的报告。
 error-answer_refused = 现在不能提交这个回答。页面上会显示您可以怎么做。
+error-form_used = 此表格已经发送过。如需发送新的举报，请重新打开举报页面。
 error-unavailable = 网站正在重新启动。请过一分钟再试。
 
 js-stretching = 正在这部手机上保护您的跟进号码。这可能需要几秒钟。

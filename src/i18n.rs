@@ -46,6 +46,11 @@ struct Catalog {
     bundles: Vec<FluentBundle<FluentResource>>,
 }
 
+/// Parses every language's messages now (at start), rather than at the first page.
+pub fn load() {
+    catalog();
+}
+
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| Catalog {

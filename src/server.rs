@@ -47,6 +47,9 @@ impl Running {
 pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Running> {
     tls::install_crypto_provider();
     let keyring = Keyring::load(&config.keyring)?;
+    // Every language's messages are parsed now, so that a broken file stops the start, not a
+    // reporter's page.
+    crate::i18n::load();
     let secret = load_server_secret(&config.server_secret_file, mode)?;
     let stretch = config.stretch_params()?;
 
@@ -81,6 +84,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         clocks: Arc::new(config.deadlines.clone()),
         clock,
         quick_exit: Arc::from(config.pages.quick_exit_url.as_str()),
+        once: Arc::default(),
     };
 
     let public = bind(config.public_addr, "public").await?;

@@ -177,8 +177,22 @@ fn decimal_value(c: char) -> Option<u8> {
         .map(|zero| (code - zero) as u8)
 }
 
+/// Separators people type or paste between digits: spaces of every kind, dashes, dots, and the
+/// invisible marks that copying from right-to-left messengers inserts. The browser's list
+/// (web/src/core.js) is the same.
 fn is_separator(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '-' | '.' | '_' | '\u{2010}'..='\u{2015}' | '\u{2212}')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '.'
+                | '_'
+                | '\u{2010}'..='\u{2015}'
+                | '\u{2212}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{061C}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 /// The deployment-wide Argon2id parameters. They are public: browsers fetch them to stretch

@@ -82,7 +82,7 @@ async fn every_kind_of_bad_report_is_refused_clearly_and_stores_nothing() {
         ("form for an unknown entity", form(&gateway, b"entity=unmiss&description=x").await, 422, "no such entity"),
                 ("form with an overlong place", form(&gateway, format!("entity=minusca&description=x&place={}", "p".repeat(3000)).as_bytes()).await, 422, "longer than"),
         ("form with an answer it does not offer", form(&gateway, b"entity=minusca&description=x&reporter=secret+words").await, 422, "does not offer"),
-        ("form with a date that is not one", form(&gateway, b"entity=minusca&description=x&when_date=my+secret").await, 422, "when_date"),
+                ("form with an answer to another question", form(&gateway, b"entity=minusca&description=x&child_involved=my+secret").await, 422, "child_involved"),
         ("form sent as JSON", post(&gateway, "/report", "application/json", b"{}".to_vec()).await, 415, "x-www-form-urlencoded"),
         ("JSON that is not JSON", post(&gateway, "/api/v1/reports", "application/json", b"{entity:".to_vec()).await, 400, "not valid"),
         ("JSON that is not UTF-8", post(&gateway, "/api/v1/reports", "application/json", b"{\"entity\":\"\xff\"}".to_vec()).await, 400, "not valid"),

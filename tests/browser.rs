@@ -111,8 +111,15 @@ async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_java
     // 1. JavaScript on, English: sealed on the phone, token made on the phone.
     let sent = drive(json!({
         "do": "report", "base": base, "lang": "en", "js": true, "axe": true,
-        "description": REPORT, "photo": STANDARD.encode(photo()),
+        "description": REPORT, "photo": STANDARD.encode(photo()), "quickExitAfter": true,
     }));
+    // Quick exit from the page showing the number leaves at once, with no "leave?" question.
+    assert_eq!(sent["exit"]["dialogs"], json!([]), "{}", sent["exit"]);
+    assert!(
+        !sent["exit"]["url"].as_str().unwrap().starts_with(&base),
+        "{}",
+        sent["exit"]
+    );
     let token = sent["token"].as_str().unwrap().to_string();
     assert!(confide::token::Token::parse(&token).is_ok(), "{token}");
     let digits: String = token.chars().filter(char::is_ascii_digit).collect();
@@ -147,8 +154,8 @@ async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_java
     assert_eq!(report["needs"], json!(["medical"]));
     let picture = files
         .iter()
-        .find(|(n, _)| n.ends_with("photo.jpg"))
-        .expect("the photo was opened");
+        .find(|(n, _)| n.ends_with("photo-1.jpg"))
+        .expect("the photo was opened, renamed: phone file names tell when it was taken");
     assert!(contains(&picture.1, SCAN), "the picture survives");
     assert!(
         !contains(&picture.1, b"GPSLatitude") && !contains(&picture.1, b"Exif"),

@@ -347,3 +347,37 @@ async fn a_wrong_token_and_a_typo_get_different_clear_answers_and_a_wrong_token_
     assert_eq!(b1, b2);
     assert!(b1.contains("No case matches"), "{b1}");
 }
+
+#[tokio::test]
+async fn a_report_form_sent_twice_is_filed_once() {
+    // Without JavaScript, Back then "send again" re-posts the same form: the second is refused,
+    // so no second case is filed and no fresh number is shown to whoever holds the phone.
+    let gateway = Gateway::start();
+    let page = gateway
+        .reporter()
+        .get(format!("{}/", gateway.public))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mark = page
+        .split("name=\"once\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the report page carries a one-time mark")
+        .to_string();
+    let fields = [
+        ("once", mark.as_str()),
+        ("entity", "minusca"),
+        ("description", REPORT),
+    ];
+    let (first, _) = gateway.submit_form(&fields).await;
+    let (second, refused) = gateway.submit_form(&fields).await;
+    assert_eq!(first, 200);
+    assert_eq!(second, 409, "{refused}");
+    assert!(refused.contains("sent already"), "{refused}");
+    assert!(!refused.contains("id=\"token\""), "no new number is shown");
+    assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);
+}

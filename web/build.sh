@@ -4,6 +4,8 @@
 # The output is committed, so that the gateway serves it without Node.js.
 set -eu
 cd "$(dirname "$0")"
-npx esbuild src/main.js --bundle --minify --format=iife --target=es2020 \
-  --legal-comments=none --outfile=../static/confide.js
-gzip -9 -c ../static/confide.js | wc -c | xargs printf 'static/confide.js: %s bytes compressed\n'
+for pair in main.js:confide.js exit-page.js:exit.js; do
+  npx esbuild "src/${pair%%:*}" --bundle --minify --format=iife --target=es2020 \
+    --legal-comments=none --log-level=warning --outfile="../static/${pair##*:}"
+  gzip -9 -c "../static/${pair##*:}" | wc -c | xargs printf "static/${pair##*:}: %s bytes compressed\n"
+done

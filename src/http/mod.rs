@@ -40,6 +40,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Where the reporter's quick-exit button leads.
     pub quick_exit: Arc<str>,
+    /// Report forms already sent (`public::once`).
+    pub once: Arc<public::once::Once>,
 }
 
 impl AppState {

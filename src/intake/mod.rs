@@ -122,6 +122,9 @@ pub struct ReportAnswers {
     /// `yes`, `no` or `unsure`.
     #[serde(default)]
     pub safe_now: String,
+    /// The report page's one-time mark (see `http::public::once`); not part of the report.
+    #[serde(default)]
+    pub once: String,
     /// Checkboxes: `yes` when ticked.
     #[serde(default)]
     pub need_medical: String,
@@ -212,11 +215,25 @@ impl ReportAnswers {
         if self.description.trim().is_empty() {
             return Err(IntakeError::EmptyDescription);
         }
+        // A date typed by hand where a browser has no date picker is kept, in the reporter's
+        // words, rather than refused: the whole report would be lost to a format.
+        if !self.when_date.is_empty()
+            && crate::store::day_format::from_text(&self.when_date).is_none()
+        {
+            let typed = std::mem::take(&mut self.when_date);
+            self.when = if self.when.is_empty() {
+                typed
+            } else {
+                format!("{} ({typed})", self.when)
+            };
+        }
         for field in FIELDS {
             let (value, rule) = self.slot(field).expect("every listed field has a slot");
+            // Browsers send a textarea's line breaks as CR LF: each counts once, as typed.
+            let typed = value.chars().filter(|c| *c != '\r').count();
             let fine = match rule {
-                Answer::Long => value.chars().count() <= limits.max_description_chars,
-                Answer::Short => value.chars().count() <= limits.max_field_chars,
+                Answer::Long => typed <= limits.max_description_chars,
+                Answer::Short => typed <= limits.max_field_chars,
                 Answer::Choice(codes) => value.is_empty() || codes.contains(&value.as_str()),
                 Answer::Day => {
                     value.is_empty() || crate::store::day_format::from_text(value).is_some()
@@ -940,7 +957,8 @@ fn report_document(answers: &ReportAnswers, attachments: usize, today: Day) -> Z
     write_document(
         text_len,
         &Document {
-            format: "confide-report/1",
+            // Version 2: the questionnaire (`when` became an object).
+            format: "confide-report/2",
             entity: &a.entity,
             submitted_on: day_format::to_text(today),
             channel: "web form (sealed on the server)",

@@ -61,11 +61,24 @@ async function run(page, c, sent) {
         });
       }
       await page.click('#report button[type="submit"]');
-      await page.waitForSelector("#token:not(:empty)", { timeout: 120000 });
+            await page.waitForSelector("#token:not(:empty)", { timeout: 120000 });
       const token = (await page.textContent("#token")).trim();
       await shoot(page, c, "submitted");
       const axe = c.axe ? await runAxe(page) : [];
-      return { token, axe, text: await page.textContent("main") };
+      const text = await page.textContent("main");
+      let exit = null;
+      if (c.quickExitAfter) {
+        // The number is not marked written down, so leaving asks first; quick exit must not.
+        const dialogs = [];
+        page.on("dialog", (d) => {
+          dialogs.push(d.type());
+          d.dismiss();
+        });
+        await page.click("#quick-exit");
+        await page.waitForTimeout(1000);
+        exit = { dialogs, url: page.url() };
+      }
+      return { token, axe, text, exit };
     }
     case "status": {
       await page.goto(url("/status"));

@@ -36,7 +36,9 @@ export function generateToken() {
 // Digits as people type them: ASCII, Arabic-Indic, Extended Arabic-Indic, Devanagari and
 // full-width, as the server reads them.
 const ZEROS = [0x30, 0x660, 0x6f0, 0x966, 0xff10];
-const SEPARATOR = /[\s\-._\u2010-\u2015\u2212]/u;
+// Separators, the same list as the server's (src/token.rs): spaces of every kind, dashes, dots,
+// and the invisible marks that copying from right-to-left messengers inserts.
+const SEPARATOR = /[\s\u0085\u200b-\u200f\u061c\u2066-\u2069\ufeff\-._\u2010-\u2015\u2212]/u;
 
 /** Reads a typed token; returns its 24 ASCII digits or throws "character", "length" or "checksum". */
 export function parseToken(input) {
@@ -123,61 +125,93 @@ export function attachmentPlaintext(content, name, mediaType) {
 }
 
 /**
- * A photo without what the camera wrote about it (place, time, device): JPEG APP1-APP15 and
- * comment segments, PNG text, time and EXIF chunks, WebP EXIF and XMP chunks. Other files are
- * returned as they are.
+ * A photo without what the camera wrote about it (place, time, device), told by its bytes, not
+ * by the type the device claims: JPEG APP1, APP3-APP13, APP15 and comment segments and anything
+ * after the end of the first image (second images, gain maps, video trailers), PNG text, time,
+ * EXIF and content-credential chunks, WebP EXIF and XMP chunks. Returns null for a JPEG, PNG or
+ * WebP it cannot parse, and for other files, so that the caller re-encodes or warns.
  */
-export function stripMetadata(bytes, mediaType) {
-  if (mediaType === "image/jpeg" || (bytes[0] === 0xff && bytes[1] === 0xd8)) return stripJpeg(bytes);
-  if (mediaType === "image/png" || bytes[1] === 0x50) return stripPng(bytes);
-  if (mediaType === "image/webp") return stripWebp(bytes);
-  return bytes;
+export function stripMetadata(bytes) {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return stripJpeg(bytes);
+  if (PNG.every((v, k) => bytes[k] === v)) return stripPng(bytes);
+  if (ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 12) === "WEBP") return stripWebp(bytes);
+  return null;
 }
 
+const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const ascii = (b, from, to) => String.fromCharCode(...b.subarray(from, to));
+
 function stripJpeg(b) {
-  if (b[0] !== 0xff || b[1] !== 0xd8) return b;
   const parts = [b.subarray(0, 2)];
   let i = 2;
-  while (i + 4 <= b.length && b[i] === 0xff) {
-    const marker = b[i + 1];
-    if (marker === 0xda) break; // start of scan: the image data follows
-    const length = (b[i + 2] << 8) | b[i + 3];
-    const segment = b.subarray(i, i + 2 + length);
-    const jfif = marker === 0xe0 && String.fromCharCode(...b.subarray(i + 4, i + 9)) === "JFIF\0";
-    const metadata = (marker >= 0xe0 && marker <= 0xef && !jfif) || marker === 0xfe;
-    if (!metadata) parts.push(segment);
-    i += 2 + length;
+  for (;;) {
+    // Markers may be preceded by any number of 0xFF fill bytes.
+    if (b[i] !== 0xff) return null;
+    while (b[i] === 0xff) i++;
+    if (i >= b.length) return null;
+    const marker = b[i];
+    const start = i - 1;
+    i++;
+    if (marker === 0xd9) {
+      // End of the first image: whatever follows (another image, a video) is left behind.
+      parts.push(Uint8Array.of(0xff, 0xd9));
+      return concat(parts);
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue;
+    if (i + 2 > b.length) return null;
+    const length = (b[i] << 8) | b[i + 1];
+    if (length < 2 || i + length > b.length) return null;
+    const end = i + length;
+    const keep = !isJpegMetadata(marker, b, i + 2, end);
+    if (keep) parts.push(Uint8Array.of(0xff, marker), b.subarray(i, end));
+    i = end;
+    if (marker === 0xda) {
+      // Entropy-coded data runs to the next marker that is neither stuffing nor a restart.
+      const scan = i;
+      while (i + 1 < b.length && !(b[i] === 0xff && b[i + 1] !== 0 && (b[i + 1] < 0xd0 || b[i + 1] > 0xd7) && b[i + 1] !== 0xff)) i++;
+      if (i + 1 >= b.length) return null;
+      parts.push(b.subarray(scan, i));
+    }
   }
-  parts.push(b.subarray(i));
-  return concat(parts);
+}
+
+/** APP0 JFIF, APP2 ICC profiles and APP14 Adobe colour data stay; other APPn and comments go. */
+function isJpegMetadata(marker, b, from, to) {
+  if (marker === 0xfe) return true;
+  if (marker < 0xe0 || marker > 0xef) return false;
+  const id = ascii(b, from, Math.min(to, from + 12));
+  if (marker === 0xe0) return !id.startsWith("JFIF\0");
+  if (marker === 0xe2) return !id.startsWith("ICC_PROFILE");
+  if (marker === 0xee) return !id.startsWith("Adobe");
+  return true;
 }
 
 function stripPng(b) {
-  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-  if (!signature.every((v, k) => b[k] === v)) return b;
-  const drop = new Set(["eXIf", "tEXt", "iTXt", "zTXt", "tIME"]);
+  const drop = new Set(["eXIf", "exIf", "zxIf", "tEXt", "iTXt", "zTXt", "tIME", "caBX"]);
   const parts = [b.subarray(0, 8)];
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let i = 8;
   while (i + 12 <= b.length) {
     const length = view.getUint32(i);
-    const type = String.fromCharCode(...b.subarray(i + 4, i + 8));
+    const type = ascii(b, i + 4, i + 8);
     const end = i + 12 + length;
+    if (end > b.length) return null;
     if (!drop.has(type)) parts.push(b.subarray(i, end));
     i = end;
+    if (type === "IEND") break;
   }
   return concat(parts);
 }
 
 function stripWebp(b) {
-  if (String.fromCharCode(...b.subarray(0, 4)) !== "RIFF") return b;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const parts = [];
   let i = 12;
   while (i + 8 <= b.length) {
-    const type = String.fromCharCode(...b.subarray(i, i + 4));
+    const type = ascii(b, i, i + 4);
     const size = view.getUint32(i + 4, true);
     const end = i + 8 + size + (size % 2);
+    if (end > b.length + 1) return null;
     if (type !== "EXIF" && type !== "XMP ") {
       const chunk = b.slice(i, end);
       // VP8X flags say which metadata chunks follow: clear EXIF (bit 3) and XMP (bit 2).

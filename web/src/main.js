@@ -9,25 +9,28 @@ const $ = (selector, root = document) => root.querySelector(selector);
 const strings = (el) => JSON.parse(el.dataset.strings || "{}");
 const today = () => new Date().toISOString().slice(0, 10);
 
-document.documentElement.classList.add("js");
-quickExit();
-const report = $("#report");
-if (report) reportForm(report);
+import { leaving, leaveQuietly } from "./exit.js";
+
+// Everything sealing needs: without it (old browsers, pages not served over HTTPS) the forms
+// are left alone and post to the server, which seals them.
+const capable =
+  window.isSecureContext &&
+  typeof TransformStream === "function" &&
+  typeof ReadableStream === "function" &&
+  typeof BigInt === "function" &&
+  !!window.crypto?.getRandomValues &&
+  !!window.crypto?.subtle;
+
+leaveQuietly();
+if (capable) {
+  document.documentElement.classList.add("js");
+  const report = $("#report");
+  if (report) reportForm(report);
+  const status = $("#status");
+  if (status) statusForm(status);
+}
 const submitted = $("#submitted");
 if (submitted) keepToken(submitted, strings(submitted));
-const status = $("#status");
-if (status) statusForm(status);
-
-/** Leaves for the harmless site and replaces this page in the history, so Back does not return. */
-function quickExit() {
-  const link = $("#quick-exit");
-  if (!link) return;
-  link.addEventListener("click", (event) => {
-    event.preventDefault();
-    document.body.textContent = "";
-    location.replace(link.href);
-  });
-}
 
 class Refused extends Error {
   constructor(code, message) {
@@ -55,14 +58,44 @@ async function keyring() {
   return response.json();
 }
 
-/** Seals each chosen file on the phone (photos without their metadata) and uploads it. */
+/**
+ * A file as it will be sealed: photos without what the camera wrote, told by their bytes;
+ * other images the browser can draw are re-drawn (which keeps only the pixels); a cleaned
+ * image is renamed, since phone file names tell the time a photo was taken.
+ */
+async function cleaned(file, n) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const stripped = core.stripMetadata(bytes);
+  if (stripped) {
+    const ext = { 0xff: "jpg", 0x89: "png", 0x52: "webp" }[bytes[0]] || "img";
+    bytes.fill(0);
+    return { bytes: stripped, name: `photo-${n}.${ext}`, type: file.type };
+  }
+  if (file.type.startsWith("image/")) {
+    try {
+      const bitmap = await createImageBitmap(file);
+      const canvas = document.createElement("canvas");
+      canvas.width = bitmap.width;
+      canvas.height = bitmap.height;
+      canvas.getContext("2d").drawImage(bitmap, 0, 0);
+      const blob = await new Promise((done) => canvas.toBlob(done, "image/jpeg", 0.92));
+      bytes.fill(0);
+      return { bytes: new Uint8Array(await blob.arrayBuffer()), name: `photo-${n}.jpg`, type: "image/jpeg" };
+    } catch {
+      // Not drawable here (HEIC in most browsers): sent as it is, like other files.
+    }
+  }
+  return { bytes, name: file.name, type: file.type };
+}
+
+/** Seals each chosen file on the phone and uploads it. */
 async function sealFiles(input, recipients) {
   const ids = [];
+  let n = 0;
   for (const file of input?.files || []) {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    const clean = core.stripMetadata(bytes, file.type);
-    const plain = core.attachmentPlaintext(clean, file.name, file.type);
-    bytes.fill(0);
+    const clean = await cleaned(file, ++n);
+    const plain = core.attachmentPlaintext(clean.bytes, clean.name, clean.type);
+    clean.bytes.fill(0);
     const sealed = await core.seal(plain, recipients);
     plain.fill(0);
     const response = await fetch("/api/v1/uploads", {
@@ -87,7 +120,7 @@ function reportDocument(form, attachments) {
     Object.fromEntries(Object.entries(object).filter(([, v]) => v !== "" && v !== undefined));
   const ticked = (prefix, names) => names.filter((n) => value(prefix + n) === "yes");
   return only({
-    format: "confide-report/1",
+        format: "confide-report/2",
     entity: value("entity"),
     submitted_on: today(),
     channel: "browser (sealed on the phone)",
@@ -110,13 +143,20 @@ function reportDocument(form, attachments) {
   });
 }
 
+/** The words for a refusal: the server's code in the page's language, else a plain failure. */
+const said = (s, error) => s[`error-${error.code}`] || s["js-failed"];
+
 function reportForm(form) {
   const s = strings(form);
   const progress = $("#progress", form);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = $("button[type=submit]", form);
+    button.setAttribute("aria-disabled", "true");
     button.disabled = true;
+    // Until something reaches the server, a failure here (a browser short of memory, say)
+    // hands the form to the server's own sealing instead.
+    let reached = false;
     try {
       const ring = await keyring();
       const entity = ring.entities.find((e) => e.id === form.elements.entity.value);
@@ -124,7 +164,8 @@ function reportForm(form) {
       progress.textContent = s["js-stretching"];
       const token = core.generateToken();
       const key = await core.stretch(token, ring.token);
-      progress.textContent = s["js-sealing"];
+            progress.textContent = s["js-sealing"];
+      reached = true;
       const attachments = await sealFiles(form.elements.files, entity.recipients);
       const plain = core.paddedDocument(reportDocument(form, attachments.length));
       const envelope = await core.seal(plain, entity.recipients);
@@ -144,9 +185,14 @@ function reportForm(form) {
       keepToken(main, s);
       $("h1", main).setAttribute("tabindex", "-1");
       $("h1", main).focus();
-    } catch (error) {
-      progress.textContent = error.message && error.code ? error.message : s["js-failed"];
+        } catch (error) {
+      if (!reached && !(error instanceof Refused)) {
+        form.submit();
+        return;
+      }
+      progress.textContent = said(s, error);
       button.disabled = false;
+      button.removeAttribute("aria-disabled");
     }
   });
 }
@@ -154,14 +200,13 @@ function reportForm(form) {
 /** The token is shown once: ask before leaving until it is marked written down; offer a slip. */
 function keepToken(root, s) {
   const written = $("#written", root);
-  const guard = (event) => {
-    if (written?.checked) return;
+  addEventListener("beforeunload", (event) => {
+    // Quick exit never waits on a question.
+    if (written?.checked || leaving()) return;
     event.preventDefault();
     event.returnValue = s["js-leave"] || "";
-  };
-  addEventListener("beforeunload", guard);
+  });
   $("#print", root)?.addEventListener("click", () => print());
-  $("#quick-exit")?.addEventListener("click", () => removeEventListener("beforeunload", guard));
 }
 
 function statusForm(form) {
@@ -190,7 +235,7 @@ function statusForm(form) {
       const view = await api("/api/v1/status", { lookup });
       await showCase(view, { lookup, identity: key.identity }, s, templates);
     } catch (error) {
-      progress.textContent = error.code === "not_found" ? s["error-not_found"] : s["js-failed"];
+            progress.textContent = said(s, error);
       button.disabled = false;
     }
   });
@@ -204,12 +249,19 @@ async function showCase(view, key, s, templates) {
   slot("status").textContent = s[`status-${view.status}`] || view.status_text;
   slot("received").textContent = s["case-received-on"].replace("%DATE%", view.received_on);
   if (view.replies.length) slot("replies").replaceChildren();
-  for (const reply of view.replies) {
-    const opened = await core.open(core.b64.decode(reply.envelope), key.identity);
-    let text = opened;
+    for (const reply of view.replies) {
+    let text;
     try {
-      text = JSON.parse(opened).text ?? opened;
-    } catch {}
+      const opened = await core.open(core.b64.decode(reply.envelope), key.identity);
+      try {
+        text = JSON.parse(opened).text ?? opened;
+      } catch {
+        text = opened;
+      }
+    } catch {
+      // One reply that does not open does not hide the others.
+      continue;
+    }
     const article = document.createElement("article");
     article.className = "reply";
     const day = document.createElement("p");
@@ -228,9 +280,14 @@ async function showCase(view, key, s, templates) {
     for (const button of card.querySelectorAll("button[data-answer]")) {
       const answer = button.dataset.answer;
       button.hidden = !(answer === "accept" ? offer.may_accept : offer.may_decline);
-      button.addEventListener("click", async () => {
-        const next = await api("/api/v1/assistance", { lookup: key.lookup, offer: offer.id, answer });
-                await showCase(next, key, s, templates);
+            button.addEventListener("click", async () => {
+        for (const b of button.parentElement.querySelectorAll("button")) b.disabled = true;
+        try {
+          const next = await api("/api/v1/assistance", { lookup: key.lookup, offer: offer.id, answer });
+          await showCase(next, key, s, templates);
+        } catch (error) {
+          button.parentElement.append(document.createTextNode(` ${said(s, error)}`));
+        }
       });
     }
     slot("offers").append(card);
@@ -261,9 +318,11 @@ async function showCase(view, key, s, templates) {
         envelope: core.b64.encode(envelope),
         attachments,
       });
-            main.replaceChildren(templates.sent.content.cloneNode(true));
-    } catch {
-      progress.textContent = s["js-failed"];
+                  main.replaceChildren(templates.sent.content.cloneNode(true));
+      $("h1", main).setAttribute("tabindex", "-1");
+      $("h1", main).focus();
+    } catch (error) {
+      progress.textContent = said(s, error);
     }
   });
   main.replaceChildren(page);

@@ -1,6 +1,7 @@
 //! The public listener: the reporter's pages and JSON API. No authentication, no cookies.
 
 pub mod api;
+pub mod once;
 pub mod pages;
 
 use axum::Router;

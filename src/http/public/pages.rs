@@ -19,6 +19,7 @@ use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::http::extract::FormBody;
 use crate::http::multipart::{FieldSource, chosen_file, next_field, read_text};
+use crate::http::public::once::Once;
 use crate::i18n::Tr;
 use crate::intake::{IntakeError, Recipients, ReportAnswers, ReporterCase};
 use crate::keyring::Entity;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/status/assistance", post(answer_offer))
         .route("/static/style.css", get(stylesheet))
         .route("/static/confide.js", get(script))
+        .route("/static/exit.js", get(exit_script))
 }
 
 /// Pages that take files: larger bodies, longer time.
@@ -87,13 +89,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-/// Keys the report page's script needs.
+/// Keys the report page's script needs: its progress words and the refusals it may meet.
 const REPORT_SCRIPT_KEYS: &[&str] = &[
     "js-stretching",
     "js-sealing",
     "js-sending",
     "js-failed",
     "js-leave",
+    "error-unknown_entity",
+    "error-invalid_field",
+    "error-too_large",
+    "error-file_too_large",
+    "error-too_many_files",
+    "error-timeout",
+    "error-internal",
+    "error-unavailable",
 ];
 
 /// Keys the status page's script needs, beyond the words of each status, service and state.
@@ -104,6 +114,15 @@ const STATUS_SCRIPT_KEYS: &[&str] = &[
     "js-failed",
     "js-typo",
     "error-not_found",
+    "error-token_typo",
+    "error-case_closed",
+    "error-answer_refused",
+    "error-invalid_field",
+    "error-too_large",
+    "error-file_too_large",
+    "error-too_many_files",
+    "error-internal",
+    "error-unavailable",
     "case-received-on",
 ];
 
@@ -113,6 +132,8 @@ struct ReportPage<'a> {
     t: Tr,
     quick_exit: &'a str,
     script: bool,
+    /// The language switcher: left out where following it would lose what the page shows once.
+    switcher: bool,
     strings: String,
     entities: &'a [Entity],
     categories: &'static [&'static str],
@@ -121,6 +142,8 @@ struct ReportPage<'a> {
     max_files: usize,
     /// Empty: the page's template for the script's "received" view shows no token.
     token: &'a str,
+    /// This page's one-time mark.
+    once: String,
 }
 
 #[derive(Template)]
@@ -129,6 +152,8 @@ struct SubmittedPage<'a> {
     t: Tr,
     quick_exit: &'a str,
     script: bool,
+    /// The language switcher: left out where following it would lose what the page shows once.
+    switcher: bool,
     strings: String,
     token: &'a str,
 }
@@ -139,6 +164,8 @@ struct StatusFormPage<'a> {
     t: Tr,
     quick_exit: &'a str,
     script: bool,
+    /// The language switcher: left out where following it would lose what the page shows once.
+    switcher: bool,
     strings: String,
     max_message: usize,
 }
@@ -149,6 +176,8 @@ struct StatusPage<'a> {
     t: Tr,
     quick_exit: &'a str,
     script: bool,
+    /// The language switcher: left out where following it would lose what the page shows once.
+    switcher: bool,
     status_text: String,
     received_on: String,
     replies: Vec<(String, String)>,
@@ -168,6 +197,8 @@ struct MessageSentPage<'a> {
     t: Tr,
     quick_exit: &'a str,
     script: bool,
+    /// The language switcher: left out where following it would lose what the page shows once.
+    switcher: bool,
     files: usize,
 }
 
@@ -177,6 +208,8 @@ struct ProblemPage<'a> {
     t: Tr,
     quick_exit: &'a str,
     script: bool,
+    /// The language switcher: left out where following it would lose what the page shows once.
+    switcher: bool,
     heading: String,
     message: String,
     back: &'a str,
@@ -190,6 +223,7 @@ async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             t: ctx.t,
             quick_exit: &ctx.quick_exit,
             script: true,
+            switcher: true,
             strings: ctx.t.json(REPORT_SCRIPT_KEYS),
             entities: state.keyring.entities(),
             categories: crate::intake::CATEGORIES,
@@ -197,6 +231,7 @@ async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             max_field: limits.max_field_chars,
             max_files: limits.max_attachments,
             token: "",
+            once: Once::issue(),
         },
     )
 }
@@ -213,6 +248,17 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
         Ok(read) => read,
         Err(problem) => return problem_page(&ctx, problem, "/"),
     };
+    // A form sent again (Back, then "send again") is refused rather than filed twice. Forms
+    // without the mark (scripts) are taken as they come.
+    if !answers.once.is_empty() && !state.once.spend(&answers.once) {
+        state.intake.discard(&attachments).await;
+        let problem = Problem::new(
+            StatusCode::CONFLICT,
+            "form_used",
+            "This form was sent already. To send a new report, open the report page again.",
+        );
+        return problem_page(&ctx, problem, "/");
+    }
     match state
         .intake
         .report_from_form(answers, attachments, state.today())
@@ -225,6 +271,7 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
                 quick_exit: &ctx.quick_exit,
                 // The script only asks before leaving until the number is marked written down.
                 script: true,
+                switcher: false,
                 strings: ctx.t.json(REPORT_SCRIPT_KEYS),
                 token: &token.display(),
             },
@@ -291,6 +338,7 @@ async fn read_report_with_files(
                     ));
                 }
                 "entity" => answers.entity = read_text(field, 64).await?,
+                "once" => answers.once = read_text(field, 64).await?,
                 "files" => {
                     let Some((name, media_type)) = chosen_file(&field) else {
                         continue;
@@ -361,6 +409,7 @@ async fn status_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             t: ctx.t,
             quick_exit: &ctx.quick_exit,
             script: true,
+            switcher: true,
             strings: status_strings(ctx.t, &keys),
             max_message: state.intake.limits().max_description_chars,
         },
@@ -410,6 +459,7 @@ async fn status_of(state: &AppState, ctx: &Ctx, token: &Token, found: &ReporterC
                     t: ctx.t,
                     quick_exit: &ctx.quick_exit,
                     script: false,
+                    switcher: false,
                     status_text: ctx.t.pick("status", view.status.code()),
                     received_on: crate::store::day_format::to_text(view.received_on),
                     replies: view
@@ -541,6 +591,7 @@ async fn add_message(State(state): State<AppState>, ctx: Ctx, request: Request) 
                 t: ctx.t,
                 quick_exit: &ctx.quick_exit,
                 script: false,
+                switcher: true,
                 files,
             },
         ),
@@ -556,6 +607,15 @@ async fn script() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
         include_str!("../../../static/confide.js"),
+    )
+        .into_response()
+}
+
+/// Quick exit and the language switcher, for pages that seal nothing.
+async fn exit_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../static/exit.js"),
     )
         .into_response()
 }
@@ -631,6 +691,7 @@ pub fn problem_page(ctx: &Ctx, problem: Problem, back: &str) -> Response {
             t,
             quick_exit: &ctx.quick_exit,
             script: false,
+            switcher: true,
             heading,
             message,
             back,

@@ -1,0 +1,1 @@
+(()=>{var o=!1;function l(){let t=document.getElementById("quick-exit");t?.addEventListener("click",e=>{e.preventDefault(),o=!0,document.body.textContent="",location.replace(t.href)});for(let e of document.querySelectorAll(".langs a"))e.addEventListener("click",n=>{n.preventDefault(),location.replace(e.href)})}l();})();
