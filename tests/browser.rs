@@ -73,7 +73,8 @@ fn drive(command: Value) -> Value {
     answer
 }
 
-/// A JPEG as a phone writes it: JFIF header, an EXIF segment with a GPS position, the scan.
+/// A JPEG as a phone writes it: JFIF header, an EXIF segment with a GPS position (after a fill
+/// byte), the scan, and a motion-photo video after the end of the image.
 fn photo() -> Vec<u8> {
     let mut jpeg = vec![0xFF, 0xD8];
     let jfif = b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0";
@@ -81,13 +82,17 @@ fn photo() -> Vec<u8> {
     jpeg.extend(jfif);
     let mut exif = b"Exif\0\0".to_vec();
     exif.extend(GPS);
-    jpeg.extend([0xFF, 0xE1, 0, (exif.len() + 2) as u8]);
+    jpeg.extend([0xFF, 0xFF, 0xE1, 0, (exif.len() + 2) as u8]);
     jpeg.extend(exif);
     jpeg.extend([0xFF, 0xDA, 0, 2]);
     jpeg.extend(SCAN);
     jpeg.extend([0xFF, 0xD9]);
+    jpeg.extend(TRAILER);
     jpeg
 }
+
+/// A video appended after the picture, as motion photos do, with its own place tag.
+const TRAILER: &[u8] = b"ftypmp42-motion-photo-trailer-xyz+04.3612+018.5550";
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
@@ -160,6 +165,14 @@ async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_java
     assert!(
         !contains(&picture.1, b"GPSLatitude") && !contains(&picture.1, b"Exif"),
         "the GPS tag is gone"
+    );
+    assert!(
+        !contains(&picture.1, TRAILER),
+        "what follows the picture is gone"
+    );
+    assert!(
+        picture.1.ends_with(&[0xFF, 0xD9]),
+        "the picture ends where it ended"
     );
 
     // The standard age tool opens what the browser sealed.
