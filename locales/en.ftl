@@ -145,6 +145,7 @@ error-case_closed = This case is closed and takes no more information; to tell u
 error-answer_refused = This answer cannot be given now. The page shows what you can do.
 error-form_used = This form was sent already. To send a new report, open the report page again.
 error-unavailable = The site is restarting. Please try again in a minute.
+error-too_many_requests = Too many requests came from your network just now. Please wait a minute and try again.
 
 js-stretching = Making your follow-up number safe on this phone. This can take a few seconds.
 js-sealing = Locking your report on this phone…

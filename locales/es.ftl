@@ -145,6 +145,7 @@ error-case_closed = Este caso está cerrado y ya no recibe más información. Pa
 error-answer_refused = Esta respuesta no se puede dar ahora. La página le muestra lo que puede hacer.
 error-form_used = Este formulario ya se envió. Para enviar un nuevo reporte, abra otra vez la página de reporte.
 error-unavailable = El sitio se está reiniciando. Por favor, inténtelo de nuevo en un minuto.
+error-too_many_requests = Llegaron demasiadas solicitudes desde su red hace un momento. Espere un minuto e inténtelo de nuevo.
 
 js-stretching = Protegiendo su número de seguimiento en este teléfono. Esto puede tardar unos segundos.
 js-sealing = Poniendo su reporte bajo llave en este teléfono…

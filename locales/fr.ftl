@@ -145,6 +145,7 @@ error-case_closed = Ce dossier est clos et ne reçoit plus d'informations. Pour 
 error-answer_refused = Cette réponse ne peut pas être donnée maintenant. La page indique ce que vous pouvez faire.
 error-form_used = Ce formulaire a déjà été envoyé. Pour faire un nouveau signalement, ouvrez à nouveau la page de signalement.
 error-unavailable = Le site redémarre. Merci de réessayer dans une minute.
+error-too_many_requests = Trop de demandes sont venues de votre réseau à l’instant. Veuillez patienter une minute et réessayer.
 
 js-stretching = Nous protégeons votre numéro de suivi sur ce téléphone. Cela peut prendre quelques secondes.
 js-sealing = Verrouillage de votre signalement sur ce téléphone…

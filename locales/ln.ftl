@@ -145,6 +145,7 @@ error-case_closed = Likambo oyo esili mpe ekozwa makambo mosusu te; mpo na koyeb
 error-answer_refused = Eyano oyo ekoki kopesama sikoyo te. Lokasa ezali kolakisa oyo okoki kosala.
 error-form_used = Formulaire oyo etindamaki kala. Mpo na kotinda rapport ya sika, fungola lisusu lokasa ya rapport.
 error-unavailable = Site ezali kobanda lisusu. Meka lisusu sima ya miniti moko.
+error-too_many_requests = Masenga ebele mingi eutaki na réseau na yo sikawa oyo. Zela miniti moko mpe meka lisusu.
 
 js-stretching = Nimero na yo ya kolanda ezali kobatelama na telefone oyo. Ekoki kozwa basekonde moke.
 js-sealing = Rapport na yo ezali kokangama na telefone oyo…

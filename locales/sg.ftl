@@ -145,6 +145,7 @@ error-case_closed = Rapport so ahunzi awe, a yeke wara tënë mbeni pëpe; ti fa
 error-answer_refused = A lîngbi ti mû kiringo-tënë so fadeso pëpe. Pazi ni afa ye so mo lîngbi ti sara.
 error-form_used = A tokua formulaire so awe. Ti tokua mbeni rapport ti fini, zi lani ti rapport ni ngbanga oko.
 error-unavailable = Site ni ayeke kîri ti töndâ. Sara ni mbeni fani na pekô ti miniti oko.
+error-too_many_requests = Aye mingi ahon ndo ti réseau ti mo fadeso. Ngbâ kêtê ngoi na mo tara ni ngbanga oko.
 
 js-stretching = A yeke bata nimero ti suivi ti mo nzönî na ndö ti telefôni so. A lîngbi ti mû ngoi kete.
 js-sealing = A yeke kânga rapport ti mo na ndö ti telefôni so…

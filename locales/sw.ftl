@@ -145,6 +145,7 @@ error-case_closed = Kesi hii imefungwa na haipokei taarifa zaidi; ili kutuambia 
 error-answer_refused = Jibu hili haliwezi kutolewa sasa. Ukurasa unaonyesha unachoweza kufanya.
 error-form_used = Fomu hii imeshatumwa. Ili kutuma ripoti mpya, fungua tena ukurasa wa ripoti.
 error-unavailable = Tovuti inaanza upya. Tafadhali jaribu tena baada ya dakika moja.
+error-too_many_requests = Maombi mengi mno yametoka kwenye mtandao wako sasa hivi. Tafadhali subiri dakika moja kisha ujaribu tena.
 
 js-stretching = Tunalinda namba yako ya ufuatiliaji kwenye simu hii. Hii inaweza kuchukua sekunde chache.
 js-sealing = Tunafunga ripoti yako kwenye simu hii…

@@ -145,6 +145,7 @@ error-case_closed = 这个案件已经结束，不能再添加信息；如果有
 error-answer_refused = 现在不能提交这个回答。页面上会显示您可以怎么做。
 error-form_used = 此表格已经发送过。如需发送新的举报，请重新打开举报页面。
 error-unavailable = 网站正在重新启动。请过一分钟再试。
+error-too_many_requests = 刚才从您的网络发来的请求太多。请等一分钟后再试。
 
 js-stretching = 正在这部手机上保护您的跟进号码。这可能需要几秒钟。
 js-sealing = 正在这部手机上给您的报告上锁…

@@ -60,6 +60,8 @@ pub struct Config {
     pub retention: Retention,
     #[serde(default)]
     pub pages: Pages,
+    #[serde(default)]
+    pub rate_limits: crate::http::throttle::RateLimits,
 }
 
 /// Where the quick-exit button leads unless configured: a harmless, common page.

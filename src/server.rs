@@ -85,6 +85,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         clock,
         quick_exit: Arc::from(config.pages.quick_exit_url.as_str()),
         once: Arc::default(),
+        throttle: Arc::new(http::throttle::Throttle::new(&config.rate_limits)),
     };
 
     let public = bind(config.public_addr, "public").await?;
@@ -99,17 +100,27 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         state.clock.clone(),
         retention,
     ));
+    let throttle = state.throttle.clone();
+    tasks.spawn(async move {
+        let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            throttle.forget_idle();
+        }
+    });
     tasks.spawn(http::listener::serve(
         public,
         public_tls,
         http::public_router(state.clone()),
         max,
+        Some(Arc::new(http::throttle::Prefixes::default())),
     ));
     tasks.spawn(http::listener::serve(
         staff,
         staff_tls,
         http::staff_router(state),
         max,
+        None,
     ));
     Ok(Running {
         public_addr: running_addrs.0,

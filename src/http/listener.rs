@@ -2,8 +2,10 @@
 //!
 //! This loop is written here rather than taken from a server crate so that one property is
 //! plain to see: the client's address, which `accept` returns, is dropped on the spot and never
-//! reaches a handler, a log or the database. The only thing passed from the connection to the
-//! handlers is the SHA-256 fingerprint of a staff member's client certificate.
+//! reaches a handler, a log or the database. What is passed from the connection to the handlers
+//! is the SHA-256 fingerprint of a staff member's client certificate and, on the public
+//! listener, a keyed hash of the client's network prefix under a key that changes daily
+//! (`throttle`), for rate limits only.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,19 +28,22 @@ const MAX_HEAD_BYTES: usize = 16 * 1024;
 #[derive(Clone, Copy, Debug)]
 pub struct ClientCertificate(pub Option<[u8; 32]>);
 
-/// Serves `router` on `tcp` over TLS until the process ends.
+/// Serves `router` on `tcp` over TLS until the process ends. With `prefixes`, each request
+/// carries the keyed hash of its client's network (see `throttle`), made from the address in
+/// the instant before it is dropped.
 pub async fn serve(
     tcp: TcpListener,
     tls: Arc<rustls::ServerConfig>,
     router: Router,
     max_connections: usize,
+    prefixes: Option<Arc<crate::http::throttle::Prefixes>>,
 ) {
     let acceptor = TlsAcceptor::from(tls);
     let slots = Arc::new(Semaphore::new(max_connections));
     loop {
-        // The peer address is deliberately discarded here.
-        let stream = match tcp.accept().await {
-            Ok((stream, _)) => stream,
+        // The peer address is reduced to its network's keyed hash and discarded here.
+        let (stream, prefix) = match tcp.accept().await {
+            Ok((stream, peer)) => (stream, prefixes.as_ref().map(|p| p.key_of(peer.ip()))),
             Err(e) => {
                 // Out of file descriptors and the like: wait a little instead of spinning.
                 tracing::warn!(kind = ?e.kind(), "accepting a connection failed");
@@ -71,6 +76,9 @@ pub async fn serve(
             let service = hyper::service::service_fn(
                 move |mut request: hyper::Request<hyper::body::Incoming>| {
                     request.extensions_mut().insert(certificate);
+                    if let Some(prefix) = prefix {
+                        request.extensions_mut().insert(prefix);
+                    }
                     router.clone().oneshot(request.map(axum::body::Body::new))
                 },
             );

@@ -12,6 +12,7 @@ pub mod listener;
 pub mod multipart;
 pub mod public;
 pub mod staff;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     pub quick_exit: Arc<str>,
     /// Report forms already sent (`public::once`).
     pub once: Arc<public::once::Once>,
+    /// The public listener's rate limits (`throttle`).
+    pub throttle: Arc<throttle::Throttle>,
 }
 
 impl AppState {
@@ -81,12 +84,60 @@ pub fn public_router(state: AppState) -> Router {
             let problem = error::Problem::not_found("There is no such page.");
             public::pages::problem_page(&ctx, problem, "/")
         })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            throttle_requests,
+        ))
         .layer(axum::middleware::map_response(explain_empty_errors))
         .layer(axum::middleware::map_response(security_headers))
         .layer(axum::Extension(public::pages::QuickExit(
             state.quick_exit.clone(),
         )))
         .with_state(state)
+}
+
+/// Applies the public listener's rate limits (`throttle`): refuses a request over its budget
+/// with 429 and how long to wait, and counts failed status checks (a follow-up answered 404:
+/// no case for that number), holding back failing answers when failures overall run high.
+async fn throttle_requests(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let class = throttle::Class::of(request.method(), request.uri().path());
+    let key = request
+        .extensions()
+        .get::<throttle::PrefixKey>()
+        .copied()
+        .unwrap_or(throttle::PrefixKey(0));
+    if let Err(wait) = state.throttle.admit(class, key) {
+        let seconds = wait.as_secs().max(1);
+        let problem = error::Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!(
+                "Too many requests from your network just now. Please wait {seconds} seconds and try again."
+            ),
+        );
+        let mut response = if request.uri().path().starts_with("/api/") {
+            problem.into_response()
+        } else {
+            let (parts, _) = request.into_parts();
+            public::pages::problem_page(&public::pages::Ctx::of(&parts), problem, "/")
+        };
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    let response = next.run(request).await;
+    if class == throttle::Class::FollowUp && response.status() == StatusCode::NOT_FOUND {
+        let hold = state.throttle.failed(key);
+        if !hold.is_zero() {
+            tokio::time::sleep(hold).await;
+        }
+    }
+    response
 }
 
 /// Largest staff JSON request: small re-sealed copies in base64 (larger ones are streamed).

@@ -74,6 +74,9 @@ impl Gateway {
             .arg(keys())
             .arg("--data-dir")
             .arg(data_dir)
+            // Tests and benchmarks send far more from one address than any network of people
+            // would: rate limits are off unless a test turns them on (tests/flood.rs does).
+            .env("CONFIDE_RATE_LIMITS__ENABLED", "false")
             .envs(env.iter().copied())
             .env("RUST_LOG", "trace")
             .stdin(Stdio::null())

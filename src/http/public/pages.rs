@@ -104,6 +104,7 @@ const REPORT_SCRIPT_KEYS: &[&str] = &[
     "error-timeout",
     "error-internal",
     "error-unavailable",
+    "error-too_many_requests",
 ];
 
 /// Keys the status page's script needs, beyond the words of each status, service and state.
@@ -123,6 +124,7 @@ const STATUS_SCRIPT_KEYS: &[&str] = &[
     "error-too_many_files",
     "error-internal",
     "error-unavailable",
+    "error-too_many_requests",
     "case-received-on",
 ];
 
