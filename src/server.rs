@@ -44,6 +44,9 @@ impl Running {
 }
 
 /// Loads everything the configuration names, checks it, binds both listeners and starts them.
+/// Reports from the form handled at once while the gateway is under pressure.
+const FORM_QUEUE: usize = 2;
+
 pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Running> {
     tls::install_crypto_provider();
     let keyring = Keyring::load(&config.keyring)?;
@@ -86,6 +89,15 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         quick_exit: Arc::from(config.pages.quick_exit_url.as_str()),
         once: Arc::default(),
         throttle: Arc::new(http::throttle::Throttle::new(&config.rate_limits)),
+        work: Arc::new(http::public::work::Work::new(
+            if config.rate_limits.enabled {
+                config.rate_limits.pow_above_submissions_per_minute
+            } else {
+                0
+            },
+            config.rate_limits.pow_bits,
+        )),
+        form_queue: Arc::new(tokio::sync::Semaphore::new(FORM_QUEUE)),
     };
 
     let public = bind(config.public_addr, "public").await?;

@@ -312,7 +312,43 @@ async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_java
         "Back returned to the page left: {back}"
     );
 
-    // 7. Weights, against the budgets and the peers measured on this machine.
+    // 7. Under pressure the page does the server's proof of work by itself, at the default cost,
+    // on a CPU slowed six times (Chromium's emulation of a low-end phone).
+    let busy = Gateway::start_with_env(&[
+        ("CONFIDE_RATE_LIMITS__ENABLED", "true"),
+        ("CONFIDE_RATE_LIMITS__POW_ABOVE_SUBMISSIONS_PER_MINUTE", "1"),
+    ]);
+    let (status, _) = busy
+        .submit_form(&[
+            ("entity", "minusca"),
+            ("description", "the first report of the minute"),
+        ])
+        .await;
+    assert_eq!(status, 200);
+    let worked = drive(json!({
+        "do": "report", "base": busy.public, "lang": "en", "js": true, "cpu": 6,
+        "description": REPORT, "busyText": text_of(en, "js-busy"),
+    }));
+    assert!(confide::token::Token::parse(worked["token"].as_str().unwrap()).is_ok());
+    // The nonce the page sent is the number of tries it made, less one.
+    let tries = worked["sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| serde_json::from_str::<Value>(r["body"].as_str()?).ok())
+        .find_map(|body| body["pow"]["nonce"].as_u64())
+        .expect("the page answered the challenge")
+        + 1;
+    let busy_ms = worked["busyMs"].as_u64().unwrap().max(1);
+    let rate = tries as f64 * 1000.0 / busy_ms as f64;
+    println!(
+        "proof of work, CPU slowed 6x: {tries} tries in {busy_ms} ms (with the second request): about {rate:.0} hashes/s, so {:.1} s expected at 14 bits and {:.1} s at 16",
+        16384.0 / rate,
+        65536.0 / rate
+    );
+    assert_eq!(busy.cases_seen_by("intake-minusca").await.len(), 2);
+
+    // 8. Weights, against the budgets and the peers measured on this machine.
     let w = drive(json!({ "do": "weights", "base": base, "lang": "en" }));
     let page = w["report_html"].as_u64().unwrap() + w["style_css"].as_u64().unwrap();
     let script = w["script_js"].as_u64().unwrap();

@@ -161,3 +161,112 @@ async fn a_flooding_network_is_slowed_while_other_reporters_and_staff_get_throug
         .unwrap();
     assert_eq!(page.status(), 200);
 }
+
+/// The answer to a challenge, found the slow way (as a phone would).
+fn solve(challenge: &str, bits: u32) -> u64 {
+    let raw = STANDARD.decode(challenge).unwrap();
+    (0u64..)
+        .find(|n| {
+            let mut input = raw.clone();
+            input.extend(n.to_le_bytes());
+            let digest = ring::digest::digest(&ring::digest::SHA256, &input);
+            let mut zeros = 0;
+            for byte in digest.as_ref() {
+                if *byte == 0 {
+                    zeros += 8;
+                } else {
+                    zeros += byte.leading_zeros();
+                    break;
+                }
+            }
+            zeros >= bits
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn under_pressure_the_api_asks_for_work_and_the_form_still_gets_through() {
+    let gateway = Gateway::start_with_env(&[
+        ("CONFIDE_RATE_LIMITS__ENABLED", "true"),
+        ("CONFIDE_RATE_LIMITS__POW_ABOVE_SUBMISSIONS_PER_MINUTE", "2"),
+        ("CONFIDE_RATE_LIMITS__POW_BITS", "12"),
+    ]);
+    let client = from("127.0.0.1");
+    let url = |path: &str| format!("{}{path}", gateway.public);
+    let keyring: Value = client
+        .get(url("/api/v1/keyring"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Two reports in a minute are within the rate; the third turns the puzzle on.
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let r = client
+            .post(url("/api/v1/reports"))
+            .json(&report(&keyring))
+            .send()
+            .await
+            .unwrap();
+        answers.push(r.status().as_u16());
+    }
+    assert_eq!(answers, [201, 201, 428]);
+    let challenge: Value = client
+        .get(url("/api/v1/challenge"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(challenge["required"], true);
+    assert_eq!(challenge["bits"], 12);
+    let text = challenge["challenge"].as_str().unwrap().to_string();
+    let nonce = solve(&text, 12);
+    let mut body = report(&keyring);
+    body["pow"] = json!({ "challenge": text, "nonce": nonce });
+    let first = client
+        .post(url("/api/v1/reports"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 201, "answered work is accepted");
+    let mut again = report(&keyring);
+    again["pow"] = json!({ "challenge": text, "nonce": nonce });
+    let replay = client
+        .post(url("/api/v1/reports"))
+        .json(&again)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 422, "an answer is used once");
+    let mut lazy = report(&keyring);
+    lazy["pow"] =
+        json!({ "challenge": challenge_of(&client, &url("/api/v1/challenge")).await, "nonce": 0 });
+    let lazy = client
+        .post(url("/api/v1/reports"))
+        .json(&lazy)
+        .send()
+        .await
+        .unwrap();
+    // Nonce 0 fails 12 bits of work but for one challenge in 4096.
+    assert_eq!(lazy.status(), 422);
+
+    // The form without JavaScript is never asked for work.
+    let (status, page) = gateway
+        .submit_form(&[
+            ("entity", "minusca"),
+            ("description", "still open under pressure"),
+        ])
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 4);
+}
+
+async fn challenge_of(client: &reqwest::Client, url: &str) -> String {
+    let answer: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+    answer["challenge"].as_str().unwrap().to_string()
+}

@@ -45,6 +45,10 @@ pub struct AppState {
     pub once: Arc<public::once::Once>,
     /// The public listener's rate limits (`throttle`).
     pub throttle: Arc<throttle::Throttle>,
+    /// Proof of work under pressure (`public::work`).
+    pub work: Arc<public::work::Work>,
+    /// The narrow way reports from the form take under pressure.
+    pub form_queue: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {

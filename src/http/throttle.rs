@@ -48,6 +48,12 @@ pub struct RateLimits {
     pub failed_checks_per_minute: u32,
     /// How long a failing answer is held back once the overall budget is spent (default 2 s).
     pub failed_check_delay_ms: u64,
+    /// New reports a minute, all together, above which reports sent to the API must carry a
+    /// proof of work (default 120; `public::work`).
+    pub pow_above_submissions_per_minute: u32,
+    /// The work asked: leading zero bits of SHA-256 (default 16, about 65 000 tries: around a
+    /// second on a low-end phone, see docs/BENCHMARKS.md).
+    pub pow_bits: u8,
 }
 
 impl Default for RateLimits {
@@ -62,6 +68,8 @@ impl Default for RateLimits {
             failed_checks_per_prefix_per_hour: 30,
             failed_checks_per_minute: 120,
             failed_check_delay_ms: 2000,
+            pow_above_submissions_per_minute: 120,
+            pow_bits: 16,
         }
     }
 }

@@ -45,7 +45,12 @@ try {
 async function run(page, c, sent) {
   const url = (path) => `${c.base}${path}${path.includes("?") ? "&" : "?"}lang=${c.lang || "en"}`;
   switch (c.do) {
-    case "report": {
+        case "report": {
+      if (c.cpu) {
+        // A low-end phone: the CPU slowed this many times (Chromium's own emulation).
+        const cdp = await page.context().newCDPSession(page);
+        await cdp.send("Emulation.setCPUThrottlingRate", { rate: c.cpu });
+      }
       await page.goto(url("/"));
       await shoot(page, c, "report");
       await page.fill("#description", c.description);
@@ -60,8 +65,16 @@ async function run(page, c, sent) {
           buffer: Buffer.from(c.photo, "base64"),
         });
       }
-      await page.click('#report button[type="submit"]');
-            await page.waitForSelector("#token:not(:empty)", { timeout: 120000 });
+            await page.click('#report button[type="submit"]');
+      let busyMs = null;
+      if (c.busyText) {
+        // From the moment the page says it is checking (the work begins) to the number shown.
+        await page.waitForFunction((t) => document.getElementById("progress")?.textContent === t, c.busyText, { timeout: 120000, polling: 20 });
+        const started = Date.now();
+        await page.waitForSelector("#token:not(:empty)", { timeout: 120000 });
+        busyMs = Date.now() - started;
+      }
+      await page.waitForSelector("#token:not(:empty)", { timeout: 120000 });
       const token = (await page.textContent("#token")).trim();
       await shoot(page, c, "submitted");
       const axe = c.axe ? await runAxe(page) : [];
@@ -78,7 +91,7 @@ async function run(page, c, sent) {
         await page.waitForTimeout(1000);
         exit = { dialogs, url: page.url() };
       }
-      return { token, axe, text, exit };
+            return { token, axe, text, exit, busyMs };
     }
     case "status": {
       await page.goto(url("/status"));

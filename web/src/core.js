@@ -3,6 +3,7 @@
 // the server's padding rule, and removal of photo metadata. Pure functions: no DOM, no network.
 
 import { argon2idAsync } from "@noble/hashes/argon2.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { bech32, base64 } from "@scure/base";
 import { Decrypter, Encrypter, identityToRecipient } from "age-encryption";
 
@@ -239,3 +240,29 @@ function concat(parts) {
 }
 
 export const b64 = base64;
+
+/**
+ * The answer to a busy server's challenge (src/http/public/work.rs): a nonce such that
+ * SHA-256(challenge ‖ nonce as 8 bytes little-endian) starts with `bits` zero bits. Yields to
+ * the page now and then, so that it stays responsive.
+ */
+export async function solve(challenge, bits) {
+  const input = new Uint8Array(challenge.length + 8);
+  input.set(challenge);
+  const view = new DataView(input.buffer);
+  for (let n = 0; ; n++) {
+    view.setUint32(challenge.length, n >>> 0, true);
+    view.setUint32(challenge.length + 4, Math.floor(n / 2 ** 32), true);
+    if (zeroBits(sha256(input)) >= bits) return n;
+    if (n % 4096 === 4095) await new Promise((next) => setTimeout(next, 0));
+  }
+}
+
+function zeroBits(digest) {
+  let bits = 0;
+  for (const byte of digest) {
+    if (byte !== 0) return bits + Math.clz32(byte) - 24;
+    bits += 8;
+  }
+  return bits;
+}

@@ -143,6 +143,20 @@ function reportDocument(form, attachments) {
   });
 }
 
+/** Sends a report; when the server is busy and asks for work, does it and sends again. */
+async function sendReport(body, busy) {
+  try {
+    return await api("/api/v1/reports", body);
+  } catch (error) {
+    if (error.code !== "pow_required") throw error;
+    busy();
+    const response = await fetch("/api/v1/challenge", { cache: "no-store", credentials: "omit" });
+    const { challenge, bits } = await response.json();
+    const nonce = await core.solve(core.b64.decode(challenge), bits);
+    return api("/api/v1/reports", { ...body, pow: { challenge, nonce } });
+  }
+}
+
 /** The words for a refusal: the server's code in the page's language, else a plain failure. */
 const said = (s, error) => s[`error-${error.code}`] || s["js-failed"];
 
@@ -170,14 +184,17 @@ function reportForm(form) {
       const plain = core.paddedDocument(reportDocument(form, attachments.length));
       const envelope = await core.seal(plain, entity.recipients);
       plain.fill(0);
-      progress.textContent = s["js-sending"];
-      await api("/api/v1/reports", {
-        entity: entity.id,
-        envelope: core.b64.encode(envelope),
-        lookup: core.b64.encode(key.lookup),
-        reply_recipient: key.recipient,
-        attachments,
-      });
+            progress.textContent = s["js-sending"];
+      await sendReport(
+        {
+          entity: entity.id,
+          envelope: core.b64.encode(envelope),
+          lookup: core.b64.encode(key.lookup),
+          reply_recipient: key.recipient,
+          attachments,
+        },
+        () => (progress.textContent = s["js-busy"]),
+      );
       form.reset();
       const main = $("#main");
       main.replaceChildren($("#t-submitted").content.cloneNode(true));

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/reports", post(create_report))
         .route("/api/v1/keyring", get(keyring))
+        .route("/api/v1/challenge", get(challenge))
         .route("/api/v1/status", post(status))
         .route("/api/v1/messages", post(add_message))
         .route("/api/v1/assistance", post(answer_offer))
@@ -40,12 +41,48 @@ struct ReportRequest {
     /// Ids of files uploaded to `/api/v1/uploads`, sealed like the report.
     #[serde(default)]
     attachments: Vec<String>,
+    /// The answer to a challenge from `/api/v1/challenge`, when the server asks for one.
+    #[serde(default)]
+    pow: Option<WorkAnswer>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkAnswer {
+    challenge: String,
+    nonce: u64,
+}
+
+/// A challenge to answer before sending a report while the server is under pressure.
+async fn challenge(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "challenge": state.work.challenge(),
+        "bits": state.work.bits(),
+        "required": state.work.under_pressure(),
+        "rule": "find a nonce such that SHA-256(challenge bytes || nonce as 8 bytes little-endian) starts with `bits` zero bits",
+    }))
 }
 
 async fn create_report(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<ReportRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
+    if state.work.note_report() {
+        let Some(answer) = &request.pow else {
+            return Err(Problem::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "pow_required",
+                "Many reports are arriving: fetch a challenge from /api/v1/challenge and send its answer as \"pow\".",
+            ));
+        };
+        if state.work.redeem(&answer.challenge, answer.nonce).is_err() {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "pow_invalid",
+                "The answer to the challenge is wrong, expired or used already; fetch a new challenge.",
+            ));
+        }
+    }
     let envelope = decode_envelope(&state, &request.envelope)?;
     let client_key = match (request.lookup, request.reply_recipient) {
         (None, None) => None,

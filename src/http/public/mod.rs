@@ -3,6 +3,7 @@
 pub mod api;
 pub mod once;
 pub mod pages;
+pub mod work;
 
 use axum::Router;
 

@@ -94,6 +94,7 @@ const REPORT_SCRIPT_KEYS: &[&str] = &[
     "js-stretching",
     "js-sealing",
     "js-sending",
+    "js-busy",
     "js-failed",
     "js-leave",
     "error-unknown_entity",
@@ -239,6 +240,29 @@ async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
 }
 
 async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
+    // Under pressure, the form is never asked for work (it may run without JavaScript): it takes
+    // a narrow queue instead, a few at a time, and after half a minute of waiting is told to
+    // come back.
+    let _turn = if state.work.note_report() {
+        match tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            state.form_queue.clone().acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(permit)) => Some(permit),
+            _ => {
+                let problem = Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Many reports are arriving just now. Please send your report again in a minute.",
+                );
+                return problem_page(&ctx, problem, "/");
+            }
+        }
+    } else {
+        None
+    };
     let read = if is_multipart(&request) {
         read_report_with_files(&state, request).await
     } else {
