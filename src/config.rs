@@ -74,12 +74,16 @@ pub struct Pages {
     /// Where the quick-exit button on every page leads: a harmless site that is common where the
     /// reporters live (an `https://` address).
     pub quick_exit_url: String,
+    /// The gateway's onion service address (`http://….onion`), if it has one: sent as
+    /// `Onion-Location`, so that Tor Browser offers to switch to it.
+    pub onion_location: Option<String>,
 }
 
 impl Default for Pages {
     fn default() -> Self {
         Pages {
             quick_exit_url: DEFAULT_QUICK_EXIT.to_string(),
+            onion_location: None,
         }
     }
 }
@@ -252,6 +256,22 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "pages.quick_exit_url must be an https:// address of a harmless site".into(),
             ));
+        }
+        if let Some(onion) = &self.pages.onion_location {
+            let host = onion
+                .strip_prefix("http://")
+                .or_else(|| onion.strip_prefix("https://"))
+                .and_then(|rest| rest.strip_suffix(".onion").or(rest.strip_suffix(".onion/")));
+            // A v3 onion address: 56 base32 characters.
+            if !host.is_some_and(|h| {
+                h.len() == 56
+                    && h.bytes()
+                        .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b))
+            }) {
+                return Err(ConfigError::Invalid(
+                    "pages.onion_location must be http://<56 characters>.onion, the onion service's address".into(),
+                ));
+            }
         }
         let l = &self.limits;
         if l.max_envelope_bytes == 0 || l.max_body_bytes < l.max_envelope_bytes / 3 * 4 + 1024 {

@@ -56,11 +56,10 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
     let secret = load_server_secret(&config.server_secret_file, mode)?;
     let stretch = config.stretch_params()?;
 
-    let certs = tls::load_certificates(&config.tls.certificate)?;
-    let key = tls::load_private_key(&config.tls.key)?;
+    let cert = tls::ServerCert::load(&config.tls.certificate, &config.tls.key)?;
     let ca = tls::load_certificates(&config.tls.staff_ca)?;
-    let public_tls = tls::public_config(certs.clone(), key.clone_key())?;
-    let staff_tls = tls::staff_config(certs, key, ca)?;
+    let public_tls = tls::public_config(cert.clone())?;
+    let staff_tls = tls::staff_config(cert.clone(), ca)?;
 
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
         format!(
@@ -98,6 +97,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
             config.rate_limits.pow_bits,
         )),
         form_queue: Arc::new(tokio::sync::Semaphore::new(FORM_QUEUE)),
+        onion_location: config.pages.onion_location.as_deref().map(Arc::from),
     };
 
     let public = bind(config.public_addr, "public").await?;
@@ -112,6 +112,21 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         state.clock.clone(),
         retention,
     ));
+    // SIGHUP reloads the certificate and key (a renewal needs no restart).
+    let files = config.tls.clone();
+    tasks.spawn(async move {
+        let Ok(mut hangups) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match cert.reload(&files.certificate, &files.key) {
+                Ok(()) => tracing::info!("TLS certificate and key reloaded"),
+                Err(e) => tracing::error!(error = %e, "reloading the TLS certificate failed; the old one is still served"),
+            }
+        }
+    });
     let throttle = state.throttle.clone();
     tasks.spawn(async move {
         let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));

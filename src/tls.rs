@@ -11,7 +11,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustls::ServerConfig;
-use rustls::server::WebPkiClientVerifier;
+use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
+use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -59,22 +60,61 @@ pub fn load_private_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError>
     })
 }
 
+/// The server's certificate and key, replaced while the gateway runs (`confide` reloads them
+/// on SIGHUP): a renewed certificate needs no restart, and a bad file leaves the old one served.
+#[derive(Debug)]
+pub struct ServerCert {
+    current: std::sync::RwLock<Arc<CertifiedKey>>,
+}
+
+impl ServerCert {
+    pub fn load(certificate: &Path, key: &Path) -> Result<Arc<ServerCert>, TlsError> {
+        Ok(Arc::new(ServerCert {
+            current: std::sync::RwLock::new(certified(certificate, key)?),
+        }))
+    }
+
+    /// Reads the files again; on any error the certificate served stays the same.
+    pub fn reload(&self, certificate: &Path, key: &Path) -> Result<(), TlsError> {
+        let fresh = certified(certificate, key)?;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(())
+    }
+}
+
+impl ResolvesServerCert for ServerCert {
+    fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(
+            self.current
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        )
+    }
+}
+
+fn certified(certificate: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
+    let certs = load_certificates(certificate)?;
+    let key = load_private_key(key)?;
+    let signing = rustls::crypto::aws_lc_rs::sign::any_supported_type(&key)?;
+    let certified = CertifiedKey::new(certs, signing);
+    // The key must be the certificate's: checked now, not at a client's handshake.
+    certified.keys_match()?;
+    Ok(Arc::new(certified))
+}
+
 /// The reporters' listener: server authentication only.
-pub fn public_config(
-    certs: Vec<CertificateDer<'static>>,
-    key: PrivateKeyDer<'static>,
-) -> Result<Arc<ServerConfig>, TlsError> {
+pub fn public_config(cert: Arc<ServerCert>) -> Result<Arc<ServerConfig>, TlsError> {
     let mut config = ServerConfig::builder()
         .with_no_client_auth()
-        .with_single_cert(certs, key)?;
+        .with_cert_resolver(cert);
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
 
 /// The staff listener: a client certificate from the organisation's CA is required.
 pub fn staff_config(
-    certs: Vec<CertificateDer<'static>>,
-    key: PrivateKeyDer<'static>,
+    cert: Arc<ServerCert>,
     ca: Vec<CertificateDer<'static>>,
 ) -> Result<Arc<ServerConfig>, TlsError> {
     let mut roots = rustls::RootCertStore::empty();
@@ -88,7 +128,7 @@ pub fn staff_config(
     // cross the network in clear. Staff run our own client, so no old software must be served.
     let mut config = ServerConfig::builder_with_protocol_versions(&[&rustls::version::TLS13])
         .with_client_cert_verifier(verifier)
-        .with_single_cert(certs, key)?;
+        .with_cert_resolver(cert);
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

@@ -188,3 +188,27 @@ async fn reporters_see_friendly_pages_and_every_answer_carries_the_security_head
         assert!(links.is_empty(), "external reference {outside}: {links:?}");
     }
 }
+
+#[tokio::test]
+async fn tor_browser_is_offered_the_onion_service_when_there_is_one() {
+    let onion = format!("http://{}.onion", "a2".repeat(28));
+    let gateway = Gateway::start_with_env(&[("CONFIDE_PAGES__ONION_LOCATION", &onion)]);
+    let answer = gateway
+        .reporter()
+        .get(format!("{}/status?lang=fr", gateway.public))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.headers()["onion-location"].to_str().unwrap(),
+        format!("{onion}/status?lang=fr")
+    );
+    let plain = Gateway::start();
+    let answer = plain
+        .reporter()
+        .get(format!("{}/", plain.public))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.headers().get("onion-location").is_none());
+}

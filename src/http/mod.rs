@@ -45,6 +45,8 @@ pub struct AppState {
     pub once: Arc<public::once::Once>,
     /// The public listener's rate limits (`throttle`).
     pub throttle: Arc<throttle::Throttle>,
+    /// The onion service's address, for `Onion-Location`.
+    pub onion_location: Option<Arc<str>>,
     /// Proof of work under pressure (`public::work`).
     pub work: Arc<public::work::Work>,
     /// The narrow way reports from the form take under pressure.
@@ -94,6 +96,10 @@ pub fn public_router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::map_response(explain_empty_errors))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            onion_location,
+        ))
         .layer(axum::Extension(public::pages::QuickExit(
             state.quick_exit.clone(),
         )))
@@ -140,6 +146,29 @@ async fn throttle_requests(
         if !hold.is_zero() {
             tokio::time::sleep(hold).await;
         }
+    }
+    response
+}
+
+/// Adds `Onion-Location` (the same path on the onion service) to every public answer, when the
+/// gateway has an onion service: Tor Browser then offers to switch to it.
+async fn onion_location(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let mut response = next.run(request).await;
+    if let Some(onion) = &state.onion_location
+        && let Ok(value) = HeaderValue::from_str(&format!("{}{path}", onion.trim_end_matches('/')))
+    {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("onion-location"), value);
     }
     response
 }
