@@ -36,6 +36,8 @@ pub mod cli;
 mod codes;
 pub mod config;
 pub mod deadlines;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod i18n;
 pub mod intake;

@@ -211,7 +211,7 @@ impl ReportAnswers {
     }
 
     /// Checks every answer against its rule. The error names the field, never its value.
-    fn check(&mut self, limits: &Limits) -> Result<(), IntakeError> {
+    pub fn check(&mut self, limits: &Limits) -> Result<(), IntakeError> {
         if self.description.trim().is_empty() {
             return Err(IntakeError::EmptyDescription);
         }
