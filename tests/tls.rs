@@ -160,3 +160,36 @@ fn hang_up(gateway: &Gateway) {
         .unwrap();
     assert!(status.success());
 }
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_after_fifteen_seconds() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let gateway = Gateway::start();
+    let address = gateway.public.trim_start_matches("https://").to_string();
+    let tcp = TcpStream::connect(&address).await.unwrap();
+    let connector = TlsConnector::from(Arc::new(client(None, rustls::ALL_VERSIONS)));
+    let mut tls = connector
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap();
+    // One request on a kept-alive connection, answered; then nothing.
+    tls.write_all(b"GET /static/exit.js HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = tls.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let started = std::time::Instant::now();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(40), async {
+        loop {
+            match tls.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    let idle = started.elapsed().as_secs_f64();
+    println!("an idle kept-alive connection was closed after {idle:.1} s");
+    assert!(closed.is_ok(), "the server keeps idle connections open");
+}
