@@ -59,7 +59,9 @@ pub fn bodies(data: &[u8]) {
             .expect("a request builds")
     };
     runtime().block_on(async {
-        if let Ok(FormBody(mut answers)) = FormBody::<ReportAnswers>::from_request(form(), &()).await {
+        if let Ok(FormBody(mut answers)) =
+            FormBody::<ReportAnswers>::from_request(form(), &()).await
+        {
             let _ = answers.check(&Limits::default());
         }
         if let Ok(JsonBody(classification)) =
