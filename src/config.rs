@@ -257,6 +257,11 @@ impl Config {
                 "pages.quick_exit_url must be an https:// address of a harmless site".into(),
             ));
         }
+        if !(8..=24).contains(&self.rate_limits.pow_bits) {
+            return Err(ConfigError::Invalid(
+                "rate_limits.pow_bits must be from 8 to 24 (16 takes a low-end phone about a second)".into(),
+            ));
+        }
         if let Some(onion) = &self.pages.onion_location {
             let host = onion
                 .strip_prefix("http://")

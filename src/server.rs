@@ -44,8 +44,6 @@ impl Running {
 }
 
 /// Loads everything the configuration names, checks it, binds both listeners and starts them.
-/// Reports from the form handled at once while the gateway is under pressure.
-const FORM_QUEUE: usize = 2;
 
 pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Running> {
     tls::install_crypto_provider();
@@ -96,7 +94,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
             },
             config.rate_limits.pow_bits,
         )),
-        form_queue: Arc::new(tokio::sync::Semaphore::new(FORM_QUEUE)),
+
         onion_location: config.pages.onion_location.as_deref().map(Arc::from),
     };
 

@@ -318,13 +318,13 @@ async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_java
         ("CONFIDE_RATE_LIMITS__ENABLED", "true"),
         ("CONFIDE_RATE_LIMITS__POW_ABOVE_SUBMISSIONS_PER_MINUTE", "1"),
     ]);
-    let (status, _) = busy
-        .submit_form(&[
-            ("entity", "minusca"),
-            ("description", "the first report of the minute"),
-        ])
-        .await;
-    assert_eq!(status, 200);
+    // Two reports accepted in a minute: the second is over the rate, and the puzzle is on.
+    for description in ["the first report of the minute", "the second"] {
+        let (status, _) = busy
+            .submit_form(&[("entity", "minusca"), ("description", description)])
+            .await;
+        assert_eq!(status, 200);
+    }
     let worked = drive(json!({
         "do": "report", "base": busy.public, "lang": "en", "js": true, "cpu": 6,
         "description": REPORT, "busyText": text_of(en, "js-busy"),
@@ -346,7 +346,7 @@ async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_java
         16384.0 / rate,
         65536.0 / rate
     );
-    assert_eq!(busy.cases_seen_by("intake-minusca").await.len(), 2);
+    assert_eq!(busy.cases_seen_by("intake-minusca").await.len(), 3);
 
     // 8. Weights, against the budgets and the peers measured on this machine.
     let w = drive(json!({ "do": "weights", "base": base, "lang": "en" }));

@@ -22,7 +22,7 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn every_kept_input_goes_through_every_parser_without_a_panic() {
-        type Harness = fn(&[u8]);
+    type Harness = fn(&[u8]);
     let targets: [(&str, Harness); 4] = [
         ("token", confide::fuzzing::token),
         ("envelope", confide::fuzzing::envelope),

@@ -18,7 +18,14 @@ pub struct Problem {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// A follow-up number (or lookup key) that matched no case: what the rate limits count as a
+    /// failed check, and nothing else is.
+    pub failed_check: bool,
 }
+
+/// Marks an answer that is a failed status check, for the rate limits (`throttle`).
+#[derive(Clone, Copy, Debug)]
+pub struct FailedCheck;
 
 impl Problem {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Problem {
@@ -26,6 +33,7 @@ impl Problem {
             status,
             code,
             message: message.into(),
+            failed_check: false,
         }
     }
 
@@ -107,9 +115,12 @@ impl From<IntakeError> for Problem {
                 Problem::internal()
             }
             Token(_) => Problem::new(StatusCode::BAD_REQUEST, "token_typo", message),
-            NotFound => Problem::not_found(
-                "No case matches this follow-up number. Check that you typed every digit as it was given to you.",
-            ),
+            NotFound => Problem {
+                failed_check: true,
+                ..Problem::not_found(
+                    "No case matches this follow-up number. Check that you typed every digit as it was given to you.",
+                )
+            },
             Store(inner) => inner.into(),
             ShuttingDown => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
         }
@@ -120,6 +131,10 @@ impl From<IntakeError> for Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = json!({ "error": { "code": self.code, "message": self.message } });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.failed_check {
+            response.extensions_mut().insert(FailedCheck);
+        }
+        response
     }
 }

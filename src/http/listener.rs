@@ -7,8 +7,11 @@
 //! listener, a keyed hash of the client's network prefix under a key that changes daily
 //! (`throttle`), for rate limits only.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+use crate::http::throttle::PrefixKey;
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -23,6 +26,43 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest buffer for a request's head (request line and headers).
 const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// One of a network's connections, given back when the connection ends.
+struct NetworkSlot {
+    held: Arc<std::sync::Mutex<HashMap<PrefixKey, usize>>>,
+    key: PrefixKey,
+}
+
+impl NetworkSlot {
+    fn take(
+        held: &Arc<std::sync::Mutex<HashMap<PrefixKey, usize>>>,
+        key: PrefixKey,
+        most: usize,
+    ) -> Option<NetworkSlot> {
+        let mut counts = held.lock().unwrap_or_else(|e| e.into_inner());
+        let count = counts.entry(key).or_insert(0);
+        if *count >= most {
+            return None;
+        }
+        *count += 1;
+        Some(NetworkSlot {
+            held: held.clone(),
+            key,
+        })
+    }
+}
+
+impl Drop for NetworkSlot {
+    fn drop(&mut self) {
+        let mut counts = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = counts.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.key);
+            }
+        }
+    }
+}
 
 /// The fingerprint of the client certificate presented on this connection, if any.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +80,10 @@ pub async fn serve(
 ) {
     let acceptor = TlsAcceptor::from(tls);
     let slots = Arc::new(Semaphore::new(max_connections));
+    // No network may hold more than a sixteenth of the connections (at least 8), so that one
+    // network holding connections open cannot shut out the others.
+    let per_network = (max_connections / 16).max(8);
+    let held: Arc<std::sync::Mutex<HashMap<PrefixKey, usize>>> = Arc::default();
     loop {
         // The peer address is reduced to its network's keyed hash and discarded here.
         let (stream, prefix) = match tcp.accept().await {
@@ -51,6 +95,16 @@ pub async fn serve(
                 continue;
             }
         };
+        let network = match prefix {
+            Some(key) => match NetworkSlot::take(&held, key, per_network) {
+                Some(slot) => Some(slot),
+                None => {
+                    drop(stream);
+                    continue;
+                }
+            },
+            None => None,
+        };
         // Over the limit, a connection is closed at once rather than queued.
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             drop(stream);
@@ -60,6 +114,7 @@ pub async fn serve(
         let router = router.clone();
         tokio::spawn(async move {
             let _slot = slot;
+            let _network = network;
             let _ = stream.set_nodelay(true);
             let Ok(Ok(tls)) =
                 tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await

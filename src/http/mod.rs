@@ -49,8 +49,6 @@ pub struct AppState {
     pub onion_location: Option<Arc<str>>,
     /// Proof of work under pressure (`public::work`).
     pub work: Arc<public::work::Work>,
-    /// The narrow way reports from the form take under pressure.
-    pub form_queue: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -141,7 +139,7 @@ async fn throttle_requests(
         return response;
     }
     let response = next.run(request).await;
-    if class == throttle::Class::FollowUp && response.status() == StatusCode::NOT_FOUND {
+    if response.extensions().get::<error::FailedCheck>().is_some() {
         let hold = state.throttle.failed(key);
         if !hold.is_zero() {
             tokio::time::sleep(hold).await;

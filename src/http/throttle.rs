@@ -199,7 +199,9 @@ impl Class {
         }
         match path {
             "/report" | "/api/v1/reports" | "/api/v1/uploads" => Class::Submission,
-            _ => Class::FollowUp,
+            "/status" | "/status/message" | "/status/assistance" | "/api/v1/status"
+            | "/api/v1/messages" | "/api/v1/assistance" => Class::FollowUp,
+            _ => Class::Page,
         }
     }
 }

@@ -143,17 +143,30 @@ function reportDocument(form, attachments) {
   });
 }
 
-/** Sends a report; when the server is busy and asks for work, does it and sends again. */
+/**
+ * Sends a report. When the server is busy it asks for work: the page asks first whether it is
+ * (so that a report is not uploaded twice on a slow line), does the work, then sends; a server
+ * that became busy meanwhile is answered the same way.
+ */
 async function sendReport(body, busy) {
+  const work = async () => {
+    const response = await fetch("/api/v1/challenge", { cache: "no-store", credentials: "omit" });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Refused(answer.error?.code, answer.error?.message);
+    return answer;
+  };
+  const solved = async (c) => ({ challenge: c.challenge, nonce: await core.solve(core.b64.decode(c.challenge), c.bits) });
+  const first = await work();
+  if (first.required) {
+    busy();
+    return api("/api/v1/reports", { ...body, pow: await solved(first) });
+  }
   try {
     return await api("/api/v1/reports", body);
   } catch (error) {
     if (error.code !== "pow_required") throw error;
     busy();
-    const response = await fetch("/api/v1/challenge", { cache: "no-store", credentials: "omit" });
-    const { challenge, bits } = await response.json();
-    const nonce = await core.solve(core.b64.decode(challenge), bits);
-    return api("/api/v1/reports", { ...body, pow: { challenge, nonce } });
+    return api("/api/v1/reports", { ...body, pow: await solved(await work()) });
   }
 }
 

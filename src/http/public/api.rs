@@ -67,7 +67,7 @@ async fn create_report(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<ReportRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
-    if state.work.note_report() {
+    if state.work.under_pressure() {
         let Some(answer) = &request.pow else {
             return Err(Problem::new(
                 StatusCode::PRECONDITION_REQUIRED,
@@ -106,6 +106,7 @@ async fn create_report(
         Some(token) => json!({ "token": token.display().as_str() }),
         None => json!({}),
     };
+    state.work.note_accepted();
     Ok((StatusCode::CREATED, Json(body)))
 }
 

@@ -240,29 +240,9 @@ async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
 }
 
 async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
-    // Under pressure, the form is never asked for work (it may run without JavaScript): it takes
-    // a narrow queue instead, a few at a time, and after half a minute of waiting is told to
-    // come back.
-    let _turn = if state.work.note_report() {
-        match tokio::time::timeout(
-            std::time::Duration::from_secs(30),
-            state.form_queue.clone().acquire_owned(),
-        )
-        .await
-        {
-            Ok(Ok(permit)) => Some(permit),
-            _ => {
-                let problem = Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "Many reports are arriving just now. Please send your report again in a minute.",
-                );
-                return problem_page(&ctx, problem, "/");
-            }
-        }
-    } else {
-        None
-    };
+    // Under pressure the form is never asked for work (it may run without JavaScript): its own
+    // cost, a token stretching that waits its turn in the fixed pool of stretching workers, is
+    // its slower path.
     let read = if is_multipart(&request) {
         read_report_with_files(&state, request).await
     } else {
@@ -290,18 +270,21 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
         .report_from_form(answers, attachments, state.today())
         .await
     {
-        Ok(token) => render(
-            StatusCode::OK,
-            &SubmittedPage {
-                t: ctx.t,
-                quick_exit: &ctx.quick_exit,
-                // The script only asks before leaving until the number is marked written down.
-                script: true,
-                switcher: false,
-                strings: ctx.t.json(REPORT_SCRIPT_KEYS),
-                token: &token.display(),
-            },
-        ),
+        Ok(token) => {
+            state.work.note_accepted();
+            render(
+                StatusCode::OK,
+                &SubmittedPage {
+                    t: ctx.t,
+                    quick_exit: &ctx.quick_exit,
+                    // The script only asks before leaving until the number is marked written down.
+                    script: true,
+                    switcher: false,
+                    strings: ctx.t.json(REPORT_SCRIPT_KEYS),
+                    token: &token.display(),
+                },
+            )
+        }
         Err(e) => problem_page(&ctx, e.into(), "/"),
     }
 }
@@ -696,6 +679,17 @@ fn unexpected_field() -> Problem {
 /// The friendly page for an error, with the same status code the API would give. In English
 /// it says exactly what the API says; in other languages, what the error's code means.
 pub fn problem_page(ctx: &Ctx, problem: Problem, back: &str) -> Response {
+    let failed_check = problem.failed_check;
+    let mut response = problem_page_inner(ctx, problem, back);
+    if failed_check {
+        response
+            .extensions_mut()
+            .insert(crate::http::error::FailedCheck);
+    }
+    response
+}
+
+fn problem_page_inner(ctx: &Ctx, problem: Problem, back: &str) -> Response {
     let t = ctx.t;
     let heading = t.get(if problem.status.is_server_error() {
         "problem-title-server"

@@ -40,7 +40,9 @@ pub struct Work {
     bits: u8,
     pressure: Option<RateLimiter<NotKeyed, InMemoryState, DefaultClock>>,
     pressed_until: Mutex<Option<Instant>>,
-    spent: Mutex<HashMap<[u8; 16], Instant>>,
+    /// Challenges answered, with their expiry (Unix seconds): forgotten only once expired, so
+    /// that a clock stepping back cannot make one acceptable again.
+    spent: Mutex<HashMap<[u8; 16], u64>>,
 }
 
 impl Work {
@@ -66,16 +68,15 @@ impl Work {
         self.bits
     }
 
-    /// Counts a new report arriving, and says whether reports must now carry work.
-    pub fn note_report(&self) -> bool {
-        let now = Instant::now();
-        let mut until = self.pressed_until.lock().unwrap_or_else(|e| e.into_inner());
+    /// Counts a report that was accepted and stored: only those make pressure, so that junk
+    /// refused on arrival cannot switch the puzzle on for everyone.
+    pub fn note_accepted(&self) {
         if let Some(limiter) = &self.pressure
             && limiter.check().is_err()
         {
-            *until = Some(now + PRESSURE_HOLD);
+            let mut until = self.pressed_until.lock().unwrap_or_else(|e| e.into_inner());
+            *until = Some(Instant::now() + PRESSURE_HOLD);
         }
-        until.is_some_and(|u| u > now)
     }
 
     /// Whether reports must carry work now.
@@ -118,12 +119,12 @@ impl Work {
         if leading_zero_bits(&answer_digest(&raw, nonce)) < u32::from(self.bits) {
             return Err(WorkError::TooLittle);
         }
-        let now = Instant::now();
+        let now = unix_now();
         let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
-        spent.retain(|_, at| now.duration_since(*at) < LIFETIME + Duration::from_secs(60));
+        spent.retain(|_, expires| *expires >= now);
         let mut id = [0u8; 16];
         id.copy_from_slice(&raw[..16]);
-        if spent.insert(id, now).is_some() {
+        if spent.insert(id, expiry).is_some() {
             return Err(WorkError::Spent);
         }
         Ok(())
@@ -191,19 +192,21 @@ mod tests {
     }
 
     #[test]
-    fn pressure_turns_the_puzzle_on() {
+    fn accepted_reports_over_the_rate_turn_the_puzzle_on() {
         let work = Work::new(2, 8);
         assert!(!work.under_pressure());
-        assert!(!work.note_report());
-        assert!(!work.note_report());
+        work.note_accepted();
+        work.note_accepted();
+        assert!(!work.under_pressure());
+        work.note_accepted();
         assert!(
-            work.note_report(),
+            work.under_pressure(),
             "the third report in a minute is over the rate"
         );
-        assert!(work.under_pressure());
         let never = Work::new(0, 8);
         for _ in 0..100 {
-            assert!(!never.note_report());
+            never.note_accepted();
         }
+        assert!(!never.under_pressure());
     }
 }
