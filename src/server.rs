@@ -44,7 +44,6 @@ impl Running {
 }
 
 /// Loads everything the configuration names, checks it, binds both listeners and starts them.
-
 pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Running> {
     tls::install_crypto_provider();
     let keyring = Keyring::load(&config.keyring)?;
