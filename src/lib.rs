@@ -3,8 +3,12 @@
 //!
 //! A tour, in the order a report travels:
 //!
-//! - [`http`] owns the two TLS listeners: `public` (the reporter's pages and JSON API) and
-//!   `staff` (mutual TLS). Its accept loop drops client addresses on the spot.
+//! - [`http`] owns the two TLS listeners: `public` (the reporter's pages and JSON API, with the
+//!   one-time marks of the report form and the proof of work under pressure) and `staff` (mutual
+//!   TLS). Its accept loop drops client addresses on the spot, keeping only a daily-keyed hash of
+//!   the network for `http::throttle`, the rate limits that remember nobody.
+//! - [`i18n`] holds the reporter's nine languages (Fluent files under `locales/`); the browser
+//!   code that seals on the phone is in `web/`, built into `static/confide.js`.
 //! - [`intake`] takes a report in: seals it (or checks the client's envelope), makes and
 //!   stretches the follow-up token, stores the case, and answers status checks.
 //! - [`token`] owns the follow-up token: generation, digits with check digits, Argon2id
@@ -24,7 +28,8 @@
 //! - [`tls`] builds the rustls configurations and fingerprints certificates.
 //! - [`config`] reads and validates `confide.toml` with `CONFIDE_…` overrides.
 //! - [`server`] starts it all; [`cli`] is the command line, including the staff client;
-//!   [`keys`] makes certificates and identities; [`telemetry`] sets up logging.
+//!   [`keys`] makes certificates and identities; [`telemetry`] sets up logging; `fuzzing` holds
+//!   the harnesses of the fuzz targets in `fuzz/`.
 
 #![forbid(unsafe_code)]
 
