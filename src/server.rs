@@ -20,7 +20,11 @@ use crate::token::ServerSecret;
 pub struct Running {
     pub public_addr: SocketAddr,
     pub staff_addr: SocketAddr,
-    tasks: tokio::task::JoinSet<()>,
+    /// The two listeners.
+    listeners: tokio::task::JoinSet<()>,
+    /// Housekeeping, certificate reloads, the rate limits' upkeep: stopped with the process.
+    background: tokio::task::JoinSet<()>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 /// Whether the server secret file may be readable by others (only in demo mode).
@@ -31,15 +35,23 @@ pub enum Mode {
 }
 
 impl Running {
-    /// Serves until the process is told to stop (Ctrl-C or SIGTERM).
+    /// Serves until the process is told to stop (Ctrl-C or SIGTERM), then stops accepting,
+    /// lets every request under way finish (a report being stored is answered with its token),
+    /// and returns.
     pub async fn wait(mut self) -> Result<()> {
         tokio::select! {
-            _ = shutdown_signal() => Ok(()),
-            Some(result) = self.tasks.join_next() => {
+            _ = shutdown_signal() => {}
+            Some(result) = self.listeners.join_next() => {
                 result.context("a listener stopped unexpectedly")?;
                 bail!("a listener stopped unexpectedly")
             }
         }
+        tracing::info!("stopping: finishing the requests under way");
+        let _ = self.stop.send(true);
+        while self.listeners.join_next().await.is_some() {}
+        self.background.abort_all();
+        tracing::info!("stopped");
+        Ok(())
     }
 }
 
@@ -102,6 +114,8 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
     let running_addrs = (public.local_addr()?, staff.local_addr()?);
     let max = config.limits.max_connections;
     let mut tasks = tokio::task::JoinSet::new();
+    let mut listeners = tokio::task::JoinSet::new();
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let retention = config.retention.purge_closed_after_days;
     purge(&state.store, &state.clock, retention).await;
     tasks.spawn(maintain(
@@ -132,24 +146,28 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
             throttle.forget_idle();
         }
     });
-    tasks.spawn(http::listener::serve(
+    listeners.spawn(http::listener::serve(
         public,
         public_tls,
         http::public_router(state.clone()),
         max,
         Some(Arc::new(http::throttle::Prefixes::default())),
+        stopping.clone(),
     ));
-    tasks.spawn(http::listener::serve(
+    listeners.spawn(http::listener::serve(
         staff,
         staff_tls,
         http::staff_router(state),
         max,
         None,
+        stopping,
     ));
     Ok(Running {
         public_addr: running_addrs.0,
         staff_addr: running_addrs.1,
-        tasks,
+        listeners,
+        background: tasks,
+        stop,
     })
 }
 

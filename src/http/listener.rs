@@ -71,12 +71,16 @@ pub struct ClientCertificate(pub Option<[u8; 32]>);
 /// Serves `router` on `tcp` over TLS until the process ends. With `prefixes`, each request
 /// carries the keyed hash of its client's network (see `throttle`), made from the address in
 /// the instant before it is dropped.
+///
+/// When `stop` turns true, the loop stops accepting, every connection finishes the request it is
+/// serving (and takes no other), and this returns once all are closed, or after [`DRAIN`].
 pub async fn serve(
     tcp: TcpListener,
     tls: Arc<rustls::ServerConfig>,
     router: Router,
     max_connections: usize,
     prefixes: Option<Arc<crate::http::throttle::Prefixes>>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let acceptor = TlsAcceptor::from(tls);
     let slots = Arc::new(Semaphore::new(max_connections));
@@ -86,7 +90,11 @@ pub async fn serve(
     let held: Arc<std::sync::Mutex<HashMap<PrefixKey, usize>>> = Arc::default();
     loop {
         // The peer address is reduced to its network's keyed hash and discarded here.
-        let (stream, prefix) = match tcp.accept().await {
+        let accepted = tokio::select! {
+            accepted = tcp.accept() => accepted,
+            _ = stopped(&mut stop) => break,
+        };
+        let (stream, prefix) = match accepted {
             Ok((stream, peer)) => (stream, prefixes.as_ref().map(|p| p.key_of(peer.ip()))),
             Err(e) => {
                 // Out of file descriptors and the like: wait a little instead of spinning.
@@ -112,6 +120,7 @@ pub async fn serve(
         };
         let acceptor = acceptor.clone();
         let router = router.clone();
+        let mut stop = stop.clone();
         tokio::spawn(async move {
             let _slot = slot;
             let _network = network;
@@ -137,12 +146,33 @@ pub async fn serve(
                     router.clone().oneshot(request.map(axum::body::Body::new))
                 },
             );
-            let _ = hyper::server::conn::http1::Builder::new()
+            let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_TIMEOUT)
                 .max_buf_size(MAX_HEAD_BYTES)
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
+                .serve_connection(TokioIo::new(tls), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stopped(&mut stop) => {
+                    // Finish the request under way, take no other.
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
         });
     }
+    // Refuse new connections at once rather than leave them waiting in the backlog.
+    drop(tcp);
+    // Every connection holds a slot: all slots back means all connections closed.
+    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(DRAIN, slots.acquire_many(all)).await;
 }
+
+/// Resolves once the gateway is stopping (the watch's value guard is not held across awaits).
+async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopping| *stopping).await;
+}
+
+/// The longest a stopping listener waits for its connections to finish.
+pub const DRAIN: Duration = Duration::from_secs(30);
