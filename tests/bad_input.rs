@@ -212,3 +212,19 @@ async fn tor_browser_is_offered_the_onion_service_when_there_is_one() {
         .unwrap();
     assert!(answer.headers().get("onion-location").is_none());
 }
+
+#[tokio::test]
+async fn load_balancers_see_the_gateway_alive_and_ready() {
+    let gateway = Gateway::start();
+    for (path, body) in [("/healthz", "ok"), ("/readyz", "ready")] {
+        let answer = gateway
+            .reporter()
+            .get(format!("{}{path}", gateway.public))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        assert!(answer.headers().get("content-security-policy").is_some());
+        assert_eq!(answer.text().await.unwrap(), body);
+    }
+}

@@ -485,6 +485,11 @@ impl Store {
         })
     }
 
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ready(&self) -> bool {
+        on_backend!(self, db => sqlx::query("SELECT 1").execute(&db.pool).await.is_ok())
+    }
+
     /// Everything the statistics count, for every case still stored.
     pub async fn case_facts(&self) -> Result<Vec<CaseFacts>, StoreError> {
         let cases_sql = "SELECT id, entity, status, received_on, reply_recipient, status_changed_at, acknowledged_at, \

@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/static/style.css", get(stylesheet))
         .route("/static/confide.js", get(script))
         .route("/static/exit.js", get(exit_script))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
 }
 
 /// Pages that take files: larger bodies, longer time.
@@ -618,6 +620,15 @@ async fn script() -> Response {
         include_str!("../../../static/confide.js"),
     )
         .into_response()
+}
+
+/// For load balancers: ready when the database answers. Says nothing else.
+async fn ready(State(state): State<AppState>) -> Response {
+    if state.store.ready().await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready").into_response()
+    }
 }
 
 /// Quick exit and the language switcher, for pages that seal nothing.
