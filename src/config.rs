@@ -40,8 +40,13 @@ pub struct Config {
     /// `sqlite://<data_dir>/confide.db`.
     #[serde(default)]
     pub database_url: Option<String>,
-    /// The keyring file (entities, staff, public keys).
+    /// The keyring file (entities, staff, public keys). Its signature is read from the same
+    /// path with `.sig` added.
     pub keyring: PathBuf,
+    /// The organisation's Ed25519 public key (base64), which must have signed the keyring.
+    /// Required outside the demo.
+    #[serde(default)]
+    pub organisation_key: Option<String>,
     /// File holding at least 32 random bytes: the HMAC key for token verifiers. Keep it outside
     /// the database and its backups.
     pub server_secret_file: PathBuf,
@@ -238,8 +243,24 @@ impl Config {
         }
     }
 
+    /// The pinned organisation key, if configured.
+    pub fn organisation_key(&self) -> Result<Option<crate::keyring::OrganisationKey>, ConfigError> {
+        self.organisation_key
+            .as_deref()
+            .map(|text| {
+                text.parse().map_err(|_| {
+                    ConfigError::Invalid(
+                        "organisation_key must be the base64 of 32 bytes, as `confide keys organisation` prints it"
+                            .into(),
+                    )
+                })
+            })
+            .transpose()
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         self.stretch_params()?;
+        self.organisation_key()?;
         if let Some(url) = &self.database_url
             && !["sqlite://", "postgres://", "postgresql://"]
                 .iter()

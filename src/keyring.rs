@@ -5,11 +5,21 @@
 //! age recipient (the public key envelopes are sealed to) and the SHA-256 fingerprint of the
 //! client certificate they log in with. It holds public keys only: the private halves stay on
 //! staff machines.
+//!
+//! The organisation signs it (Ed25519) on an offline machine, and whoever seals to it (the
+//! gateway at start and on every reload, the reporter's browser, the staff CLI) checks that
+//! signature against the organisation's key, pinned in their own configuration. What is signed
+//! is [`Keyring::document`]: a canonical JSON rendering of the keyring's content, so that the
+//! browser checks exactly the bytes it then reads recipients from, and comments or layout in
+//! the TOML file can change without a new signature.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, RwLock};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +33,83 @@ pub enum KeyringError {
     Syntax(String),
     #[error("keyring: {0}")]
     Invalid(String),
+    #[error("the keyring's signature: {0}")]
+    Signature(String),
+}
+
+/// What an organisation signature covers: this line, then [`Keyring::document`]. The line keeps
+/// a keyring signature from ever being valid for anything else the key might sign.
+pub const SIGNED_PREFIX: &str = "confide keyring v1\n";
+
+/// The organisation's Ed25519 public key, pinned in the gateway's configuration, the staff
+/// CLI's and the report page: base64 of its 32 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrganisationKey(pub [u8; 32]);
+
+impl FromStr for OrganisationKey {
+    type Err = KeyringError;
+
+    fn from_str(text: &str) -> Result<Self, KeyringError> {
+        let bytes = STANDARD.decode(text.trim()).ok();
+        bytes
+            .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+            .map(OrganisationKey)
+            .ok_or_else(|| {
+                KeyringError::Signature(
+                    "the organisation key must be the base64 of 32 bytes, as `confide keys organisation` prints it"
+                        .into(),
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for OrganisationKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&STANDARD.encode(self.0))
+    }
+}
+
+impl OrganisationKey {
+    /// Checks `signature` (base64 of 64 bytes) over `document`.
+    pub fn verify(&self, document: &str, signature: &str) -> Result<(), KeyringError> {
+        let signature = STANDARD
+            .decode(signature.trim())
+            .map_err(|_| KeyringError::Signature("the signature is not base64".into()))?;
+        let mut message = Vec::with_capacity(SIGNED_PREFIX.len() + document.len());
+        message.extend_from_slice(SIGNED_PREFIX.as_bytes());
+        message.extend_from_slice(document.as_bytes());
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &self.0)
+            .verify(&message, &signature)
+            .map_err(|_| {
+                KeyringError::Signature(
+                    "it does not match the organisation key: the keyring was changed after it was signed, or signed with another key. Sign it again with `confide keys sign`"
+                        .into(),
+                )
+            })
+    }
+}
+
+/// The signature file of a keyring: the same path with `.sig` added.
+pub fn signature_path(keyring: &Path) -> PathBuf {
+    let mut name = keyring.as_os_str().to_owned();
+    name.push(".sig");
+    PathBuf::from(name)
+}
+
+/// The signature in a signature file: its one line that is not a comment.
+pub fn read_signature(path: &Path) -> Result<Option<String>, KeyringError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(KeyringError::Read {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
 }
 
 /// A role decides what a staff member may see and do.
@@ -72,8 +159,8 @@ pub struct StaffEntry {
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct KeyringFile {
-    #[serde(rename = "entity")]
+pub(crate) struct KeyringFile {
+    #[serde(rename = "entity", default)]
     entities: Vec<Entity>,
     #[serde(rename = "staff", default)]
     staff: Vec<StaffEntry>,
@@ -96,11 +183,21 @@ impl Staff {
     }
 }
 
+/// What is signed: every field of the keyring, in a fixed order.
+#[derive(Serialize)]
+struct Document<'a> {
+    format: &'static str,
+    entities: &'a [Entity],
+    staff: &'a [StaffEntry],
+}
+
 /// The validated keyring.
 #[derive(Clone, Debug)]
 pub struct Keyring {
     entities: Vec<Entity>,
     staff: Vec<Staff>,
+    document: Arc<str>,
+    signature: Option<Arc<str>>,
 }
 
 impl Keyring {
@@ -115,6 +212,12 @@ impl Keyring {
     pub fn parse(text: &str) -> Result<Keyring, KeyringError> {
         let file: KeyringFile =
             toml::from_str(text).map_err(|e| KeyringError::Syntax(e.message().to_string()))?;
+        let document = serde_json::to_string(&Document {
+            format: "confide-keyring/1",
+            entities: &file.entities,
+            staff: &file.staff,
+        })
+        .expect("the keyring serialises");
         let invalid = |msg: String| Err(KeyringError::Invalid(msg));
 
         let mut ids = HashSet::new();
@@ -205,6 +308,8 @@ impl Keyring {
         let keyring = Keyring {
             entities: file.entities,
             staff,
+            document: Arc::from(document),
+            signature: None,
         };
         for entity in &keyring.entities {
             if keyring.intake_recipients(&entity.id).is_empty() {
@@ -215,6 +320,46 @@ impl Keyring {
             }
         }
         Ok(keyring)
+    }
+
+    /// Loads a keyring and checks its signature file against `pin`. Without a pin (the demo
+    /// only) the signature is neither needed nor checked, and the keyring is served unsigned.
+    pub fn load_signed(
+        path: &Path,
+        pin: Option<&OrganisationKey>,
+    ) -> Result<Keyring, KeyringError> {
+        let mut keyring = Keyring::load(path)?;
+        let Some(pin) = pin else {
+            return Ok(keyring);
+        };
+        let sig_path = signature_path(path);
+        let signature = read_signature(&sig_path)?.ok_or_else(|| {
+            KeyringError::Signature(format!(
+                "{} is missing: the keyring must be signed with the organisation key (`confide keys sign`)",
+                sig_path.display()
+            ))
+        })?;
+        pin.verify(&keyring.document, &signature)?;
+        keyring.signature = Some(Arc::from(signature));
+        Ok(keyring)
+    }
+
+    /// The canonical JSON the organisation signs (see the module's documentation).
+    pub fn document(&self) -> &str {
+        &self.document
+    }
+
+    /// The organisation's signature over [`Keyring::document`], once checked.
+    pub fn signature(&self) -> Option<&str> {
+        self.signature.as_deref()
+    }
+
+    /// The same keyring without the staff members `revoked` names (by certificate or age key):
+    /// what the gateway uses while a revocation waits for the next signed keyring.
+    pub fn without(&self, revoked: &Revoked) -> Keyring {
+        let mut keyring = self.clone();
+        keyring.staff.retain(|s| !revoked.covers(s));
+        keyring
     }
 
     pub fn entities(&self) -> &[Entity] {
@@ -242,6 +387,119 @@ impl Keyring {
     pub fn staff_by_fingerprint(&self, fingerprint: &[u8; 32]) -> Option<&Staff> {
         // Fingerprints are public (they are in the keyring file); a plain comparison is fine.
         self.staff.iter().find(|s| &s.fingerprint == fingerprint)
+    }
+}
+
+/// Staff members revoked since the keyring was signed (`confide keys revoke`), kept in the
+/// database so that every gateway on it refuses them at once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Revoked {
+    pub fingerprints: HashSet<[u8; 32]>,
+    pub recipients: HashSet<String>,
+}
+
+impl Revoked {
+    pub fn covers(&self, staff: &Staff) -> bool {
+        self.fingerprints.contains(&staff.fingerprint)
+            || self.recipients.contains(&staff.recipient.to_string())
+    }
+}
+
+/// The keyring a running gateway uses: the signed file, reloaded on SIGHUP, less the members
+/// revoked in the database.
+pub struct Live {
+    path: PathBuf,
+    pin: Option<OrganisationKey>,
+    signed: RwLock<Arc<Keyring>>,
+    revoked: RwLock<Revoked>,
+    current: RwLock<Arc<Keyring>>,
+}
+
+impl Live {
+    pub fn open(path: &Path, pin: Option<OrganisationKey>) -> Result<Live, KeyringError> {
+        let keyring = Arc::new(Keyring::load_signed(path, pin.as_ref())?);
+        Ok(Live {
+            path: path.to_path_buf(),
+            pin,
+            signed: RwLock::new(keyring.clone()),
+            revoked: RwLock::default(),
+            current: RwLock::new(keyring),
+        })
+    }
+
+    /// A fixed keyring (unit tests, tools).
+    pub fn fixed(keyring: Keyring) -> Live {
+        let keyring = Arc::new(keyring);
+        Live {
+            path: PathBuf::new(),
+            pin: None,
+            signed: RwLock::new(keyring.clone()),
+            revoked: RwLock::default(),
+            current: RwLock::new(keyring),
+        }
+    }
+
+    pub fn current(&self) -> Arc<Keyring> {
+        self.current.read().expect("keyring lock").clone()
+    }
+
+    /// Reads the file again; a keyring that does not load or whose signature fails leaves the
+    /// one in use unchanged.
+    pub fn reload(&self) -> Result<(), KeyringError> {
+        let keyring = Arc::new(Keyring::load_signed(&self.path, self.pin.as_ref())?);
+        *self.signed.write().expect("keyring lock") = keyring;
+        self.refresh();
+        Ok(())
+    }
+
+    /// Applies the database's revocations; true when they changed.
+    pub fn set_revoked(&self, revoked: Revoked) -> bool {
+        {
+            let mut current = self.revoked.write().expect("keyring lock");
+            if *current == revoked {
+                return false;
+            }
+            *current = revoked;
+        }
+        self.refresh();
+        true
+    }
+
+    pub fn is_revoked(&self, staff: &Staff) -> bool {
+        self.revoked.read().expect("keyring lock").covers(staff)
+    }
+
+    fn refresh(&self) {
+        let signed = self.signed.read().expect("keyring lock").clone();
+        let revoked = self.revoked.read().expect("keyring lock").clone();
+        let keyring = if revoked == Revoked::default() {
+            signed
+        } else {
+            Arc::new(signed.without(&revoked))
+        };
+        *self.current.write().expect("keyring lock") = keyring;
+    }
+}
+
+/// Checks one `[[staff]]` entry as the keyring would, apart from the entities it names.
+pub fn check_entry(entry: &str) -> Result<(), KeyringError> {
+    let file: KeyringFile =
+        toml::from_str(entry).map_err(|e| KeyringError::Syntax(e.message().to_string()))?;
+    let mut text = String::new();
+    for member in &file.staff {
+        for entity in &member.entities {
+            text.push_str(&format!("[[entity]]\nid = {entity:?}\nname = \"-\"\n"));
+        }
+    }
+    text.push_str(entry);
+    // The placeholder entities have no intake officer unless this is one; that is not this
+    // entry's problem.
+    match Keyring::parse(&text) {
+        Err(KeyringError::Invalid(message)) if message.contains("no intake officer") => Ok(()),
+        Err(KeyringError::Invalid(message)) if message.contains("at least one [[entity]]") => {
+            Ok(())
+        }
+        other => other.map(|_| ()),
     }
 }
 

@@ -14,7 +14,10 @@ use rcgen::{
     KeyUsagePurpose,
 };
 
-use crate::keyring::Role;
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use crate::keyring::{Keyring, OrganisationKey, Role};
 
 /// A certificate authority able to sign server and staff certificates.
 pub struct Authority {
@@ -98,6 +101,136 @@ impl Authority {
     }
 }
 
+/// Text that opens an age file armoured with a passphrase (how protected key files start).
+const ARMOR_START: &str = "-----BEGIN AGE ENCRYPTED FILE-----";
+
+/// A private key file's contents, sealed with `passphrase` (age's scrypt mode, armoured) when
+/// one is given. The reference `age` tool opens such files too (`age -d FILE`).
+pub fn protect(plain: &[u8], passphrase: Option<SecretString>) -> Result<Vec<u8>> {
+    let Some(passphrase) = passphrase else {
+        return Ok(plain.to_vec());
+    };
+    let encryptor = age::Encryptor::with_user_passphrase(passphrase);
+    let mut out = Vec::new();
+    let armor = age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)?;
+    let mut writer = encryptor.wrap_output(armor)?;
+    std::io::Write::write_all(&mut writer, plain)?;
+    writer.finish()?.finish()?;
+    Ok(out)
+}
+
+/// Whether a key file is passphrase-protected.
+pub fn is_protected(contents: &[u8]) -> bool {
+    contents
+        .trim_ascii_start()
+        .starts_with(ARMOR_START.as_bytes())
+}
+
+/// A key file's contents, opened with the passphrase `ask` gives when it is protected.
+pub fn unprotect(
+    contents: Vec<u8>,
+    ask: impl FnOnce() -> Result<SecretString>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    if !is_protected(&contents) {
+        return Ok(Zeroizing::new(contents));
+    }
+    let passphrase = ask()?;
+    let reader = age::armor::ArmoredReader::new(contents.as_slice());
+    let decryptor = age::Decryptor::new(reader).context("the key file is damaged")?;
+    let identity = age::scrypt::Identity::new(passphrase);
+    let mut plain = Zeroizing::new(Vec::new());
+    std::io::Read::read_to_end(
+        &mut decryptor
+            .decrypt(std::iter::once(&identity as &dyn age::Identity))
+            .map_err(|_| anyhow::anyhow!("wrong passphrase, or the key file is damaged"))?,
+        &mut plain,
+    )?;
+    Ok(plain)
+}
+
+/// The age identities in an identity file, protected or not.
+pub fn read_identities(
+    path: &Path,
+    ask: impl FnOnce() -> Result<SecretString>,
+) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> {
+    let contents = fs::read(path)
+        .with_context(|| format!("cannot read the age identity {}", path.display()))?;
+    let plain = unprotect(contents, ask)?;
+    age::IdentityFile::from_buffer(plain.as_slice())
+        .with_context(|| format!("{} is not an age identity file", path.display()))?
+        .into_identities()
+        .context("the identity file holds no usable age identity")
+}
+
+/// A new age identity: the file's text and the public key (`age1…`).
+pub fn new_identity(name: &str) -> (Zeroizing<String>, String) {
+    use secrecy::ExposeSecret;
+    let identity = age::x25519::Identity::generate();
+    let public = identity.to_public().to_string();
+    let text = Zeroizing::new(format!(
+        "# age identity of {name}, made by confide\n# public key: {public}\n{}\n",
+        identity.to_string().expose_secret()
+    ));
+    (text, public)
+}
+
+/// A new organisation signing key: the key file's text (PKCS#8, base64) and its public key.
+pub fn new_organisation_key() -> Result<(Zeroizing<String>, OrganisationKey)> {
+    use ring::signature::KeyPair;
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = Zeroizing::new(
+        ring::signature::Ed25519KeyPair::generate_pkcs8(&rng)
+            .map_err(|_| anyhow::anyhow!("the system's random generator failed"))?
+            .as_ref()
+            .to_vec(),
+    );
+    let pair = ring::signature::Ed25519KeyPair::from_pkcs8(&pkcs8)
+        .map_err(|_| anyhow::anyhow!("a fresh key did not load"))?;
+    let public = OrganisationKey(
+        pair.public_key()
+            .as_ref()
+            .try_into()
+            .expect("Ed25519 public keys are 32 bytes"),
+    );
+    let text = Zeroizing::new(format!(
+        "# confide organisation signing key (Ed25519, PKCS#8). Keep it offline.\n# public key: {public}\n{}\n",
+        base64::engine::general_purpose::STANDARD.encode(pkcs8.as_slice())
+    ));
+    Ok((text, public))
+}
+
+/// Signs a keyring's document with the organisation key file's (opened) contents; returns the
+/// signature file's text and the public key that checks it.
+pub fn sign_keyring(key_file: &[u8], keyring: &Keyring) -> Result<(String, OrganisationKey)> {
+    use ring::signature::KeyPair;
+    let text = std::str::from_utf8(key_file).context("the organisation key file is not text")?;
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .context("the organisation key file holds no key")?;
+    let pkcs8 = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(line)
+            .context("the organisation key file is damaged")?,
+    );
+    let pair = ring::signature::Ed25519KeyPair::from_pkcs8(&pkcs8)
+        .map_err(|_| anyhow::anyhow!("the organisation key file holds no Ed25519 key"))?;
+    let mut message = crate::keyring::SIGNED_PREFIX.as_bytes().to_vec();
+    message.extend_from_slice(keyring.document().as_bytes());
+    let signature = base64::engine::general_purpose::STANDARD.encode(pair.sign(&message));
+    let public = OrganisationKey(
+        pair.public_key()
+            .as_ref()
+            .try_into()
+            .expect("Ed25519 public keys are 32 bytes"),
+    );
+    Ok((
+        format!("# confide keyring signature by organisation key {public}\n{signature}\n"),
+        public,
+    ))
+}
+
 /// The staff of the example set: name, role, entities, Member State.
 const EXAMPLE_STAFF: [(&str, Role, &[&str], Option<&str>); 7] = [
     ("intake-minusca", Role::Intake, &["minusca"], None),
@@ -171,10 +304,16 @@ pub fn write_example_set(dir: &Path) -> Result<()> {
         ));
     }
     write("keyring.toml", &keyring)?;
+    // Kept in the folder only because this set is public test data; a real organisation key
+    // stays on an offline machine.
+    let (org_key, org_public) = new_organisation_key()?;
+    write("organisation.key", &org_key)?;
+    let (signature, _) = sign_keyring(org_key.as_bytes(), &Keyring::parse(&keyring)?)?;
+    write("keyring.toml.sig", &signature)?;
 
     let salt = base64::engine::general_purpose::STANDARD
         .encode(&crate::token::ServerSecret::generate_bytes()[..16]);
-    write("confide.toml", &example_config(&salt))?;
+    write("confide.toml", &example_config(&salt, &org_public))?;
     fs::write(
         dir.join("server-secret"),
         &crate::token::ServerSecret::generate_bytes()[..],
@@ -207,7 +346,7 @@ pub fn keyring_entry(
     entry
 }
 
-fn example_config(salt: &str) -> String {
+fn example_config(salt: &str, organisation_key: &OrganisationKey) -> String {
     format!(
         r#"# TEST ONLY: the demo configuration (`confide demo` reads it).
 # Paths are relative to this file. `confide demo` overrides data_dir and both addresses from its
@@ -217,6 +356,8 @@ public_addr = "127.0.0.1:8443"
 staff_addr = "127.0.0.1:9443"
 data_dir = "../demo-data"
 keyring = "keyring.toml"
+# The organisation's public signing key: the keyring must carry its signature (keyring.toml.sig).
+organisation_key = "{organisation_key}"
 # A real deployment keeps this file outside the database and its backups, mode 0600.
 server_secret_file = "server-secret"
 

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::intake::Intake;
-use crate::keyring::Keyring;
+use crate::keyring::Live;
 use crate::store::Store;
 use crate::tls;
 use crate::token::ServerSecret;
@@ -58,7 +58,16 @@ impl Running {
 /// Loads everything the configuration names, checks it, binds both listeners and starts them.
 pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Running> {
     tls::install_crypto_provider();
-    let keyring = Keyring::load(&config.keyring)?;
+    let pin = config.organisation_key()?;
+    if pin.is_none() && mode == Mode::Production {
+        bail!(
+            "organisation_key is not set: a gateway seals reports only to a keyring signed by the organisation. Make the key with `confide keys organisation`, sign the keyring with `confide keys sign`, and put the public key in the configuration (see docs/DEPLOY.md)"
+        );
+    }
+    let keyring = Arc::new(Live::open(&config.keyring, pin)?);
+    if keyring.current().signature().is_none() {
+        tracing::warn!("the keyring is not signed (demo only): browsers will seal on the server");
+    }
     // Every language's messages are parsed now, so that a broken file stops the start, not a
     // reporter's page.
     crate::i18n::load();
@@ -80,7 +89,6 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         .await
         .context("cannot open the database")?;
 
-    let keyring = Arc::new(keyring);
     let intake = Intake::new(
         store.clone(),
         keyring.clone(),
@@ -123,8 +131,10 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         state.clock.clone(),
         retention,
     ));
-    // SIGHUP reloads the certificate and key (a renewal needs no restart).
+    // SIGHUP reloads the certificate, its key and the keyring (a renewal or a new staff member
+    // needs no restart).
     let files = config.tls.clone();
+    let live = state.keyring.clone();
     tasks.spawn(async move {
         let Ok(mut hangups) =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
@@ -135,6 +145,10 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
             match cert.reload(&files.certificate, &files.key) {
                 Ok(()) => tracing::info!("TLS certificate and key reloaded"),
                 Err(e) => tracing::error!(error = %e, "reloading the TLS certificate failed; the old one is still served"),
+            }
+            match live.reload() {
+                Ok(()) => tracing::info!("keyring reloaded"),
+                Err(e) => tracing::error!(error = %e, "reloading the keyring failed; the old one is still used"),
             }
         }
     });

@@ -417,6 +417,22 @@ async fn seal_document(
         bail!("the text is empty");
     }
     let list: SealTo = client.json(seal_to_path).await?;
+    let trusted: std::collections::HashSet<String> = client
+        .trusted_staff()
+        .await?
+        .into_iter()
+        .map(|s| s.recipient)
+        .collect();
+    if let Some(stranger) = list
+        .seal_to
+        .iter()
+        .find(|r| !trusted.contains(&r.recipient))
+    {
+        bail!(
+            "the server asked to seal to {}, which is not in the keyring your organisation signed; nothing was sent. Tell your administrator",
+            stranger.recipient
+        );
+    }
     let recipients = list
         .seal_to
         .iter()

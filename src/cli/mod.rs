@@ -1,6 +1,7 @@
 //! The command line: `serve`, `demo`, `staff`, `keys`.
 
 mod casework;
+mod keys;
 mod staff;
 mod staff_client;
 
@@ -85,7 +86,7 @@ pub enum Command {
     /// Make keys.
     Keys {
         #[command(subcommand)]
-        command: KeysCommand,
+        command: keys::KeysCommand,
     },
 }
 
@@ -103,16 +104,6 @@ pub enum AuditCommand {
         /// records cut from the end, which a chain alone cannot show.
         #[arg(long)]
         against: Option<PathBuf>,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum KeysCommand {
-    /// Write a complete example key set (CA, server and staff certificates, age identities,
-    /// keyring, configuration). For tests and demonstrations only.
-    Example {
-        #[arg(long)]
-        out: PathBuf,
     },
 }
 
@@ -160,13 +151,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             format,
             out,
         } => stats(&config, year, &format, out.as_deref()).await,
-        Command::Keys {
-            command: KeysCommand::Example { out },
-        } => {
-            crate::keys::write_example_set(&out)?;
-            println!("wrote an example key set to {}", out.display());
-            Ok(())
-        }
+        Command::Keys { command } => keys::run(command),
     }
 }
 

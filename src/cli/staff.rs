@@ -25,6 +25,10 @@ pub struct StaffArgs {
     /// Your age identity file, to open and re-seal envelopes.
     #[arg(long, global = true, env = "CONFIDE_STAFF_IDENTITY")]
     identity: Option<PathBuf>,
+    /// The passphrase of a protected identity file, in the first line of this file (without
+    /// it, the passphrase is asked at the terminal).
+    #[arg(long, global = true, env = "CONFIDE_PASSPHRASE_FILE")]
+    passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     command: StaffCommand,
 }
@@ -95,13 +99,7 @@ struct EnvelopeRow {
     kind: String,
 }
 
-#[derive(Deserialize)]
-struct KeyringStaff {
-    name: String,
-    role: String,
-    entities: Vec<String>,
-    recipient: String,
-}
+use super::staff_client::TrustedStaff as KeyringStaff;
 
 pub async fn run(args: StaffArgs) -> Result<()> {
     crate::tls::install_crypto_provider();
@@ -173,10 +171,9 @@ fn identities(args: &StaffArgs) -> Result<Vec<Box<dyn age::Identity + Send + Syn
         .identity
         .as_ref()
         .context("this command needs --identity FILE, your age identity, to open envelopes")?;
-    age::IdentityFile::from_file(path.display().to_string())
-        .with_context(|| format!("cannot read the age identity {}", path.display()))?
-        .into_identities()
-        .context("the identity file holds no usable age identity")
+    crate::keys::read_identities(path, || {
+        super::keys::ask_passphrase(args.passphrase_file.as_deref())
+    })
 }
 
 async fn list_cases(client: &Client) -> Result<()> {
@@ -425,11 +422,7 @@ async fn export_audit(client: &Client, out: &Path) -> Result<()> {
 }
 
 async fn keyring_staff(client: &Client) -> Result<Vec<KeyringStaff>> {
-    #[derive(Deserialize)]
-    struct Keyring {
-        staff: Vec<KeyringStaff>,
-    }
-    Ok(client.json::<Keyring>("/api/v1/staff/keyring").await?.staff)
+    Ok(client.trusted_staff().await?)
 }
 
 pub(super) fn parse_recipient(text: &str) -> Result<age::x25519::Recipient> {

@@ -21,11 +21,25 @@ pub struct Connection {
     /// The private key of your client certificate (PEM).
     #[arg(long, global = true, env = "CONFIDE_STAFF_KEY")]
     key: Option<PathBuf>,
+    /// The organisation's public signing key (base64), as published by the organisation: the
+    /// keyring the server sends is checked against it before anything is sealed to anyone.
+    #[arg(long, global = true, env = "CONFIDE_ORGANISATION_KEY")]
+    organisation_key: Option<String>,
 }
 
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    pin: Option<crate::keyring::OrganisationKey>,
+}
+
+/// A staff member of the organisation-signed keyring.
+#[derive(Clone, serde::Deserialize)]
+pub struct TrustedStaff {
+    pub name: String,
+    pub role: String,
+    pub entities: Vec<String>,
+    pub recipient: String,
 }
 
 impl Client {
@@ -54,7 +68,56 @@ impl Client {
             .context("--server URL is required (or CONFIDE_STAFF_SERVER)")?
             .trim_end_matches('/')
             .to_string();
-        Ok(Client { http, base })
+        let pin = connection
+            .organisation_key
+            .as_deref()
+            .map(|text| text.parse())
+            .transpose()
+            .context("--organisation-key is not an organisation key (base64 of 32 bytes)")?;
+        Ok(Client { http, base, pin })
+    }
+
+    /// The staff of the keyring, as the organisation signed it: the server's list is used only
+    /// to leave out members revoked since. Refuses to go on without a pinned key or with a
+    /// signature that does not verify, since sealing to a key the server made up would hand it
+    /// the report.
+    pub async fn trusted_staff(&self) -> Result<Vec<TrustedStaff>> {
+        #[derive(serde::Deserialize)]
+        struct Served {
+            staff: Vec<Named>,
+            signed: Option<Signed>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Named {
+            name: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Signed {
+            document: String,
+            signature: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Document {
+            staff: Vec<TrustedStaff>,
+        }
+        let pin = self.pin.context(
+            "the organisation key is not pinned: pass --organisation-key KEY (or set CONFIDE_ORGANISATION_KEY) with the key your organisation published",
+        )?;
+        let served: Served = self.json("/api/v1/staff/keyring").await?;
+        let signed = served
+            .signed
+            .context("the server sent an unsigned keyring; refusing to seal to it")?;
+        pin.verify(&signed.document, &signed.signature)
+            .context("the keyring the server sent is not signed by your organisation; refusing to seal to it. Tell your administrator")?;
+        let document: Document =
+            serde_json::from_str(&signed.document).context("the signed keyring cannot be read")?;
+        let current: std::collections::HashSet<String> =
+            served.staff.into_iter().map(|s| s.name).collect();
+        Ok(document
+            .staff
+            .into_iter()
+            .filter(|s| current.contains(&s.name))
+            .collect())
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response> {

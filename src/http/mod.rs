@@ -25,7 +25,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::intake::Intake;
-use crate::keyring::Keyring;
+use crate::keyring::Live;
 use crate::store::{Day, Store};
 
 /// The clock, injected so that tests and later deadline logic can control it.
@@ -36,7 +36,7 @@ pub type Clock = Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>;
 pub struct AppState {
     pub intake: Arc<Intake>,
     pub store: Store,
-    pub keyring: Arc<Keyring>,
+    pub keyring: Arc<Live>,
     pub clocks: Arc<crate::deadlines::Clocks>,
     pub clock: Clock,
     /// Where the reporter's quick-exit button leads.

@@ -19,7 +19,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::cases::{EnvelopeKind, Status};
 use crate::config::Limits;
-use crate::keyring::{Keyring, Role};
+use crate::keyring::{Live, Role};
 use crate::seal::{self, SealError};
 use crate::store::{
     CaseRecord, Day, EnvelopeBody, NewCase, NewEnvelope, Store, StoreError, day_format, random_id,
@@ -351,7 +351,7 @@ pub struct ReporterCase {
 
 pub struct Intake {
     store: Store,
-    keyring: Arc<Keyring>,
+    keyring: Arc<Live>,
     secret: ServerSecret,
     stretch: StretchParams,
     limits: Limits,
@@ -361,7 +361,7 @@ pub struct Intake {
 impl Intake {
     pub fn new(
         store: Store,
-        keyring: Arc<Keyring>,
+        keyring: Arc<Live>,
         secret: ServerSecret,
         stretch: StretchParams,
         limits: Limits,
@@ -387,11 +387,12 @@ impl Intake {
 
     /// The names and recipients every new report for `entity` is sealed to.
     pub fn intake_of(&self, entity: &str) -> Result<Recipients, IntakeError> {
-        if self.keyring.entity(entity).is_none() {
+        if self.keyring.current().entity(entity).is_none() {
             return Err(IntakeError::UnknownEntity);
         }
         let recipients = Recipients::of(
             self.keyring
+                .current()
                 .staff()
                 .iter()
                 .filter(|s| s.role == Role::Intake && s.serves(entity)),
@@ -404,7 +405,7 @@ impl Intake {
 
     /// The people working on a case now: the entity's intake officers and the assignees.
     pub fn case_staff(&self, case: &CaseRecord) -> Recipients {
-        Recipients::of(self.keyring.staff().iter().filter(|s| {
+        Recipients::of(self.keyring.current().staff().iter().filter(|s| {
             (s.role == Role::Intake && s.serves(&case.entity)) || case.assignees.contains(&s.name)
         }))
     }

@@ -15,6 +15,9 @@ pub fn keys() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("keys-example")
 }
 
+/// The example organisation's public signing key (keys-example/confide.toml).
+pub const ORGANISATION_KEY: &str = "GSNpyW9ahtJZHsKkTWlK8Urg4HaO/sQKCADuwqU/K4Y=";
+
 pub fn staff_dir(name: &str) -> PathBuf {
     keys().join("staff").join(name)
 }
@@ -61,7 +64,19 @@ impl Gateway {
     }
 
     fn spawn(data_dir: &Path, options: &[&str], env: &[(&str, &str)]) -> Gateway {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_confide"))
+        Gateway::spawn_demo(&keys(), data_dir, options, env)
+    }
+
+    /// Starts a demo gateway with another key folder (a copy a test changes).
+    #[allow(dead_code)]
+    pub fn spawn_demo(
+        keys: &Path,
+        data_dir: &Path,
+        options: &[&str],
+        env: &[(&str, &str)],
+    ) -> Gateway {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_confide"));
+        command
             .args([
                 "demo",
                 "--public-addr",
@@ -71,9 +86,30 @@ impl Gateway {
             ])
             .args(options)
             .arg("--keys")
-            .arg(keys())
+            .arg(keys)
             .arg("--data-dir")
-            .arg(data_dir)
+            .arg(data_dir);
+        Gateway::launch(command, data_dir, env)
+    }
+
+    /// Starts a production gateway (`confide serve`) from a configuration file, on free ports.
+    #[allow(dead_code)]
+    pub fn serve(config: &Path, data_dir: &Path) -> Result<Gateway, String> {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_confide"));
+        command
+            .args(["serve", "--config"])
+            .arg(config)
+            .env("CONFIDE_PUBLIC_ADDR", "127.0.0.1:0")
+            .env("CONFIDE_STAFF_ADDR", "127.0.0.1:0")
+            .env("CONFIDE_DATA_DIR", data_dir);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Gateway::launch(command, data_dir, &[])
+        }))
+        .map_err(|panic| panic.downcast_ref::<String>().cloned().unwrap_or_default())
+    }
+
+    fn launch(mut command: Command, data_dir: &Path, env: &[(&str, &str)]) -> Gateway {
+        let mut child = command
             // Tests and benchmarks send far more from one address than any network of people
             // would: rate limits are off unless a test turns them on (tests/flood.rs does).
             .env("CONFIDE_RATE_LIMITS__ENABLED", "false")
@@ -182,6 +218,7 @@ impl Gateway {
             .arg(dir.join("key.pem"))
             .arg("--identity")
             .arg(dir.join("identity.txt"))
+            .args(["--organisation-key", ORGANISATION_KEY])
             .args(args)
             .output()
             .unwrap()

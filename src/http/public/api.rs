@@ -110,15 +110,19 @@ async fn create_report(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-/// Everything a client needs to seal a report and stretch a token itself.
+/// Everything a client needs to seal a report and stretch a token itself. `signed` carries the
+/// organisation-signed document; a client that pins the organisation key seals only to
+/// recipients it finds there (members revoked since signing are left out of `entities`).
 async fn keyring(State(state): State<AppState>) -> Json<Value> {
-    let entities: Vec<Value> = state
-        .keyring
+    let keyring = state.keyring.current();
+    let signed = keyring
+        .signature()
+        .map(|signature| json!({ "document": keyring.document(), "signature": signature }));
+    let entities: Vec<Value> = keyring
         .entities()
         .iter()
         .map(|e| {
-            let recipients: Vec<String> = state
-                .keyring
+            let recipients: Vec<String> = keyring
                 .intake_recipients(&e.id)
                 .iter()
                 .map(|r| r.to_string())
@@ -129,6 +133,7 @@ async fn keyring(State(state): State<AppState>) -> Json<Value> {
     let p = state.intake.stretch_params();
     Json(json!({
         "entities": entities,
+        "signed": signed,
         "token": {
             "digits": crate::token::TOKEN_DIGITS,
             "check": "ISO 7064 MOD 97-10 over all digits",

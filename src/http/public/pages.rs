@@ -230,7 +230,7 @@ async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             script: true,
             switcher: true,
             strings: ctx.t.json(REPORT_SCRIPT_KEYS),
-            entities: state.keyring.entities(),
+            entities: state.keyring.current().entities(),
             categories: crate::intake::CATEGORIES,
             max_description: limits.max_description_chars,
             max_field: limits.max_field_chars,

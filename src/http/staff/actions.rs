@@ -52,7 +52,8 @@ async fn assign(
         return Err(super::refused(&state, &staff, &case.id, refusal).await);
     }
     refuse_if_closed(&case)?;
-    let assignees = check_assignees(state.keyring.staff(), &request.assignees, &case.entity)
+    let keyring = state.keyring.current();
+    let assignees = check_assignees(keyring.staff(), &request.assignees, &case.entity)
         .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_assignee", e))?;
     if assignees.is_empty() != (request.copies.is_empty() && request.uploads.is_empty()) {
         return Err(Problem::new(
@@ -62,7 +63,7 @@ async fn assign(
         ));
     }
     // Who every copy must be sealed to: the assignees and the entity's intake officers.
-    let sealed_to = Recipients::of(state.keyring.staff().iter().filter(|s| {
+    let sealed_to = Recipients::of(state.keyring.current().staff().iter().filter(|s| {
         assignees.iter().any(|a| a.name == s.name)
             || (s.role == Role::Intake && s.serves(&case.entity))
     }));

@@ -58,6 +58,7 @@ fn note_recipients(state: &AppState, case: &CaseRecord) -> Result<Recipients, Pr
     let recipients = Recipients::of(
         state
             .keyring
+            .current()
             .staff()
             .iter()
             .filter(|s| s.role == Role::Assistance && s.serves(&case.entity)),

@@ -102,7 +102,8 @@ fn notification_recipients(
     case: &CaseRecord,
     member_state: &str,
 ) -> Result<Recipients, Problem> {
-    let points = focal_points(state.keyring.staff(), member_state);
+    let keyring = state.keyring.current();
+    let points = focal_points(keyring.staff(), member_state);
     if points.is_empty() {
         return Err(unprocessable(
             "no_focal_point",

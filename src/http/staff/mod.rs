@@ -61,7 +61,7 @@ fn identify(certificate: Option<&ClientCertificate>, state: &AppState) -> Result
             "A client certificate is required.",
         )
     })?;
-    state.keyring.staff_by_fingerprint(&fingerprint).cloned().ok_or_else(|| {
+    state.keyring.current().staff_by_fingerprint(&fingerprint).cloned().ok_or_else(|| {
         Problem::new(
             StatusCode::FORBIDDEN,
             "unknown_certificate",

@@ -32,14 +32,17 @@ async fn keyring(
         .store
         .record(&audit(&state, &staff, "keyring", "", ""))
         .await?;
-    let staff: Vec<Value> = state
-        .keyring
+    let keyring = state.keyring.current();
+    let signed = keyring
+        .signature()
+        .map(|signature| json!({ "document": keyring.document(), "signature": signature }));
+    let staff: Vec<Value> = keyring
         .staff()
         .iter()
         .map(|s| json!({ "name": s.name, "role": s.role, "entities": s.entities, "member_state": s.member_state, "recipient": s.recipient.to_string() }))
         .collect();
     Ok(Json(
-        json!({ "entities": state.keyring.entities(), "staff": staff }),
+        json!({ "entities": keyring.entities(), "staff": staff, "signed": signed }),
     ))
 }
 

@@ -56,6 +56,7 @@ async fn statistics(
     let (clocks, today, year) = (state.clocks.clone(), state.today(), query.year);
     let entities = state
         .keyring
+        .current()
         .entities()
         .iter()
         .map(|e| e.id.clone())

@@ -1,0 +1,289 @@
+//! `confide keys`: the key ceremonies. Every command runs on the machine of whoever will hold
+//! the private half (an administrator's offline machine for the CA and the organisation key, a
+//! staff member's own machine for their identity) and prints only what is public.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use secrecy::SecretString;
+
+use super::staff::write_private;
+use crate::keyring::{Keyring, Role};
+use crate::keys::{Authority, keyring_entry, new_identity, new_organisation_key, protect};
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Write a complete example key set (CA, server and staff certificates, age identities,
+    /// signed keyring, configuration). For tests and demonstrations only.
+    Example {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Make the organisation's signing key (offline machine); prints the public key that goes
+    /// into every gateway's and staff member's configuration.
+    Organisation {
+        /// Where to write the private key.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
+    /// Sign a keyring with the organisation key: writes KEYRING.sig beside it. Gateways reload
+    /// both on SIGHUP.
+    Sign {
+        #[arg(long)]
+        keyring: PathBuf,
+        /// The organisation's private key file.
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
+    /// Make a staff member's age identity (on their own machine); prints the public key.
+    Identity {
+        /// The staff member's keyring name (written into the file as a comment).
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
+    /// Make the organisation's private CA for staff certificates (offline machine).
+    Ca {
+        /// The organisation's name, written into the certificate.
+        #[arg(long)]
+        organisation: String,
+        /// Folder to write ca.pem and ca-key.pem into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Issue a staff member's client certificate with the CA; prints its fingerprint.
+    Client {
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        ca: CaFiles,
+        /// Folder to write cert.pem and key.pem into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Everything a new staff member needs (age identity, client certificate), then prints the
+    /// keyring entry to add. For a member who makes their own identity, use `identity` on their
+    /// machine and `client` here instead.
+    Staff {
+        #[arg(long)]
+        name: String,
+        /// intake, investigator, assistance, member_state or auditor.
+        #[arg(long)]
+        role: String,
+        /// Entities they serve, comma-separated (not for member_state and auditor).
+        #[arg(long, value_delimiter = ',')]
+        entities: Vec<String>,
+        /// ISO 3166-1 alpha-3 code, for a Member State focal point.
+        #[arg(long)]
+        member_state: Option<String>,
+        #[command(flatten)]
+        ca: CaFiles,
+        /// Folder to write identity.txt, cert.pem and key.pem into.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct CaFiles {
+    /// The CA certificate (PEM).
+    #[arg(long)]
+    ca: PathBuf,
+    /// The CA's private key (PEM).
+    #[arg(long)]
+    ca_key: PathBuf,
+}
+
+/// How a private key file is protected.
+#[derive(clap::Args)]
+pub struct Passphrase {
+    /// Protect the key file with a passphrase typed at the terminal.
+    #[arg(long)]
+    protect: bool,
+    /// Protect (or open) the key file with the passphrase in the first line of this file.
+    #[arg(long, env = "CONFIDE_PASSPHRASE_FILE")]
+    passphrase_file: Option<PathBuf>,
+}
+
+impl Passphrase {
+    /// The passphrase for a new file, if one is wanted.
+    fn for_new_file(&self) -> Result<Option<SecretString>> {
+        if let Some(path) = &self.passphrase_file {
+            return checked(read_passphrase(path)?);
+        }
+        if !self.protect {
+            return Ok(None);
+        }
+        let first = rpassword::prompt_password("passphrase for the new key file: ")?;
+        let again = rpassword::prompt_password("the same passphrase again: ")?;
+        if first != again {
+            bail!("the two passphrases differ; nothing was written");
+        }
+        checked(SecretString::from(first))
+    }
+
+    /// The passphrase of an existing protected file.
+    pub fn ask(&self) -> Result<SecretString> {
+        ask_passphrase(self.passphrase_file.as_deref())
+    }
+}
+
+/// A passphrase from a file when one is named, otherwise typed at the terminal.
+pub fn ask_passphrase(file: Option<&Path>) -> Result<SecretString> {
+    match file {
+        Some(path) => read_passphrase(path),
+        None => Ok(SecretString::from(
+            rpassword::prompt_password("passphrase of the key file: ")
+                .context("the key file is protected: type its passphrase at a terminal, or give --passphrase-file")?,
+        )),
+    }
+}
+
+fn read_passphrase(path: &Path) -> Result<SecretString> {
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the passphrase file {}", path.display()))?,
+    );
+    Ok(SecretString::from(
+        text.lines().next().unwrap_or_default().to_string(),
+    ))
+}
+
+fn checked(passphrase: SecretString) -> Result<Option<SecretString>> {
+    use secrecy::ExposeSecret;
+    if passphrase.expose_secret().chars().count() < 12 {
+        bail!("the passphrase must be at least 12 characters; several words are easiest");
+    }
+    Ok(Some(SecretString::from(passphrase)))
+}
+
+pub fn run(command: KeysCommand) -> Result<()> {
+    match command {
+        KeysCommand::Example { out } => {
+            crate::keys::write_example_set(&out)?;
+            println!("wrote an example key set to {}", out.display());
+        }
+        KeysCommand::Organisation { out, passphrase } => {
+            let (text, public) = new_organisation_key()?;
+            write_private(&out, &protect(text.as_bytes(), passphrase.for_new_file()?)?)?;
+            eprintln!(
+                "organisation signing key written to {}; keep it offline",
+                out.display()
+            );
+            println!("organisation_key = \"{public}\"");
+        }
+        KeysCommand::Sign {
+            keyring,
+            key,
+            passphrase,
+        } => {
+            let parsed = Keyring::load(&keyring)?;
+            let contents =
+                std::fs::read(&key).with_context(|| format!("cannot read {}", key.display()))?;
+            let opened = crate::keys::unprotect(contents, || passphrase.ask())?;
+            let (signature, public) = crate::keys::sign_keyring(&opened, &parsed)?;
+            let path = crate::keyring::signature_path(&keyring);
+            std::fs::write(&path, signature)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "signed: {} ({} entities, {} staff); reload the gateways with SIGHUP",
+                path.display(),
+                parsed.entities().len(),
+                parsed.staff().len()
+            );
+            println!("organisation_key = \"{public}\"");
+        }
+        KeysCommand::Identity {
+            name,
+            out,
+            passphrase,
+        } => {
+            let (text, public) = new_identity(&name);
+            write_private(&out, &protect(text.as_bytes(), passphrase.for_new_file()?)?)?;
+            eprintln!("age identity written to {}", out.display());
+            println!("recipient = \"{public}\"");
+        }
+        KeysCommand::Ca { organisation, out } => {
+            let ca = Authority::new(&organisation)?;
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(out.join("ca.pem"), &ca.cert_pem)?;
+            write_private(&out.join("ca-key.pem"), ca.key_pem().as_bytes())?;
+            println!(
+                "CA written to {}: ca.pem (give it to the gateways as tls.staff_ca, and to staff) and ca-key.pem (keep it offline)",
+                out.display()
+            );
+        }
+        KeysCommand::Client { name, ca, out } => {
+            let issued = ca.load()?.issue_client(&name)?;
+            write_client(&out, &issued)?;
+            println!(
+                "certificate_sha256 = \"{}\"",
+                hex::encode(issued.fingerprint)
+            );
+        }
+        KeysCommand::Staff {
+            name,
+            role,
+            entities,
+            member_state,
+            ca,
+            out,
+            passphrase,
+        } => {
+            let role: Role = toml::Value::String(role.clone())
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("unknown role {role:?}: use intake, investigator, assistance, member_state or auditor"))?;
+            let (identity, public) = new_identity(&name);
+            let issued = ca.load()?.issue_client(&name)?;
+            let entities: Vec<&str> = entities.iter().map(String::as_str).collect();
+            let entry = keyring_entry(
+                &name,
+                role,
+                &entities,
+                member_state.as_deref(),
+                &public,
+                &issued.fingerprint,
+            );
+            // The entry must be one the keyring accepts; checked here rather than at the next
+            // signing ceremony.
+            crate::keyring::check_entry(&entry)?;
+            std::fs::create_dir_all(&out)?;
+            write_private(
+                &out.join("identity.txt"),
+                &protect(identity.as_bytes(), passphrase.for_new_file()?)?,
+            )?;
+            write_client(&out, &issued)?;
+            eprintln!(
+                "{name}'s identity and certificate written to {}; hand them over in person. Add to the keyring, then sign it:",
+                out.display()
+            );
+            print!("{entry}");
+        }
+    }
+    Ok(())
+}
+
+impl CaFiles {
+    fn load(&self) -> Result<Authority> {
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+        };
+        Authority::load(&read(&self.ca)?, &read(&self.ca_key)?)
+    }
+}
+
+fn write_client(out: &Path, issued: &crate::keys::Issued) -> Result<()> {
+    std::fs::create_dir_all(out)?;
+    std::fs::write(out.join("cert.pem"), &issued.cert_pem)?;
+    write_private(&out.join("key.pem"), issued.key_pem.as_bytes())
+}

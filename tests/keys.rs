@@ -1,0 +1,401 @@
+//! Keys people can manage: the organisation-signed keyring (refused unsigned or altered, served
+//! with its signature, reloaded on SIGHUP), the key commands, and passphrase-protected
+//! identities the staff CLI opens.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{Gateway, ORGANISATION_KEY, keys};
+use confide::keyring::OrganisationKey;
+use serde_json::Value;
+
+const CONFIDE: &str = env!("CARGO_BIN_EXE_confide");
+
+/// A private copy of the example keys, for a test to change.
+fn copy_of_keys() -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    copy_dir(&keys(), temp.path());
+    temp
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn confide(args: &[&str]) -> Output {
+    Command::new(CONFIDE).args(args).output().unwrap()
+}
+
+fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from:?} is in {}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+fn sign(dir: &Path) -> String {
+    ok(confide(&[
+        "keys",
+        "sign",
+        "--keyring",
+        dir.join("keyring.toml").to_str().unwrap(),
+        "--key",
+        dir.join("organisation.key").to_str().unwrap(),
+    ]))
+}
+
+/// Starts `confide serve` on a copy of the keys; the error output when it refuses.
+fn serve(dir: &Path) -> Result<Gateway, String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.join("server-secret"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+    }
+    Gateway::serve(&dir.join("confide.toml"), &dir.join("data"))
+}
+
+fn hang_up(gateway: &Gateway) {
+    let before = gateway.logs().matches("keyring reloaded").count()
+        + gateway
+            .logs()
+            .matches("reloading the keyring failed")
+            .count();
+    let status = Command::new("kill")
+        .args(["-HUP", &gateway.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for _ in 0..100 {
+        let logs = gateway.logs();
+        if logs.matches("keyring reloaded").count()
+            + logs.matches("reloading the keyring failed").count()
+            > before
+        {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the gateway did not report a reload: {}", gateway.logs());
+}
+
+#[tokio::test]
+async fn a_production_gateway_starts_only_with_a_keyring_signed_by_the_pinned_organisation_key() {
+    let dir = copy_of_keys();
+    let config = dir.path().join("confide.toml");
+    let keyring = dir.path().join("keyring.toml");
+    let signature = dir.path().join("keyring.toml.sig");
+
+    let pin_line = format!("organisation_key = \"{ORGANISATION_KEY}\"\n");
+    edit(&config, &pin_line, "");
+    let refused = serve(dir.path())
+        .err()
+        .expect("refused without a pinned key");
+    assert!(refused.contains("organisation_key is not set"), "{refused}");
+    edit(
+        &config,
+        "keyring = \"keyring.toml\"\n",
+        &format!("keyring = \"keyring.toml\"\n{pin_line}"),
+    );
+
+    // Anything changed after signing: an entity's name, here.
+    edit(
+        &keyring,
+        "MINUSCA (Central African Republic)",
+        "MINUSCA (changed)",
+    );
+    let refused = serve(dir.path()).err().expect("refused when altered");
+    assert!(
+        refused.contains("does not match the organisation key"),
+        "{refused}"
+    );
+    edit(
+        &keyring,
+        "MINUSCA (changed)",
+        "MINUSCA (Central African Republic)",
+    );
+
+    // A comment is not content: the signature still holds.
+    let mut text = std::fs::read_to_string(&keyring).unwrap();
+    text.push_str("\n# reviewed by the security focal point\n");
+    std::fs::write(&keyring, text).unwrap();
+
+    let kept = std::fs::read(&signature).unwrap();
+    std::fs::remove_file(&signature).unwrap();
+    let refused = serve(dir.path())
+        .err()
+        .expect("refused without a signature");
+    assert!(refused.contains("keyring.toml.sig is missing"), "{refused}");
+
+    // Signed by another organisation's key.
+    let other = dir.path().join("other.key");
+    ok(confide(&[
+        "keys",
+        "organisation",
+        "--out",
+        other.to_str().unwrap(),
+    ]));
+    ok(confide(&[
+        "keys",
+        "sign",
+        "--keyring",
+        keyring.to_str().unwrap(),
+        "--key",
+        other.to_str().unwrap(),
+    ]));
+    let refused = serve(dir.path()).err().expect("refused with another key");
+    assert!(
+        refused.contains("does not match the organisation key"),
+        "{refused}"
+    );
+
+    std::fs::write(&signature, kept).unwrap();
+    let gateway = serve(dir.path()).expect("starts with the signed keyring");
+    let served = gateway.keyring().await;
+    let signed = &served["signed"];
+    let document = signed["document"].as_str().unwrap();
+    let pin: OrganisationKey = ORGANISATION_KEY.parse().unwrap();
+    pin.verify(document, signed["signature"].as_str().unwrap())
+        .expect("the served keyring verifies against the pinned key");
+    let document: Value = serde_json::from_str(document).unwrap();
+    for entity in served["entities"].as_array().unwrap() {
+        for recipient in entity["recipients"].as_array().unwrap() {
+            assert!(
+                document["staff"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["recipient"] == *recipient && s["role"] == "intake"),
+                "every recipient served is an intake officer in the signed document"
+            );
+        }
+    }
+    // A wrong document does not verify.
+    assert!(
+        pin.verify(
+            &format!("{document} "),
+            signed["signature"].as_str().unwrap()
+        )
+        .is_err()
+    );
+}
+
+/// Runs the staff CLI as a member whose files are in `dir`.
+fn staff_cli(gateway: &Gateway, dir: &Path, extra: &[&str]) -> Output {
+    Command::new(CONFIDE)
+        .arg("staff")
+        .args(["--server", &gateway.staff])
+        .arg("--ca")
+        .arg(keys().join("tls/ca.pem"))
+        .arg("--cert")
+        .arg(dir.join("cert.pem"))
+        .arg("--key")
+        .arg(dir.join("key.pem"))
+        .arg("--identity")
+        .arg(dir.join("identity.txt"))
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+async fn staff_status(gateway: &Gateway, dir: &Path) -> u16 {
+    common::client_builder()
+        .identity(common::identity(dir))
+        .build()
+        .unwrap()
+        .get(format!("{}/api/v1/staff/cases", gateway.staff))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_new_staff_member_made_by_the_key_commands_works_after_signing_and_sighup_without_a_restart()
+ {
+    let dir = copy_of_keys();
+    let keys_dir = dir.path();
+    let data = tempfile::tempdir().unwrap();
+    let gateway = Gateway::spawn_demo(keys_dir, data.path(), &[], &[]);
+
+    let member = keys_dir.join("staff/intake-monusco-2");
+    let passphrase = keys_dir.join("passphrase");
+    std::fs::write(&passphrase, "correct horse battery staple\n").unwrap();
+    let entry = ok(confide(&[
+        "keys",
+        "staff",
+        "--name",
+        "intake-monusco-2",
+        "--role",
+        "intake",
+        "--entities",
+        "monusco",
+        "--ca",
+        keys_dir.join("tls/ca.pem").to_str().unwrap(),
+        "--ca-key",
+        keys_dir.join("tls/ca-key.pem").to_str().unwrap(),
+        "--out",
+        member.to_str().unwrap(),
+        "--passphrase-file",
+        passphrase.to_str().unwrap(),
+    ]));
+    assert!(
+        entry.contains("[[staff]]") && entry.contains("name = \"intake-monusco-2\""),
+        "{entry}"
+    );
+    let identity = std::fs::read_to_string(member.join("identity.txt")).unwrap();
+    assert!(identity.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+    assert!(
+        !identity.contains("AGE-SECRET-KEY"),
+        "the private key is not in clear"
+    );
+    assert_eq!(
+        staff_status(&gateway, &member).await,
+        403,
+        "not in the keyring yet"
+    );
+
+    // Added but not signed: the reload is refused and the old keyring stays in use.
+    let keyring = keys_dir.join("keyring.toml");
+    let mut text = std::fs::read_to_string(&keyring).unwrap();
+    text.push_str(&entry);
+    std::fs::write(&keyring, &text).unwrap();
+    hang_up(&gateway);
+    assert!(gateway.logs().contains("reloading the keyring failed"));
+    assert_eq!(staff_status(&gateway, &member).await, 403);
+
+    sign(keys_dir);
+    hang_up(&gateway);
+    assert_eq!(
+        staff_status(&gateway, &member).await,
+        200,
+        "{}",
+        gateway.logs()
+    );
+
+    // New reports to MONUSCO are sealed to the new officer too, who opens them with the
+    // protected identity and its passphrase.
+    let (status, _) = gateway
+        .submit_form(&[
+            ("entity", "monusco"),
+            ("description", "report for the new officer"),
+        ])
+        .await;
+    assert_eq!(status, 200);
+    let listed = staff_cli(
+        &gateway,
+        &member,
+        &["--passphrase-file", passphrase.to_str().unwrap(), "cases"],
+    );
+    let listed = ok(listed);
+    let case = listed
+        .split_whitespace()
+        .next()
+        .expect("one case")
+        .to_string();
+    let out = tempfile::tempdir().unwrap();
+    let wrong = keys_dir.join("wrong");
+    std::fs::write(&wrong, "not the passphrase at all\n").unwrap();
+    let refused = staff_cli(
+        &gateway,
+        &member,
+        &[
+            "--passphrase-file",
+            wrong.to_str().unwrap(),
+            "pull",
+            &case,
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("wrong passphrase"));
+    ok(staff_cli(
+        &gateway,
+        &member,
+        &[
+            "--passphrase-file",
+            passphrase.to_str().unwrap(),
+            "pull",
+            &case,
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+    ));
+    let opened = common::files_under(out.path());
+    assert!(
+        opened
+            .iter()
+            .any(|(_, bytes)| common::contains(bytes, b"report for the new officer")),
+        "the new officer opened the report"
+    );
+
+    // Removed from the keyring and signed again: their access ends at the reload.
+    std::fs::write(&keyring, text.replace(&entry, "")).unwrap();
+    sign(keys_dir);
+    hang_up(&gateway);
+    assert_eq!(staff_status(&gateway, &member).await, 403);
+}
+
+#[tokio::test]
+async fn the_staff_cli_seals_to_nobody_the_organisation_did_not_sign() {
+    let dir = copy_of_keys();
+    let data = tempfile::tempdir().unwrap();
+    // A demo without a pinned key serves the keyring unsigned.
+    edit(
+        &dir.path().join("confide.toml"),
+        &format!("organisation_key = \"{ORGANISATION_KEY}\"\n"),
+        "",
+    );
+    let gateway = Gateway::spawn_demo(dir.path(), data.path(), &[], &[]);
+    let (status, _) = gateway
+        .submit_form(&[("entity", "minusca"), ("description", "a report to assign")])
+        .await;
+    assert_eq!(status, 200);
+    let intake = common::staff_dir("intake-minusca");
+    let case = ok(staff_cli(&gateway, &intake, &["cases"]))
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let assign = ["assign", case.as_str(), "--to", "investigator-minusca"];
+
+    let unpinned = staff_cli(&gateway, &intake, &assign);
+    assert!(!unpinned.status.success());
+    assert!(String::from_utf8_lossy(&unpinned.stderr).contains("not pinned"));
+
+    let mut pinned: Vec<&str> = vec!["--organisation-key", ORGANISATION_KEY];
+    pinned.extend(assign);
+    let unsigned = staff_cli(&gateway, &intake, &pinned);
+    assert!(!unsigned.status.success());
+    assert!(
+        String::from_utf8_lossy(&unsigned.stderr).contains("unsigned keyring"),
+        "{}",
+        String::from_utf8_lossy(&unsigned.stderr)
+    );
+    let cases = gateway.cases_seen_by("investigator-minusca").await;
+    assert!(cases.is_empty(), "nothing was assigned");
+}
