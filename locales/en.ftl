@@ -71,6 +71,11 @@ report-send = Send securely
 report-after = After sending you will get a follow-up number. It is the only way back to your report.
 report-tor = If it is safe for you, Tor Browser hides that you visited this site.
 report-readers = Who can read it: only the people listed for the team you choose, on their own computers.
+report-readers-count = { $count ->
+    [one] one intake officer can open it
+   *[other] { $count } intake officers can open it
+}
+report-organisation-key = The organisation signed this list. To check it, compare this key with the one the organisation publishes: { $key }
 
 submitted-title = Your report was received
 submitted-number = Your follow-up number:
@@ -146,6 +151,7 @@ error-answer_refused = This answer cannot be given now. The page shows what you 
 error-form_used = This form was sent already. To send a new report, open the report page again.
 error-unavailable = The site is restarting. Please try again in a minute.
 error-too_many_requests = Too many requests came from your network just now. Please wait a minute and try again.
+error-keyring_unverified = This page could not confirm who would read your report, so nothing was sent. Do not send it from this page now: try again later, or report another way.
 
 js-stretching = Making your follow-up number safe on this phone. This can take a few seconds.
 js-sealing = Locking your report on this phone…

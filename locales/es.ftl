@@ -71,6 +71,11 @@ report-send = Enviar de forma segura
 report-after = Después del envío recibirá un número de seguimiento. Es la única forma de volver a su reporte.
 report-tor = Si es seguro para usted, Tor Browser oculta que visitó este sitio.
 report-readers = Quién puede leerlo: solo las personas registradas para el equipo que usted elija, en sus propias computadoras.
+report-readers-count = { $count ->
+    [one] una persona encargada de recibir los informes puede abrirlo
+   *[other] { $count } personas encargadas de recibir los informes pueden abrirlo
+}
+report-organisation-key = La organización firmó esta lista. Para comprobarla, compare esta clave con la que publica la organización: { $key }
 
 submitted-title = Recibimos su reporte
 submitted-number = Su número de seguimiento:
@@ -146,6 +151,7 @@ error-answer_refused = Esta respuesta no se puede dar ahora. La página le muest
 error-form_used = Este formulario ya se envió. Para enviar un nuevo reporte, abra otra vez la página de reporte.
 error-unavailable = El sitio se está reiniciando. Por favor, inténtelo de nuevo en un minuto.
 error-too_many_requests = Llegaron demasiadas solicitudes desde su red hace un momento. Espere un minuto e inténtelo de nuevo.
+error-keyring_unverified = Esta página no pudo confirmar quién leería su informe, así que no se envió nada. No lo envíe desde esta página ahora: inténtelo más tarde o informe por otro medio.
 
 js-stretching = Protegiendo su número de seguimiento en este teléfono. Esto puede tardar unos segundos.
 js-sealing = Poniendo su reporte bajo llave en este teléfono…

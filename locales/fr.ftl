@@ -71,6 +71,11 @@ report-send = Envoyer en toute sécurité
 report-after = Après l'envoi, vous recevrez un numéro de suivi. C'est le seul moyen de revenir à votre signalement.
 report-tor = Si c'est sans danger pour vous, Tor Browser permet de cacher que vous avez visité ce site.
 report-readers = Qui peut le lire : seulement les personnes inscrites pour l'équipe que vous choisissez, sur leurs propres ordinateurs.
+report-readers-count = { $count ->
+    [one] une personne chargée de recevoir les signalements peut l'ouvrir
+   *[other] { $count } personnes chargées de recevoir les signalements peuvent l'ouvrir
+}
+report-organisation-key = L'organisation a signé cette liste. Pour la vérifier, comparez cette clé avec celle que l'organisation publie : { $key }
 
 submitted-title = Votre signalement a bien été reçu
 submitted-number = Votre numéro de suivi :
@@ -146,6 +151,7 @@ error-answer_refused = Cette réponse ne peut pas être donnée maintenant. La p
 error-form_used = Ce formulaire a déjà été envoyé. Pour faire un nouveau signalement, ouvrez à nouveau la page de signalement.
 error-unavailable = Le site redémarre. Merci de réessayer dans une minute.
 error-too_many_requests = Trop de demandes sont venues de votre réseau à l’instant. Veuillez patienter une minute et réessayer.
+error-keyring_unverified = Cette page n'a pas pu confirmer qui lirait votre signalement : rien n'a été envoyé. Ne l'envoyez pas depuis cette page pour le moment ; réessayez plus tard ou signalez-le par un autre moyen.
 
 js-stretching = Nous protégeons votre numéro de suivi sur ce téléphone. Cela peut prendre quelques secondes.
 js-sealing = Verrouillage de votre signalement sur ce téléphone…

@@ -71,6 +71,11 @@ report-send = Tinda na libateli
 report-after = Sima ya kotinda, okozwa nimero ya kolanda. Yango kaka nde nzela ya kozonga na rapport na yo.
 report-tor = Soki ezali na likama te mpo na yo, Tor Browser ebombaka ete oyaki na site oyo.
 report-readers = Nani akoki kotanga yango: kaka bato oyo bakomami mpo na ekipi oyo oponi, na ba-ordinateur na bango moko.
+report-readers-count = { $count ->
+    [one] moto moko oyo azwaka ba-rapport akoki kofungola yango
+   *[other] bato { $count } oyo bazwaka ba-rapport bakoki kofungola yango
+}
+report-organisation-key = Ebongiseli esinyaki liste oyo. Mpo na kotala yango, kokanisa fungola oyo na oyo ebongiseli ebimisaka: { $key }
 
 submitted-title = Rapport na yo ezwami
 submitted-number = Nimero na yo ya kolanda:
@@ -146,6 +151,7 @@ error-answer_refused = Eyano oyo ekoki kopesama sikoyo te. Lokasa ezali kolakisa
 error-form_used = Formulaire oyo etindamaki kala. Mpo na kotinda rapport ya sika, fungola lisusu lokasa ya rapport.
 error-unavailable = Site ezali kobanda lisusu. Meka lisusu sima ya miniti moko.
 error-too_many_requests = Masenga ebele mingi eutaki na réseau na yo sikawa oyo. Zela miniti moko mpe meka lisusu.
+error-keyring_unverified = Lokasa oyo ekoki te koyeba solo nani akotanga rapport na yo, yango wana eloko moko te etindami. Kotinda yango na lokasa oyo sikoyo te: meka lisusu sima, to yebisa na nzela mosusu.
 
 js-stretching = Nimero na yo ya kolanda ezali kobatelama na telefone oyo. Ekoki kozwa basekonde moke.
 js-sealing = Rapport na yo ezali kokangama na telefone oyo…

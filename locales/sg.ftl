@@ -71,6 +71,10 @@ report-send = Tokua na lêgë ti siriri
 report-after = Tongana mo tokua awe, mo yeke wara mbeni nimero ti suivi. Gï nimero so la ayeke lêgë ti kîri na rapport ti mo.
 report-tor = Tongana kpälë ayeke dä pëpe na mo, Tor Browser ayeke hônde so mo gue na site so.
 report-readers = Zo so alîngbi ti diko ni: gï azo so ïrï ti ala ayeke na yâ ti bûngbi so mo soro, na ndö ti ordinateur ti ala wani.
+report-readers-count = { $count ->
+   *[other] azo { $count } so ayeke yamba arapport alîngbi ti zi ni
+}
+report-organisation-key = Bungbi ni asigne liste so. Ti bâ ni, haka kâ-kânga so na kâ so bungbi ni asigïgî na gigi: { $key }
 
 submitted-title = A wara rapport ti mo awe
 submitted-number = Nimero ti suivi ti mo:
@@ -146,6 +150,7 @@ error-answer_refused = A lîngbi ti mû kiringo-tënë so fadeso pëpe. Pazi ni 
 error-form_used = A tokua formulaire so awe. Ti tokua mbeni rapport ti fini, zi lani ti rapport ni ngbanga oko.
 error-unavailable = Site ni ayeke kîri ti töndâ. Sara ni mbeni fani na pekô ti miniti oko.
 error-too_many_requests = Aye mingi ahon ndo ti réseau ti mo fadeso. Ngbâ kêtê ngoi na mo tara ni ngbanga oko.
+error-keyring_unverified = Lembeti so alîngbi ti hînga biani zo so ayeke diko rapport ti mo pëpe, ndani la a tokua ye oko pëpe. Tokua ni na lembeti so fadeso pëpe: sara ni mbeni fani na pekô, wala fa ni na mbeni lêgë nde.
 
 js-stretching = A yeke bata nimero ti suivi ti mo nzönî na ndö ti telefôni so. A lîngbi ti mû ngoi kete.
 js-sealing = A yeke kânga rapport ti mo na ndö ti telefôni so…

@@ -71,6 +71,11 @@ report-send = Tuma kwa usalama
 report-after = Baada ya kutuma utapata namba ya ufuatiliaji. Ndiyo njia pekee ya kurudi kwenye ripoti yako.
 report-tor = Ikiwa ni salama kwako, Tor Browser inaficha kwamba ulitembelea tovuti hii.
 report-readers = Nani anaweza kuisoma: watu walioorodheshwa kwa ajili ya timu utakayochagua tu, kwenye kompyuta zao wenyewe.
+report-readers-count = { $count ->
+    [one] afisa mmoja wa kupokea ripoti anaweza kuifungua
+   *[other] maafisa { $count } wa kupokea ripoti wanaweza kuifungua
+}
+report-organisation-key = Shirika limetia sahihi orodha hii. Ili kuikagua, linganisha ufunguo huu na ule ambao shirika linachapisha: { $key }
 
 submitted-title = Ripoti yako imepokelewa
 submitted-number = Namba yako ya ufuatiliaji:
@@ -146,6 +151,7 @@ error-answer_refused = Jibu hili haliwezi kutolewa sasa. Ukurasa unaonyesha unac
 error-form_used = Fomu hii imeshatumwa. Ili kutuma ripoti mpya, fungua tena ukurasa wa ripoti.
 error-unavailable = Tovuti inaanza upya. Tafadhali jaribu tena baada ya dakika moja.
 error-too_many_requests = Maombi mengi mno yametoka kwenye mtandao wako sasa hivi. Tafadhali subiri dakika moja kisha ujaribu tena.
+error-keyring_unverified = Ukurasa huu haukuweza kuthibitisha nani atasoma ripoti yako, kwa hiyo hakuna kilichotumwa. Usiitume kutoka ukurasa huu sasa: jaribu tena baadaye, au ripoti kwa njia nyingine.
 
 js-stretching = Tunalinda namba yako ya ufuatiliaji kwenye simu hii. Hii inaweza kuchukua sekunde chache.
 js-sealing = Tunafunga ripoti yako kwenye simu hii…

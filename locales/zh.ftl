@@ -71,6 +71,10 @@ report-send = 安全发送
 report-after = 发送后，您会得到一个跟进号码。这是回到您报告的唯一方法。
 report-tor = 如果对您安全，可以使用 Tor Browser，它能让别人看不出您访问过本网站。
 report-readers = 谁能读到：只有您选择的团队名单上的人，在他们自己的电脑上。
+report-readers-count = { $count ->
+   *[other] { $count } 名受理人员可以打开
+}
+report-organisation-key = 这份名单由本组织签名。如需核对，请把这个密钥与本组织公布的密钥对比：{ $key }
 
 submitted-title = 我们已收到您的报告
 submitted-number = 您的跟进号码：
@@ -146,6 +150,7 @@ error-answer_refused = 现在不能提交这个回答。页面上会显示您可
 error-form_used = 此表格已经发送过。如需发送新的举报，请重新打开举报页面。
 error-unavailable = 网站正在重新启动。请过一分钟再试。
 error-too_many_requests = 刚才从您的网络发来的请求太多。请等一分钟后再试。
+error-keyring_unverified = 本页面无法确认谁会读到您的报告，所以什么都没有发送。现在请不要从这个页面发送：请稍后再试，或通过其他方式报告。
 
 js-stretching = 正在这部手机上保护您的跟进号码。这可能需要几秒钟。
 js-sealing = 正在这部手机上给您的报告上锁…

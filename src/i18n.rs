@@ -155,6 +155,13 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// A message with a number, so that the language's plural forms apply.
+    pub fn count(&self, key: &str, name: &'static str, value: usize) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name, value);
+        self.format(key, Some(&args))
+    }
+
     fn format(&self, key: &str, args: Option<&FluentArgs<'_>>) -> String {
         let bundles = &catalog().bundles;
         for bundle in [&bundles[self.index], &bundles[0]] {

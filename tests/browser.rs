@@ -103,6 +103,40 @@ fn text_of(t: Tr, key: &str) -> String {
 }
 
 #[tokio::test]
+async fn a_keyring_the_organisation_did_not_sign_stops_the_report_in_the_browser() {
+    if !ready() {
+        return;
+    }
+    let gateway = Gateway::start();
+    let en = Tr::of("en").unwrap();
+    let foreign = age::x25519::Identity::generate().to_public().to_string();
+    let answer = drive(json!({
+        "do": "tampered-keyring", "base": gateway.public, "lang": "en",
+        "description": REPORT, "foreign": foreign,
+        "expect": text_of(en, "error-keyring_unverified"),
+    }));
+    assert_eq!(answer["progress"], text_of(en, "error-keyring_unverified"));
+    let sent = answer["sent"].as_array().unwrap();
+    assert!(
+        !sent.iter().any(|r| {
+            let url = r["url"].as_str().unwrap();
+            url.contains("/api/v1/reports")
+                || url.contains("/report?")
+                || r["body"].as_str().unwrap().contains(REPORT)
+        }),
+        "nothing of the report left the phone: {sent:?}"
+    );
+    // The page says who can read a report, per team, and shows the key to compare.
+    let readers = answer["readers"].as_str().unwrap();
+    assert!(
+        readers.contains("MINUSCA (Central African Republic): one intake officer can open it"),
+        "{readers}"
+    );
+    assert!(readers.contains(common::ORGANISATION_KEY), "{readers}");
+    assert!(gateway.cases_seen_by("intake-minusca").await.is_empty());
+}
+
+#[tokio::test]
 async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_javascript() {
     if !ready() {
         return;

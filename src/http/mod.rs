@@ -49,6 +49,8 @@ pub struct AppState {
     pub onion_location: Option<Arc<str>>,
     /// Proof of work under pressure (`public::work`).
     pub work: Arc<public::work::Work>,
+    /// The organisation's public key, which reporters' browsers check the keyring against.
+    pub organisation_key: Option<Arc<str>>,
 }
 
 impl AppState {

@@ -93,6 +93,21 @@ async function run(page, c, sent) {
       }
             return { token, axe, text, exit, busyMs };
     }
+    case "tampered-keyring": {
+      // Someone between the page and the keyring (or the server itself) swaps a recipient.
+      await page.route("**/api/v1/keyring", async (route) => {
+        const response = await route.fetch();
+        const ring = await response.json();
+        ring.entities[0].recipients = [c.foreign];
+        await route.fulfill({ response, json: ring });
+      });
+      await page.goto(url("/"));
+      await page.fill("#description", c.description);
+      await page.click('#report button[type="submit"]');
+      await page.waitForFunction((t) => document.getElementById("progress")?.textContent === t, c.expect, { timeout: 60000, polling: 50 });
+      const readers = await page.textContent("#report");
+      return { progress: await page.textContent("#progress"), readers };
+    }
     case "status": {
       await page.goto(url("/status"));
       await shoot(page, c, "status-form");

@@ -4,6 +4,7 @@
 
 import { argon2idAsync } from "@noble/hashes/argon2.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { bech32, base64 } from "@scure/base";
 import { Decrypter, Encrypter, identityToRecipient } from "age-encryption";
 
@@ -265,4 +266,39 @@ function zeroBits(digest) {
     bits += 8;
   }
   return bits;
+}
+
+/** What an organisation signature covers: this line, then the keyring's document. */
+const SIGNED_PREFIX = "confide keyring v1\n";
+
+/**
+ * The served keyring, checked against the organisation key pinned in the page: its signature
+ * must verify, and every recipient it lists must be in the signed document (the server may
+ * leave out members revoked since signing, never add one). Throws when anything fails.
+ */
+export function verifyKeyring(ring, pin) {
+  const signed = ring.signed;
+  if (!signed || typeof signed.document !== "string") throw new Error("unsigned keyring");
+  let valid = false;
+  try {
+    valid = ed25519.verify(
+      base64.decode(signed.signature),
+      new TextEncoder().encode(SIGNED_PREFIX + signed.document),
+      base64.decode(pin),
+    );
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new Error("keyring signature");
+  const staff = JSON.parse(signed.document).staff;
+  const entities = ring.entities.map((e) => {
+    const signedIntake = new Set(
+      staff.filter((s) => s.role === "intake" && s.entities.includes(e.id)).map((s) => s.recipient),
+    );
+    if (!e.recipients.length || !e.recipients.every((r) => signedIntake.has(r))) {
+      throw new Error("unsigned recipient");
+    }
+    return e;
+  });
+  return { ...ring, entities, signedRecipients: new Set(staff.map((s) => s.recipient)) };
 }

@@ -52,10 +52,23 @@ async function api(path, body) {
   return answer;
 }
 
-async function keyring() {
+/**
+ * The keyring, checked against the organisation key the page pins (`data-organisation-key`).
+ * A keyring that fails the check stops everything: handing the form to the server's sealing
+ * instead would trust the same server that sent it.
+ */
+async function keyring(form) {
   const response = await fetch("/api/v1/keyring", { cache: "no-store", credentials: "omit" });
   if (!response.ok) throw new Refused("keyring", "keyring");
-  return response.json();
+  const ring = await response.json();
+  const pin = form.dataset.organisationKey;
+  // Only a demo runs without a pinned key.
+  if (!pin) return ring;
+  try {
+    return core.verifyKeyring(ring, pin);
+  } catch {
+    throw new Refused("keyring_unverified", "keyring");
+  }
 }
 
 /**
@@ -185,7 +198,7 @@ function reportForm(form) {
     // hands the form to the server's own sealing instead.
     let reached = false;
     try {
-      const ring = await keyring();
+      const ring = await keyring(form);
       const entity = ring.entities.find((e) => e.id === form.elements.entity.value);
       if (!entity) throw new Refused("unknown_entity", "entity");
       progress.textContent = s["js-stretching"];
@@ -257,13 +270,18 @@ function statusForm(form) {
     button.disabled = true;
     try {
       progress.textContent = s["js-stretching"];
-      const ring = await keyring();
+      const ring = await keyring(form);
       const key = await core.stretch(digits, ring.token);
       form.elements.token.value = "";
       progress.textContent = s["js-checking"];
       const lookup = core.b64.encode(key.lookup);
       const view = await api("/api/v1/status", { lookup });
-      await showCase(view, { lookup, identity: key.identity }, s, templates);
+      await showCase(
+        view,
+        { lookup, identity: key.identity, trusted: ring.signedRecipients },
+        s,
+        templates,
+      );
     } catch (error) {
             progress.textContent = said(s, error);
       button.disabled = false;
@@ -333,6 +351,10 @@ async function showCase(view, key, s, templates) {
     const text = form.elements.message.value;
     if (!text.trim() && !form.elements.files.files.length) return;
     try {
+      // The case's staff must be people the organisation signed for.
+      if (key.trusted && !view.staff_recipients.every((r) => key.trusted.has(r))) {
+        throw new Refused("keyring_unverified", "keyring");
+      }
       progress.textContent = s["js-sending"];
       const attachments = await sealFiles(form.elements.files, view.staff_recipients);
       const plain = core.paddedDocument({

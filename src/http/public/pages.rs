@@ -93,6 +93,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 
 /// Keys the report page's script needs: its progress words and the refusals it may meet.
 const REPORT_SCRIPT_KEYS: &[&str] = &[
+    "error-keyring_unverified",
     "js-stretching",
     "js-sealing",
     "js-sending",
@@ -112,6 +113,7 @@ const REPORT_SCRIPT_KEYS: &[&str] = &[
 
 /// Keys the status page's script needs, beyond the words of each status, service and state.
 const STATUS_SCRIPT_KEYS: &[&str] = &[
+    "error-keyring_unverified",
     "js-stretching",
     "js-checking",
     "js-sending",
@@ -141,6 +143,10 @@ struct ReportPage<'a> {
     switcher: bool,
     strings: String,
     entities: &'a [Entity],
+    /// Per entity: who can open a report, in plain words.
+    readers: Vec<String>,
+    /// The organisation key the page's script checks the keyring against.
+    organisation_key: Option<&'a str>,
     categories: &'static [&'static str],
     max_description: usize,
     max_field: usize,
@@ -173,6 +179,7 @@ struct StatusFormPage<'a> {
     switcher: bool,
     strings: String,
     max_message: usize,
+    organisation_key: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -222,6 +229,19 @@ struct ProblemPage<'a> {
 
 async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
     let limits = state.intake.limits();
+    let keyring = state.keyring.current();
+    let readers = keyring
+        .entities()
+        .iter()
+        .map(|e| {
+            let count = keyring.intake_recipients(&e.id).len();
+            format!(
+                "{}: {}",
+                e.name,
+                ctx.t.count("report-readers-count", "count", count)
+            )
+        })
+        .collect();
     render(
         StatusCode::OK,
         &ReportPage {
@@ -230,7 +250,9 @@ async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             script: true,
             switcher: true,
             strings: ctx.t.json(REPORT_SCRIPT_KEYS),
-            entities: state.keyring.current().entities(),
+            entities: keyring.entities(),
+            readers,
+            organisation_key: state.organisation_key.as_deref(),
             categories: crate::intake::CATEGORIES,
             max_description: limits.max_description_chars,
             max_field: limits.max_field_chars,
@@ -423,6 +445,7 @@ async fn status_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             switcher: true,
             strings: status_strings(ctx.t, &keys),
             max_message: state.intake.limits().max_description_chars,
+            organisation_key: state.organisation_key.as_deref(),
         },
     )
 }
