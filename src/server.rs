@@ -89,6 +89,12 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         .await
         .context("cannot open the database")?;
 
+    keyring.set_revoked(
+        store
+            .revocations()
+            .await
+            .context("cannot read the revocations")?,
+    );
     let intake = Intake::new(
         store.clone(),
         keyring.clone(),
@@ -150,6 +156,23 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
             match live.reload() {
                 Ok(()) => tracing::info!("keyring reloaded"),
                 Err(e) => tracing::error!(error = %e, "reloading the keyring failed; the old one is still used"),
+            }
+        }
+    });
+    // Revocations recorded in the database (by any gateway's administrator) reach this
+    // gateway's sealing within two seconds; staff requests check the database themselves.
+    let (live, store) = (state.keyring.clone(), state.store.clone());
+    tasks.spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            every.tick().await;
+            match store.revocations().await {
+                Ok(revoked) => {
+                    if live.set_revoked(revoked) {
+                        tracing::info!("revocations applied to the keyring");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "reading revocations failed"),
             }
         }
     });

@@ -399,3 +399,80 @@ async fn the_staff_cli_seals_to_nobody_the_organisation_did_not_sign() {
     let cases = gateway.cases_seen_by("investigator-minusca").await;
     assert!(cases.is_empty(), "nothing was assigned");
 }
+
+#[tokio::test]
+async fn a_revoked_member_is_refused_at_once_and_told_what_was_sealed_to_them() {
+    let dir = copy_of_keys();
+    let data = tempfile::tempdir().unwrap();
+    let gateway = Gateway::spawn_demo(dir.path(), data.path(), &[], &[]);
+    let (status, _) = gateway
+        .submit_form(&[
+            ("entity", "minusca"),
+            ("description", "a report before the revocation"),
+        ])
+        .await;
+    assert_eq!(status, 200);
+    let case = gateway.cases_seen_by("intake-minusca").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    common::staff_ok(
+        &gateway,
+        "intake-minusca",
+        &["assign", &case, "--to", "investigator-minusca"],
+    );
+    let investigator = common::staff_dir("investigator-minusca");
+    assert_eq!(staff_status(&gateway, &investigator).await, 200);
+
+    let revoke = |name: &str| {
+        Command::new(CONFIDE)
+            .args(["keys", "revoke", "--json", "--name", name, "--config"])
+            .arg(dir.path().join("confide.toml"))
+            .env("CONFIDE_DATA_DIR", data.path())
+            .output()
+            .unwrap()
+    };
+    let listed: Value = serde_json::from_str(&ok(revoke("investigator-minusca"))).unwrap();
+    assert_eq!(listed["revoked"], "investigator-minusca");
+    let sealed = listed["envelopes_sealed_to_them"].as_array().unwrap();
+    assert!(!sealed.is_empty());
+    assert!(
+        sealed.iter().all(|e| e["case_id"] == case.as_str()),
+        "{sealed:?}"
+    );
+    // At once: the very next request.
+    assert_eq!(staff_status(&gateway, &investigator).await, 403);
+
+    // A revoked intake officer stops receiving new reports within seconds.
+    let intake_key = common::age_identity("intake-monusco")
+        .to_public()
+        .to_string();
+    ok(revoke("intake-monusco"));
+    let mut listed_still = true;
+    for _ in 0..50 {
+        let ring = gateway.keyring().await;
+        let monusco = ring["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == "monusco")
+            .unwrap()
+            .clone();
+        listed_still = monusco["recipients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == intake_key.as_str());
+        if !listed_still {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        !listed_still,
+        "the revoked officer's key is no longer served"
+    );
+    let unknown = revoke("nobody-of-that-name");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("is not in the keyring"));
+}

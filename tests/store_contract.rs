@@ -758,3 +758,37 @@ async fn classifications_notifications_consents_and_referrals_round_trip_and_go_
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_revocation_is_seen_by_every_reader_and_lists_what_was_sealed_to_the_member() {
+    on_both(|store| async move {
+        let id = new_case(&store, 40).await;
+        let print = [7u8; 32];
+        assert!(!store.is_revoked(&print).await.unwrap());
+        let mut audit = entry("administrator", "revoke", "");
+        audit.detail = "intake-minusca".into();
+        store
+            .revoke("intake-minusca", &print, "age1old", &audit)
+            .await
+            .unwrap();
+        // Twice is the same as once.
+        store
+            .revoke("intake-minusca", &print, "age1old", &audit)
+            .await
+            .unwrap();
+        assert!(store.is_revoked(&print).await.unwrap());
+        assert!(!store.is_revoked(&[8u8; 32]).await.unwrap());
+        let revoked = store.revocations().await.unwrap();
+        assert!(revoked.fingerprints.contains(&print));
+        assert!(revoked.recipients.contains("age1old"));
+        let sealed = store.envelopes_sealed_to("intake-minusca").await.unwrap();
+        assert_eq!(sealed.len(), 1);
+        assert_eq!(sealed[0].case_id, id);
+        assert_eq!(sealed[0].kind, "report");
+        assert!(store.envelopes_sealed_to("inv-a").await.unwrap().is_empty());
+        let chain = store.audit_records().await.unwrap();
+        assert_eq!(chain.last().unwrap().action, "revoke");
+        verify(chain).unwrap();
+    })
+    .await;
+}

@@ -92,6 +92,23 @@ pub enum KeysCommand {
         #[command(flatten)]
         passphrase: Passphrase,
     },
+    /// Revoke a staff member at once, on every gateway of the database: their certificate is
+    /// refused from their next request and nothing new is sealed to their key. Lists the
+    /// envelopes that were sealed to them. Remove them from the keyring at the next signing.
+    Revoke(RevokeArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RevokeArgs {
+    /// The gateway's configuration: its database and keyring.
+    #[arg(long, env = "CONFIDE_CONFIG")]
+    config: PathBuf,
+    /// The staff member's keyring name.
+    #[arg(long)]
+    name: String,
+    /// Print the envelopes sealed to them as JSON, for scripts.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -167,8 +184,9 @@ fn checked(passphrase: SecretString) -> Result<Option<SecretString>> {
     Ok(Some(SecretString::from(passphrase)))
 }
 
-pub fn run(command: KeysCommand) -> Result<()> {
+pub async fn run(command: KeysCommand) -> Result<()> {
     match command {
+        KeysCommand::Revoke(args) => return revoke(args).await,
         KeysCommand::Example { out } => {
             crate::keys::write_example_set(&out)?;
             println!("wrote an example key set to {}", out.display());
@@ -286,4 +304,69 @@ fn write_client(out: &Path, issued: &crate::keys::Issued) -> Result<()> {
     std::fs::create_dir_all(out)?;
     std::fs::write(out.join("cert.pem"), &issued.cert_pem)?;
     write_private(&out.join("key.pem"), issued.key_pem.as_bytes())
+}
+
+async fn revoke(args: RevokeArgs) -> Result<()> {
+    let config = crate::config::Config::load(&args.config, std::env::vars())?;
+    let keyring = Keyring::load_signed(&config.keyring, config.organisation_key()?.as_ref())?;
+    let member = keyring
+        .staff()
+        .iter()
+        .find(|s| s.name == args.name)
+        .with_context(|| {
+            format!(
+                "{:?} is not in the keyring {}",
+                args.name,
+                config.keyring.display()
+            )
+        })?;
+    let store = crate::store::Store::open(&config.database_url())
+        .await
+        .context("cannot open the database")?;
+    let at = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)?
+        .format(&time::format_description::well_known::Rfc3339)?;
+    let audit = crate::audit::AuditEntry {
+        at,
+        actor: "administrator".into(),
+        action: "revoke",
+        case_id: String::new(),
+        detail: member.name.clone(),
+    };
+    store
+        .revoke(
+            &member.name,
+            &member.fingerprint,
+            &member.recipient.to_string(),
+            &audit,
+        )
+        .await?;
+    let sealed = store.envelopes_sealed_to(&member.name).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "revoked": member.name,
+                "certificate_sha256": hex::encode(member.fingerprint),
+                "envelopes_sealed_to_them": sealed,
+            }))?
+        );
+    } else {
+        eprintln!(
+            "{} is revoked on every gateway of this database. Remove them from the keyring at the next signing.",
+            member.name
+        );
+        println!(
+            "{} envelopes were sealed to {} (they could have read these):",
+            sealed.len(),
+            member.name
+        );
+        for e in &sealed {
+            println!(
+                "{}  {}  {:<12}  {}",
+                e.case_id, e.envelope_id, e.kind, e.created_on
+            );
+        }
+    }
+    Ok(())
 }

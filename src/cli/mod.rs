@@ -151,7 +151,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             format,
             out,
         } => stats(&config, year, &format, out.as_deref()).await,
-        Command::Keys { command } => keys::run(command),
+        Command::Keys { command } => keys::run(command).await,
     }
 }
 

@@ -5,8 +5,10 @@
 //! token only after `create_case` returns. Nothing stored here opens an envelope or names a
 //! reporter: see `migrations/sqlite/` for every column.
 
+#[macro_use]
 mod casework;
 mod postgres;
+mod revocations;
 mod rows;
 mod sqlite;
 
@@ -21,6 +23,7 @@ pub use casework::{
     CaseFacts, ConsentRecord, NationalActionRecord, NotificationRecord, ReferralRecord,
 };
 pub use postgres::PostgresStore;
+pub use revocations::SealedTo;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]

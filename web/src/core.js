@@ -295,7 +295,7 @@ export function verifyKeyring(ring, pin) {
     const signedIntake = new Set(
       staff.filter((s) => s.role === "intake" && s.entities.includes(e.id)).map((s) => s.recipient),
     );
-    if (!e.recipients.length || !e.recipients.every((r) => signedIntake.has(r))) {
+    if (!e.recipients.every((r) => signedIntake.has(r))) {
       throw new Error("unsigned recipient");
     }
     return e;

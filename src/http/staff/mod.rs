@@ -49,11 +49,18 @@ impl FromRequestParts<AppState> for StaffMember {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        identify(parts.extensions.get::<ClientCertificate>(), state).map(StaffMember)
+        identify(parts.extensions.get::<ClientCertificate>(), state)
+            .await
+            .map(StaffMember)
     }
 }
 
-fn identify(certificate: Option<&ClientCertificate>, state: &AppState) -> Result<Staff, Problem> {
+/// The staff member a certificate names: in the keyring, and not revoked in the database (read
+/// on every request, so that a revocation takes effect at once on every gateway).
+async fn identify(
+    certificate: Option<&ClientCertificate>,
+    state: &AppState,
+) -> Result<Staff, Problem> {
     let fingerprint = certificate.and_then(|c| c.0).ok_or_else(|| {
         Problem::new(
             StatusCode::UNAUTHORIZED,
@@ -61,6 +68,13 @@ fn identify(certificate: Option<&ClientCertificate>, state: &AppState) -> Result
             "A client certificate is required.",
         )
     })?;
+    if state.store.is_revoked(&fingerprint).await? {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "revoked",
+            "Your access was revoked. Ask an administrator if you think this is a mistake.",
+        ));
+    }
     state.keyring.current().staff_by_fingerprint(&fingerprint).cloned().ok_or_else(|| {
         Problem::new(
             StatusCode::FORBIDDEN,
@@ -79,7 +93,7 @@ pub async fn require_staff(
     request: Request,
     next: Next,
 ) -> Response {
-    match identify(request.extensions().get::<ClientCertificate>(), &state) {
+    match identify(request.extensions().get::<ClientCertificate>(), &state).await {
         Ok(_) => next.run(request).await,
         Err(problem) => problem.into_response(),
     }

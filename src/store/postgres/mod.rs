@@ -61,6 +61,11 @@ fn migrator() -> Migrator {
             "resolution tracking",
             include_str!("../../../migrations/postgres/0006_resolution_tracking.sql"),
         ),
+        migration(
+            7,
+            "revocations",
+            include_str!("../../../migrations/postgres/0007_revocations.sql"),
+        ),
     ])
 }
 

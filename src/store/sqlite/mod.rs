@@ -63,6 +63,11 @@ fn migrator() -> Migrator {
             "resolution tracking",
             include_str!("../../../migrations/sqlite/0006_resolution_tracking.sql"),
         ),
+        migration(
+            7,
+            "revocations",
+            include_str!("../../../migrations/sqlite/0007_revocations.sql"),
+        ),
     ])
 }
 
