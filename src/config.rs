@@ -67,6 +67,37 @@ pub struct Config {
     pub pages: Pages,
     #[serde(default)]
     pub rate_limits: crate::http::throttle::RateLimits,
+    /// Push forwarding, per entity id: the entity's own HTTPS endpoint (mutual TLS) that
+    /// receives every new sealed report, file and message of its cases.
+    #[serde(default)]
+    pub forward: std::collections::BTreeMap<String, Forward>,
+}
+
+/// Where an entity's sealed envelopes are delivered (`src/forward.rs`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forward {
+    /// The receiving endpoint, `https://…`; each envelope is POSTed to it.
+    pub url: String,
+    /// PEM certificate of the CA that signed the receiver's certificate (the only one trusted).
+    pub ca: PathBuf,
+    /// The gateway's client certificate (PEM) for the receiver.
+    pub certificate: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+    /// First wait after a failed delivery, in seconds (default 5); it doubles with each failure.
+    #[serde(default = "default_retry_first")]
+    pub retry_first_secs: u64,
+    /// Longest wait between attempts, in seconds (default 3600).
+    #[serde(default = "default_retry_max")]
+    pub retry_max_secs: u64,
+}
+
+fn default_retry_first() -> u64 {
+    5
+}
+fn default_retry_max() -> u64 {
+    3600
 }
 
 /// Where the quick-exit button leads unless configured: a harmless, common page.
@@ -236,7 +267,13 @@ impl Config {
             &mut self.tls.certificate,
             &mut self.tls.key,
             &mut self.tls.staff_ca,
-        ] {
+        ]
+        .into_iter()
+        .chain(
+            self.forward
+                .values_mut()
+                .flat_map(|f| [&mut f.ca, &mut f.certificate, &mut f.key]),
+        ) {
             if path.is_relative() {
                 *path = base.join(&*path);
             }
@@ -261,6 +298,18 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         self.stretch_params()?;
         self.organisation_key()?;
+        for (entity, forward) in &self.forward {
+            if !forward.url.starts_with("https://") || forward.url.len() > 2048 {
+                return Err(ConfigError::Invalid(format!(
+                    "forward.{entity}.url must be an https:// address: envelopes are only forwarded over mutual TLS"
+                )));
+            }
+            if forward.retry_first_secs == 0 || forward.retry_max_secs < forward.retry_first_secs {
+                return Err(ConfigError::Invalid(format!(
+                    "forward.{entity}: retry_first_secs must be at least 1 and no more than retry_max_secs"
+                )));
+            }
+        }
         if let Some(url) = &self.database_url
             && !["sqlite://", "postgres://", "postgresql://"]
                 .iter()
@@ -358,7 +407,8 @@ impl Config {
 }
 
 /// The staff client's own variables (`confide staff`), which are not configuration keys.
-const STAFF_CLIENT_VARIABLES: [&str; 5] = [
+const STAFF_CLIENT_VARIABLES: [&str; 6] = [
+    "PASSPHRASE_FILE",
     "STAFF_SERVER",
     "STAFF_CA",
     "STAFF_CERT",

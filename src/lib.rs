@@ -42,6 +42,7 @@ mod codes;
 pub mod config;
 pub mod deadlines;
 #[doc(hidden)]
+pub mod forward;
 pub mod fuzzing;
 pub mod http;
 pub mod i18n;

@@ -95,6 +95,11 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
             .await
             .context("cannot read the revocations")?,
     );
+    let forwarder = crate::forward::Forwarder::new(config, &keyring.current(), store.clone())?;
+    store
+        .set_forward_targets(&forwarder.entities())
+        .await
+        .context("cannot record the forwarding targets")?;
     let intake = Intake::new(
         store.clone(),
         keyring.clone(),
@@ -176,6 +181,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
             }
         }
     });
+    tasks.spawn(forwarder.run());
     let throttle = state.throttle.clone();
     tasks.spawn(async move {
         let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));

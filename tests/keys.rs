@@ -7,31 +7,11 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{Gateway, ORGANISATION_KEY, keys};
+use common::{Gateway, ORGANISATION_KEY, copy_of_keys, keys};
 use confide::keyring::OrganisationKey;
 use serde_json::Value;
 
 const CONFIDE: &str = env!("CARGO_BIN_EXE_confide");
-
-/// A private copy of the example keys, for a test to change.
-fn copy_of_keys() -> tempfile::TempDir {
-    let temp = tempfile::tempdir().unwrap();
-    copy_dir(&keys(), temp.path());
-    temp
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 fn confide(args: &[&str]) -> Output {
     Command::new(CONFIDE).args(args).output().unwrap()

@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod casework;
+mod outbox;
 mod postgres;
 mod revocations;
 mod rows;

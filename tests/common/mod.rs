@@ -18,6 +18,26 @@ pub fn keys() -> PathBuf {
 /// The example organisation's public signing key (keys-example/confide.toml).
 pub const ORGANISATION_KEY: &str = "GSNpyW9ahtJZHsKkTWlK8Urg4HaO/sQKCADuwqU/K4Y=";
 
+/// A private copy of the example keys, for a test to change.
+#[allow(dead_code)]
+pub fn copy_of_keys() -> tempfile::TempDir {
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    let temp = tempfile::tempdir().unwrap();
+    copy_dir(&keys(), temp.path());
+    temp
+}
+
 pub fn staff_dir(name: &str) -> PathBuf {
     keys().join("staff").join(name)
 }

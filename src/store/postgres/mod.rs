@@ -66,6 +66,11 @@ fn migrator() -> Migrator {
             "revocations",
             include_str!("../../../migrations/postgres/0007_revocations.sql"),
         ),
+        migration(
+            8,
+            "forwarding",
+            include_str!("../../../migrations/postgres/0008_forwarding.sql"),
+        ),
     ])
 }
 

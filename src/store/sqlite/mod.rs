@@ -68,6 +68,11 @@ fn migrator() -> Migrator {
             "revocations",
             include_str!("../../../migrations/sqlite/0007_revocations.sql"),
         ),
+        migration(
+            8,
+            "forwarding",
+            include_str!("../../../migrations/sqlite/0008_forwarding.sql"),
+        ),
     ])
 }
 
