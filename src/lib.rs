@@ -49,6 +49,7 @@ pub mod i18n;
 pub mod intake;
 pub mod keyring;
 pub mod keys;
+pub mod metrics;
 pub mod notification;
 pub mod seal;
 pub mod server;

@@ -127,6 +127,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
 
         onion_location: config.pages.onion_location.as_deref().map(Arc::from),
         organisation_key: pin.map(|key| Arc::from(key.to_string())),
+        metrics: Arc::default(),
     };
 
     let public = bind(config.public_addr, "public").await?;

@@ -51,6 +51,8 @@ pub struct AppState {
     pub work: Arc<public::work::Work>,
     /// The organisation's public key, which reporters' browsers check the keyring against.
     pub organisation_key: Option<Arc<str>>,
+    /// Operating figures (`GET /metrics` on the staff listener).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -99,6 +101,10 @@ pub fn public_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             onion_location,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            measure_public,
         ))
         .layer(axum::Extension(public::pages::QuickExit(
             state.quick_exit.clone(),
@@ -197,7 +203,38 @@ pub fn staff_router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::map_response(explain_empty_errors))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            measure_staff,
+        ))
         .with_state(state)
+}
+
+/// Counts a public answer by route class and refusal kind, and times it (`crate::metrics`).
+async fn measure_public(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let class = throttle::Class::of(request.method(), request.uri().path());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .answered(class.label(), response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// Times a staff answer.
+async fn measure_staff(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    state.metrics.timed("staff", started.elapsed());
+    response
 }
 
 /// The bounds every route gets, outermost first: a time limit on the whole request (so a body

@@ -204,6 +204,15 @@ impl Class {
             _ => Class::Page,
         }
     }
+
+    /// The class's name in the metrics.
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::Submission => "submit",
+            Class::FollowUp => "follow_up",
+            Class::Page => "other",
+        }
+    }
 }
 
 /// Every budget of the public listener.

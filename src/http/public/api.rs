@@ -107,6 +107,9 @@ async fn create_report(
         None => json!({}),
     };
     state.work.note_accepted();
+    state
+        .metrics
+        .report_accepted(crate::metrics::SealedOn::Client);
     Ok((StatusCode::CREATED, Json(body)))
 }
 

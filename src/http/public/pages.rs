@@ -296,6 +296,9 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
     {
         Ok(token) => {
             state.work.note_accepted();
+            state
+                .metrics
+                .report_accepted(crate::metrics::SealedOn::Server);
             render(
                 StatusCode::OK,
                 &SubmittedPage {

@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
@@ -19,8 +20,56 @@ use crate::keyring::Role;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/staff/keyring", get(keyring))
+        .route("/metrics", get(metrics))
         .route("/api/v1/staff/overdue", get(overdue))
         .route("/api/v1/staff/audit", get(audit_chain))
+}
+
+/// Operating figures for Prometheus (auditors' certificates only). Not in the audit chain: a
+/// scrape every few seconds touches no case.
+async fn metrics(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+) -> Result<Response, Problem> {
+    if staff.role != Role::Auditor {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "auditors_only",
+            "The metrics are for an auditor's certificate (a monitoring system's, for example).",
+        ));
+    }
+    let today = state.today();
+    let open = state.store.open_cases().await?;
+    let overdue = state
+        .keyring
+        .current()
+        .entities()
+        .iter()
+        .map(|e| {
+            let late = open
+                .iter()
+                .filter(|c| c.entity == e.id)
+                .filter(|c| {
+                    due(&case_dates(c), &state.clocks, today)
+                        .iter()
+                        .any(|d| d.overdue)
+                })
+                .count();
+            (e.id.clone(), late)
+        })
+        .collect();
+    let gauges = crate::metrics::Gauges {
+        outbox_depth: state.store.outbox_depth().await?,
+        overdue,
+    };
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&gauges),
+    )
+        .into_response())
 }
 
 /// Public keys of every staff member, so that staff clients can seal to each other.
