@@ -16,8 +16,11 @@ pub enum SealedOn {
     Server,
 }
 
+/// A refusal kind and the statuses it covers.
+type Refusal = (&'static str, fn(u16) -> bool);
+
 /// Why the public listener refused a request, by its status.
-const REFUSALS: [(&str, fn(u16) -> bool); 7] = [
+const REFUSALS: [Refusal; 7] = [
     ("rate_limited", |s| s == 429),
     ("bad_input", |s| s == 400 || s == 422 || s == 415),
     ("too_large", |s| s == 413),
