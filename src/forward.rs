@@ -17,6 +17,11 @@ use crate::config::Config;
 use crate::keyring::Keyring;
 use crate::store::Store;
 
+/// Checks the forwarding configuration as a start would (`confide check`).
+pub fn check(config: &Config, keyring: &Keyring) -> Result<()> {
+    targets(config, keyring).map(|_| ())
+}
+
 /// How long a gateway holds an entity's deliveries before another may take them.
 const LEASE_SECS: i64 = 300;
 /// Envelopes delivered in one round before the lease is given back.
@@ -38,22 +43,31 @@ pub struct Forwarder {
 impl Forwarder {
     /// The forwarding the configuration asks for, with its TLS files loaded and checked.
     pub fn new(config: &Config, keyring: &Keyring, store: Store) -> Result<Forwarder> {
-        let mut targets = Vec::new();
-        for (entity, forward) in &config.forward {
-            if keyring.entity(entity).is_none() {
-                bail!("forward.{entity}: there is no entity {entity:?} in the keyring");
-            }
-            targets.push(Target {
-                entity: entity.clone(),
-                url: forward.url.clone(),
-                client: client(forward).with_context(|| format!("forward.{entity}"))?,
-                first: forward.retry_first_secs,
-                max: forward.retry_max_secs,
-            });
-        }
-        Ok(Forwarder { store, targets })
+        Ok(Forwarder {
+            store,
+            targets: targets(config, keyring)?,
+        })
     }
+}
 
+fn targets(config: &Config, keyring: &Keyring) -> Result<Vec<Target>> {
+    let mut targets = Vec::new();
+    for (entity, forward) in &config.forward {
+        if keyring.entity(entity).is_none() {
+            bail!("forward.{entity}: there is no entity {entity:?} in the keyring");
+        }
+        targets.push(Target {
+            entity: entity.clone(),
+            url: forward.url.clone(),
+            client: client(forward).with_context(|| format!("forward.{entity}"))?,
+            first: forward.retry_first_secs,
+            max: forward.retry_max_secs,
+        });
+    }
+    Ok(targets)
+}
+
+impl Forwarder {
     pub fn entities(&self) -> Vec<String> {
         self.targets.iter().map(|t| t.entity.clone()).collect()
     }

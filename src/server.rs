@@ -259,7 +259,7 @@ async fn bind(addr: SocketAddr, which: &str) -> Result<TcpListener> {
     })
 }
 
-fn load_server_secret(path: &Path, mode: Mode) -> Result<ServerSecret> {
+pub(crate) fn load_server_secret(path: &Path, mode: Mode) -> Result<ServerSecret> {
     let bytes = Zeroizing::new(std::fs::read(path).with_context(|| {
         format!(
             "cannot read the server secret {}; create one with: head -c 32 /dev/urandom > {0} && chmod 600 {0}",

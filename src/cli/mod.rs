@@ -1,6 +1,7 @@
 //! The command line: `serve`, `demo`, `staff`, `keys`.
 
 mod casework;
+pub mod check;
 mod keys;
 mod staff;
 mod staff_client;
@@ -83,7 +84,17 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Make keys.
+    /// Check a configuration and everything it names (keyring and signature, server secret,
+    /// TLS files, data directory, forwarding) and explain every problem, before a start.
+    /// Exits with 1 when the gateway would not start.
+    Check {
+        #[arg(long, env = "CONFIDE_CONFIG")]
+        config: PathBuf,
+        /// Print the findings as JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make and manage keys.
     Keys {
         #[command(subcommand)]
         command: keys::KeysCommand,
@@ -152,6 +163,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             out,
         } => stats(&config, year, &format, out.as_deref()).await,
         Command::Keys { command } => keys::run(command).await,
+        Command::Check { config, json } => {
+            if check::report(&config, json)? {
+                Ok(())
+            } else {
+                std::process::exit(1)
+            }
+        }
     }
 }
 
