@@ -97,7 +97,8 @@ fn every_problem_of_a_broken_configuration_is_explained_in_one_run() {
 
 #[test]
 fn each_kind_of_mistake_gets_its_own_sentence() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&Path)>, &str)> = vec![
+    type Change = Box<dyn FnOnce(&Path)>;
+    let cases: Vec<(&str, Change, &str)> = vec![
         (
             "no organisation key",
             Box::new(|dir: &Path| {
