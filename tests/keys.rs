@@ -456,3 +456,152 @@ async fn a_revoked_member_is_refused_at_once_and_told_what_was_sealed_to_them() 
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("is not in the keyring"));
 }
+
+/// Whether `identity` opens `body`.
+fn opens(body: &[u8], identity: &age::x25519::Identity) -> bool {
+    age::Decryptor::new(body)
+        .unwrap()
+        .decrypt(std::iter::once(identity as &dyn age::Identity))
+        .is_ok()
+}
+
+fn identity_in(path: &Path) -> age::x25519::Identity {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_rotation_leaves_every_envelope_openable_by_the_new_key_and_none_by_the_old() {
+    let dir = copy_of_keys();
+    let keys_dir = dir.path();
+    let data = tempfile::tempdir().unwrap();
+    let gateway = Gateway::spawn_demo(keys_dir, data.path(), &[], &[]);
+
+    // A report with a file large enough to travel as an upload when sealed again, assigned to
+    // the investigator, and a reply (sealed to the reporter too).
+    let file: Vec<u8> = (0..1_500_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let (status, page) = gateway
+        .post_multipart(
+            "/report",
+            &[
+                ("entity", "minusca"),
+                ("description", "a report before a rotation"),
+            ],
+            &[("files", "video.mp4", &file)],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let token = common::token_on_page(&page);
+    let case = gateway.cases_seen_by("intake-minusca").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    common::staff_ok(
+        &gateway,
+        "intake-minusca",
+        &["assign", &case, "--to", "investigator-minusca"],
+    );
+    common::staff_ok(
+        &gateway,
+        "intake-minusca",
+        &["reply", &case, "--message", "reply before the rotation"],
+    );
+
+    // The investigator's new key goes into the keyring first.
+    let old_path = common::staff_dir("investigator-minusca").join("identity.txt");
+    let old = common::age_identity("investigator-minusca");
+    let new_path = keys_dir.join("new-identity.txt");
+    let printed = ok(confide(&[
+        "keys",
+        "identity",
+        "--name",
+        "investigator-minusca",
+        "--out",
+        new_path.to_str().unwrap(),
+    ]));
+    let new_key = printed
+        .trim()
+        .trim_start_matches("recipient = ")
+        .trim_matches('"')
+        .to_string();
+    let new = identity_in(&new_path);
+    assert_eq!(new.to_public().to_string(), new_key);
+    let member = common::staff_dir("investigator-minusca");
+    let rotate = || {
+        Command::new(CONFIDE)
+            .args(["keys", "rotate", "--json", "--server", &gateway.staff])
+            .arg("--ca")
+            .arg(keys().join("tls/ca.pem"))
+            .arg("--cert")
+            .arg(member.join("cert.pem"))
+            .arg("--key")
+            .arg(member.join("key.pem"))
+            .args(["--organisation-key", ORGANISATION_KEY])
+            .arg("--old-identity")
+            .arg(&old_path)
+            .arg("--identity")
+            .arg(&new_path)
+            .output()
+            .unwrap()
+    };
+    let early = rotate();
+    assert!(!early.status.success());
+    assert!(String::from_utf8_lossy(&early.stderr).contains("does not list your new key"));
+
+    edit(
+        &keys_dir.join("keyring.toml"),
+        &old.to_public().to_string(),
+        &new_key,
+    );
+    sign(keys_dir);
+    hang_up(&gateway);
+
+    let (_, listed) = gateway
+        .staff_get("investigator-minusca", "/api/v1/staff/sealed-to-me")
+        .await;
+    let sealed: Vec<(String, Vec<String>)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let names = e["recipients"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap().to_string())
+                .collect();
+            (e["id"].as_str().unwrap().to_string(), names)
+        })
+        .collect();
+    assert!(sealed.len() >= 3, "report, file and reply copies: {listed}");
+
+    let outcome: Value = serde_json::from_str(&ok(rotate())).unwrap();
+    assert_eq!(outcome["resealed"], sealed.len());
+    let intake = common::age_identity("intake-minusca");
+    for (id, names) in &sealed {
+        let body = gateway.download("investigator-minusca", id).await;
+        assert!(opens(&body, &new), "{id} opens with the new key");
+        assert!(!opens(&body, &old), "{id} no longer opens with the old key");
+        if names.iter().any(|n| n == "intake-minusca") {
+            assert!(
+                opens(&body, &intake),
+                "{id} still opens for the other recipients"
+            );
+        }
+    }
+    // The reporter still reads the reply, now sealed again.
+    assert!(
+        gateway
+            .status_page(&token)
+            .await
+            .contains("reply before the rotation")
+    );
+    // Done twice, nothing changes.
+    let again: Value = serde_json::from_str(&ok(rotate())).unwrap();
+    assert_eq!(again["resealed"], 0);
+    assert_eq!(again["already_with_new_key"], sealed.len());
+}

@@ -96,6 +96,29 @@ pub enum KeysCommand {
     /// refused from their next request and nothing new is sealed to their key. Lists the
     /// envelopes that were sealed to them. Remove them from the keyring at the next signing.
     Revoke(RevokeArgs),
+    /// Replace your age key: after the administrator has put your new key in the signed
+    /// keyring, every envelope sealed to you is opened here with the old key and sealed again
+    /// with the new one (and the same other recipients). Afterwards the old key opens nothing
+    /// the gateway stores: destroy it.
+    Rotate(RotateArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    connection: super::staff_client::Connection,
+    /// Your old age identity file.
+    #[arg(long)]
+    old_identity: PathBuf,
+    /// Your new age identity file (`confide keys identity`), whose key the keyring now lists.
+    #[arg(long)]
+    identity: PathBuf,
+    /// The passphrase of protected identity files, in the first line of this file.
+    #[arg(long, env = "CONFIDE_PASSPHRASE_FILE")]
+    passphrase_file: Option<PathBuf>,
+    /// Print the outcome as JSON, for scripts.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -187,6 +210,7 @@ fn checked(passphrase: SecretString) -> Result<Option<SecretString>> {
 pub async fn run(command: KeysCommand) -> Result<()> {
     match command {
         KeysCommand::Revoke(args) => return revoke(args).await,
+        KeysCommand::Rotate(args) => return rotate(args).await,
         KeysCommand::Example { out } => {
             crate::keys::write_example_set(&out)?;
             println!("wrote an example key set to {}", out.display());
@@ -369,4 +393,138 @@ async fn revoke(args: RevokeArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+async fn rotate(args: RotateArgs) -> Result<()> {
+    use super::staff::{INLINE_COPY_BYTES, open, parse_recipient};
+    use base64::Engine;
+    use serde_json::{Value, json};
+    crate::tls::install_crypto_provider();
+    let ask = || ask_passphrase(args.passphrase_file.as_deref());
+    let old = crate::keys::read_identities(&args.old_identity, ask)?;
+    let new_public = x25519_public(&args.identity, ask)?;
+    let new = crate::keys::read_identities(&args.identity, ask)?;
+    let client = super::staff_client::Client::new(&args.connection)?;
+    let staff = client.trusted_staff().await?;
+    let me = staff
+        .iter()
+        .find(|s| s.recipient == new_public.to_string())
+        .with_context(|| {
+            format!(
+                "the signed keyring does not list your new key {new_public} yet: the administrator replaces your recipient with it, signs the keyring and reloads the gateways first"
+            )
+        })?;
+
+    #[derive(serde::Deserialize)]
+    struct Sealed {
+        id: String,
+        recipients: Vec<String>,
+        reply_recipient: Option<String>,
+    }
+    let listed: Vec<Sealed> = client.json("/api/v1/staff/sealed-to-me").await?;
+    let (mut resealed, mut already, mut left_out) = (0usize, 0usize, Vec::<String>::new());
+    for (n, envelope) in listed.iter().enumerate() {
+        if !crate::store::is_valid_id(&envelope.id) {
+            bail!("the server listed an envelope with an invalid id; stopping");
+        }
+        let body = client
+            .bytes(&format!("/api/v1/staff/envelopes/{}", envelope.id))
+            .await?;
+        let Some(plain) = open(&body, &old)? else {
+            if open(&body, &new)?.is_some() {
+                already += 1;
+                continue;
+            }
+            bail!(
+                "envelope {} opens with neither your old nor your new key; nothing more was changed",
+                envelope.id
+            );
+        };
+        let mut keys = Vec::new();
+        let mut names = Vec::new();
+        for name in &envelope.recipients {
+            let key = if name == &me.name {
+                Some(new_public.clone())
+            } else if name == crate::store::REPORTER {
+                match &envelope.reply_recipient {
+                    Some(r) => Some(parse_recipient(r)?),
+                    None => bail!("the server left out the reporter's reply key; stopping"),
+                }
+            } else {
+                staff
+                    .iter()
+                    .find(|s| &s.name == name)
+                    .map(|s| parse_recipient(&s.recipient))
+                    .transpose()?
+            };
+            match key {
+                Some(key) => {
+                    keys.push(key);
+                    names.push(name.clone());
+                }
+                None => left_out.push(name.clone()),
+            }
+        }
+        let sealed = crate::seal::seal(plain, &keys)?;
+        let request = if sealed.len() > INLINE_COPY_BYTES {
+            let answer: Value = client.post_bytes("/api/v1/staff/uploads", sealed).await?;
+            json!({ "upload": answer["upload"], "recipients": names })
+        } else {
+            json!({ "body": base64::engine::general_purpose::STANDARD.encode(sealed), "recipients": names })
+        };
+        let _: Value = client
+            .post(
+                &format!("/api/v1/staff/envelopes/{}/reseal", envelope.id),
+                &request,
+            )
+            .await?;
+        resealed += 1;
+        if !args.json {
+            eprint!("\rre-sealed {}/{}", n + 1, listed.len());
+        }
+    }
+    left_out.sort();
+    left_out.dedup();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "resealed": resealed,
+                "already_with_new_key": already,
+                "left_out": left_out,
+            }))?
+        );
+    } else {
+        eprintln!();
+        println!(
+            "{resealed} envelope(s) sealed again to your new key ({already} had it already); the old key opens none of them now. Destroy it."
+        );
+        if !left_out.is_empty() {
+            println!(
+                "no longer in the keyring, so left out of them: {}",
+                left_out.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The public key of an identity file's X25519 identity.
+fn x25519_public(
+    path: &Path,
+    ask: impl FnOnce() -> Result<SecretString>,
+) -> Result<age::x25519::Recipient> {
+    let contents =
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let plain = crate::keys::unprotect(contents, ask)?;
+    let text = std::str::from_utf8(&plain).context("the identity file is not text")?;
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .with_context(|| format!("{} holds no age X25519 identity", path.display()))?;
+    let identity: age::x25519::Identity = line
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{} holds a damaged identity", path.display()))?;
+    Ok(identity.to_public())
 }

@@ -81,7 +81,7 @@ enum StaffCommand {
 }
 
 /// Re-sealed copies larger than this are streamed to the server before the assignment.
-const INLINE_COPY_BYTES: usize = 1 << 20;
+pub(super) const INLINE_COPY_BYTES: usize = 1 << 20;
 
 #[derive(Deserialize)]
 struct CaseRow {

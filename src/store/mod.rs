@@ -24,7 +24,7 @@ pub use casework::{
     CaseFacts, ConsentRecord, NationalActionRecord, NotificationRecord, ReferralRecord,
 };
 pub use postgres::PostgresStore;
-pub use revocations::SealedTo;
+pub use revocations::{Resealed, SealedTo};
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]

@@ -90,3 +90,76 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Replaces an envelope's body with the same content sealed again (a key rotation): in
+    /// place, so that everything naming the envelope still does, with its recipients narrowed
+    /// to `recipients` (a subset the caller checked). `upload` names a finished upload whose
+    /// pieces become the body; otherwise `body` is the whole new body.
+    pub async fn reseal(
+        &self,
+        envelope_id: &str,
+        body: Resealed<'_>,
+        recipients: &[String],
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        on_backend!(self, db, backend => {
+            let mut tx = db.write().await?;
+            backend::audit::append(&mut tx, audit).await?;
+            sqlx::query("DELETE FROM envelope_chunks WHERE envelope_id = $1")
+                .bind(envelope_id)
+                .execute(&mut *tx)
+                .await?;
+            match body {
+                Resealed::Inline(bytes) => {
+                    sqlx::query("UPDATE envelopes SET body = $2, size = $3, chunks = 0 WHERE id = $1")
+                        .bind(envelope_id)
+                        .bind(bytes)
+                        .bind(bytes.len() as i64)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Resealed::Uploaded(upload) => {
+                    let claimed = sqlx::query("DELETE FROM uploads WHERE id = $1")
+                        .bind(&upload.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if claimed.rows_affected() != 1 {
+                        return Err(StoreError::UploadGone);
+                    }
+                    sqlx::query("UPDATE envelope_chunks SET envelope_id = $1 WHERE envelope_id = $2")
+                        .bind(envelope_id)
+                        .bind(&upload.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("UPDATE envelopes SET body = $2, size = $3, chunks = $4 WHERE id = $1")
+                        .bind(envelope_id)
+                        .bind(&[][..] as &[u8])
+                        .bind(upload.size as i64)
+                        .bind(i64::from(upload.chunks))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            sqlx::query("DELETE FROM envelope_recipients WHERE envelope_id = $1")
+                .bind(envelope_id)
+                .execute(&mut *tx)
+                .await?;
+            for recipient in recipients {
+                sqlx::query("INSERT INTO envelope_recipients (envelope_id, recipient) VALUES ($1, $2)")
+                    .bind(envelope_id)
+                    .bind(recipient)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+}
+
+/// A re-sealed body: whole, or a finished upload's pieces.
+pub enum Resealed<'a> {
+    Inline(&'a [u8]),
+    Uploaded(&'a super::Upload),
+}

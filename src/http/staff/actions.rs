@@ -193,7 +193,7 @@ pub async fn upload(
 }
 
 /// Decodes a staff member's envelope and checks it is sealed to `recipients` keys and padded.
-pub(super) fn decode_checked(text: &str, recipients: usize) -> Result<Vec<u8>, Problem> {
+pub(crate) fn decode_checked(text: &str, recipients: usize) -> Result<Vec<u8>, Problem> {
     let body = STANDARD
         .decode(text.trim())
         .map_err(|_| Problem::bad_request("An envelope must be standard base64 of an age file."))?;

@@ -8,6 +8,7 @@ mod assistance;
 mod member_states;
 mod oversight;
 mod reads;
+mod rotation;
 mod statistics;
 
 use axum::Router;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(member_states::router())
         .merge(assistance::router())
         .merge(statistics::router())
+        .merge(rotation::router())
 }
 
 /// Routes that stream large bodies (re-sealed copies of files).

@@ -1,0 +1,138 @@
+//! Key rotation (`confide keys rotate`): a staff member lists every envelope sealed to them and
+//! replaces each with the same content sealed again, on their own machine, with their new key
+//! in place of the old. Afterwards the old key opens nothing the gateway stores.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::actions::decode_checked;
+use super::{StaffMember, audit};
+use crate::http::AppState;
+use crate::http::error::Problem;
+use crate::store::{REPORTER, Resealed, is_valid_id};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/staff/sealed-to-me", get(sealed_to_me))
+        .route("/api/v1/staff/envelopes/{id}/reseal", post(reseal))
+}
+
+/// Every envelope sealed to the caller, with who else it is sealed to (and the reporter's reply
+/// key where the reporter is one of them), so that it can be sealed again to the same people.
+async fn sealed_to_me(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+) -> Result<Json<Vec<Value>>, Problem> {
+    state
+        .store
+        .record(&audit(&state, &staff, "list_sealed", "", ""))
+        .await?;
+    let mut out = Vec::new();
+    for sealed in state.store.envelopes_sealed_to(&staff.name).await? {
+        let Some(meta) = state.store.envelope(&sealed.envelope_id).await? else {
+            continue;
+        };
+        let reply_recipient = if meta.recipients.iter().any(|r| r == REPORTER) {
+            state
+                .store
+                .case(&meta.case_id)
+                .await?
+                .map(|c| c.reply_recipient)
+        } else {
+            None
+        };
+        out.push(json!({
+            "id": meta.id,
+            "case_id": meta.case_id,
+            "kind": meta.kind,
+            "size": meta.size,
+            "recipients": meta.recipients,
+            "reply_recipient": reply_recipient,
+        }));
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reseal {
+    /// The envelope sealed again, base64 (up to the staff body limit)...
+    body: Option<String>,
+    /// ...or a finished upload holding it.
+    upload: Option<String>,
+    /// Who it is now sealed to: the envelope's recipients, less any no longer in the keyring.
+    recipients: Vec<String>,
+}
+
+async fn reseal(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    Path(id): Path<String>,
+    Json(request): Json<Reseal>,
+) -> Result<Json<Value>, Problem> {
+    let missing = || Problem::not_found("No envelope with this id is sealed to you.");
+    if !is_valid_id(&id) {
+        return Err(missing());
+    }
+    let meta = state.store.envelope(&id).await?.ok_or_else(missing)?;
+    if !meta.recipients.contains(&staff.name) {
+        return Err(missing());
+    }
+    // Access only narrows: nobody new, and never without the caller.
+    let mut names = request.recipients.clone();
+    names.sort();
+    names.dedup();
+    if names.len() != request.recipients.len()
+        || !names.contains(&staff.name)
+        || names.iter().any(|n| !meta.recipients.contains(n))
+    {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_recipients",
+            "A re-sealed envelope goes to the people it was sealed to, you included, and nobody else.",
+        ));
+    }
+    let detail = format!("{id} {}", names.join(","));
+    let entry = audit(&state, &staff, "reseal", &meta.case_id, detail);
+    match (&request.body, &request.upload) {
+        (Some(text), None) => {
+            let body = decode_checked(text, names.len())?;
+            state
+                .store
+                .reseal(&id, Resealed::Inline(&body), &names, &entry)
+                .await?;
+        }
+        (None, Some(upload)) => {
+            let upload = match is_valid_id(upload) {
+                true => state.store.upload(upload).await?,
+                false => None,
+            }
+            .ok_or_else(|| Problem::not_found("No finished upload with this id."))?;
+            if upload.stanzas as usize != names.len() {
+                return Err(Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_envelope",
+                    format!(
+                        "The upload is sealed to {} keys, not to the {} recipients named.",
+                        upload.stanzas,
+                        names.len()
+                    ),
+                ));
+            }
+            state
+                .store
+                .reseal(&id, Resealed::Uploaded(&upload), &names, &entry)
+                .await?;
+        }
+        _ => {
+            return Err(Problem::bad_request(
+                "Give either body (base64) or upload (an upload id), not both.",
+            ));
+        }
+    }
+    Ok(Json(json!({ "resealed": id, "recipients": names })))
+}
