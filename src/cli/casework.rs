@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
+use super::output::human;
 use super::staff::{checked_case, checked_id, open, parse_recipient, write_private};
 use super::staff_client::Client;
 use crate::allegation::{AllegationType, Classification, Implicated, PersonnelCategory, Victims};
@@ -160,7 +161,7 @@ pub async fn run(
             client
                 .post::<Value>(&path, &serde_json::to_value(&classification)?)
                 .await?;
-            println!("case {case} classified");
+            human!("case {case} classified");
             Ok(())
         }
         Notify {
@@ -184,7 +185,7 @@ pub async fn run(
                     &json!({ "member_state": member_state, "identity_shared": identity_shared, "envelope": sealed }),
                 )
                 .await?;
-            println!(
+            human!(
                 "{member_state} notified: notification {}",
                 answer["id"].as_str().unwrap_or_default()
             );
@@ -197,14 +198,14 @@ pub async fn run(
             };
             let list: Vec<Value> = client.json(&path).await?;
             if list.is_empty() {
-                println!("no notifications");
+                human!("no notifications");
             }
             for n in list {
                 let actions: Vec<&str> = n["actions"]
                     .as_array()
                     .map(|a| a.iter().filter_map(|x| x["action"].as_str()).collect())
                     .unwrap_or_default();
-                println!(
+                human!(
                     "{}  case {}  {}  notified {}  acknowledged {}  envelope {}  actions: {}",
                     n["id"].as_str().unwrap_or_default(),
                     n["case_id"].as_str().unwrap_or_default(),
@@ -227,7 +228,7 @@ pub async fn run(
                 checked_id(notification, "notification")?
             );
             client.post::<Value>(&path, &json!({})).await?;
-            println!("notification {notification} acknowledged");
+            human!("notification {notification} acknowledged");
             Ok(())
         }
         NationalAction {
@@ -255,7 +256,7 @@ pub async fn run(
                     &json!({ "action": action, "envelope": envelope }),
                 )
                 .await?;
-            println!("{action} recorded on notification {id}");
+            human!("{action} recorded on notification {id}");
             Ok(())
         }
         Open { envelope, out } => {
@@ -266,7 +267,7 @@ pub async fn run(
             let plain =
                 open(&body, &identities()?)?.context("this envelope is not sealed to your key")?;
             write_private(out, &plain)?;
-            println!("envelope {id} opened into {}", out.display());
+            human!("envelope {id} opened into {}", out.display());
             Ok(())
         }
         Assistance { case } => {
@@ -281,7 +282,7 @@ pub async fn run(
                 }
                 None => client.json("/api/v1/staff/assistance").await?,
             };
-            println!("{}", serde_json::to_string_pretty(&answer)?);
+            human!("{}", serde_json::to_string_pretty(&answer)?);
             Ok(())
         }
         Consent {
@@ -297,7 +298,7 @@ pub async fn run(
                     &json!({ "purpose": purpose, "audience": audience, "given": !refused }),
                 )
                 .await?;
-            println!(
+            human!(
                 "consent to {purpose} with {audience} recorded as {}",
                 if *refused { "refused" } else { "given" }
             );
@@ -312,7 +313,7 @@ pub async fn run(
             let answer: Value = client
                 .post(&path, &json!({ "service": service, "provider": provider }))
                 .await?;
-            println!(
+            human!(
                 "referral {} offered",
                 answer["id"].as_str().unwrap_or_default()
             );
@@ -326,7 +327,7 @@ pub async fn run(
             client
                 .post::<Value>(&path, &json!({ "state": state }))
                 .await?;
-            println!("referral {referral} is now {state}");
+            human!("referral {referral} is now {state}");
             Ok(())
         }
         Note {
@@ -349,7 +350,7 @@ pub async fn run(
                     &json!({ "envelope": sealed }),
                 )
                 .await?;
-            println!("note sealed to the assistance officers and sent");
+            human!("note sealed to the assistance officers and sent");
             Ok(())
         }
         Statistics { year, format, out } => {
@@ -362,7 +363,7 @@ pub async fn run(
                 ))
                 .await?;
             write_private(out, &body)?;
-            println!("statistics of {year} written to {}", out.display());
+            human!("statistics of {year} written to {}", out.display());
             Ok(())
         }
     }

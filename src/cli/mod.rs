@@ -3,6 +3,7 @@
 mod casework;
 pub mod check;
 mod keys;
+pub mod output;
 mod staff;
 mod staff_client;
 

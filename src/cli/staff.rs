@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
+use super::output::human;
 use super::staff_client::Client;
 use crate::cases::EnvelopeKind;
 use crate::seal;
@@ -29,6 +30,13 @@ pub struct StaffArgs {
     /// it, the passphrase is asked at the terminal).
     #[arg(long, global = true, env = "CONFIDE_PASSPHRASE_FILE")]
     passphrase_file: Option<PathBuf>,
+    /// Print results as one JSON document, for scripts (messages go to standard error).
+    #[arg(long, global = true)]
+    json: bool,
+    /// Show progress on standard error for large downloads and uploads: auto (when it is a
+    /// terminal), always or never.
+    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    progress: String,
     #[command(subcommand)]
     command: StaffCommand,
 }
@@ -103,7 +111,19 @@ use super::staff_client::TrustedStaff as KeyringStaff;
 
 pub async fn run(args: StaffArgs) -> Result<()> {
     crate::tls::install_crypto_provider();
-    let client = Client::new(&args.connection)?;
+    super::output::set_json(args.json);
+    let progress = match args.progress.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let client = Client::new(&args.connection)?.with_progress(progress);
+    command(&args, &client).await?;
+    super::output::finish(client.last_answer())
+}
+
+async fn command(args: &StaffArgs, client: &Client) -> Result<()> {
+    let client = client;
     match &args.command {
         StaffCommand::Cases => list_cases(&client).await,
         StaffCommand::Pull { case, out } => {
@@ -135,7 +155,7 @@ pub async fn run(args: StaffArgs) -> Result<()> {
                     &json!({ "status": status }),
                 )
                 .await?;
-            println!(
+            human!(
                 "case {case} is now {}",
                 answer["status"].as_str().unwrap_or(status)
             );
@@ -179,7 +199,7 @@ fn identities(args: &StaffArgs) -> Result<Vec<Box<dyn age::Identity + Send + Syn
 async fn list_cases(client: &Client) -> Result<()> {
     let cases: Vec<CaseRow> = client.json("/api/v1/staff/cases").await?;
     if cases.is_empty() {
-        println!("no cases for you");
+        human!("no cases for you");
     }
     for c in cases {
         let assigned = if c.assignees.is_empty() {
@@ -187,9 +207,13 @@ async fn list_cases(client: &Client) -> Result<()> {
         } else {
             c.assignees.join(",")
         };
-        println!(
+        human!(
             "{}  {}  {:<10}  {:<26}  {}",
-            c.id, c.received_on, c.entity, c.status, assigned
+            c.id,
+            c.received_on,
+            c.entity,
+            c.status,
+            assigned
         );
     }
     Ok(())
@@ -238,6 +262,7 @@ async fn pull(
     std::fs::create_dir_all(&folder)
         .with_context(|| format!("cannot create {}", folder.display()))?;
     let mut opened = 0;
+    let mut written = Vec::new();
     for (kind, id) in &listed {
         let body = client
             .bytes(&format!("/api/v1/staff/envelopes/{id}"))
@@ -253,19 +278,30 @@ async fn pull(
         };
         match seal::parse_attachment(&plain) {
             Some((meta, content)) => {
-                let name = safe_file_name(&meta.name);
-                write_private(&folder.join(format!("{stem}-{name}")), content)?;
+                let name = format!("{stem}-{}", safe_file_name(&meta.name));
+                write_private(&folder.join(&name), content)?;
+                written.push(json!({ "envelope": id, "kind": kind.code(), "file": name }));
             }
-            None => write_private(&folder.join(format!("{stem}.json")), &trim_padding(&plain))?,
+            None => {
+                let name = format!("{stem}.json");
+                write_private(&folder.join(&name), &trim_padding(&plain))?;
+                written.push(json!({ "envelope": id, "kind": kind.code(), "file": name }));
+            }
         }
         opened += 1;
     }
-    println!(
+    human!(
         "{} envelope(s) written to {}, {} opened",
         listed.len(),
         folder.display(),
         opened
     );
+    super::output::emit(json!({
+        "case": case,
+        "folder": folder.display().to_string(),
+        "envelopes": listed.len(),
+        "opened": written,
+    }));
     Ok(())
 }
 
@@ -334,9 +370,9 @@ async fn assign(
         )
         .await?;
     if to.is_empty() {
-        println!("case {case} is no longer assigned to anyone");
+        human!("case {case} is no longer assigned to anyone");
     } else {
-        println!(
+        human!(
             "case {case} assigned to {}; {} envelope(s) re-sealed",
             to.join(", "),
             answer["copies"]
@@ -368,7 +404,7 @@ async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
             &json!({ "envelope": STANDARD.encode(sealed) }),
         )
         .await?;
-    println!(
+    human!(
         "reply sealed to the reporter and {} staff member(s), and sent",
         recipients.len() - 1
     );
@@ -378,21 +414,21 @@ async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
 async fn overdue(client: &Client) -> Result<()> {
     let rows: Vec<Value> = client.json("/api/v1/staff/overdue").await?;
     if rows.is_empty() {
-        println!("nothing late or due soon");
+        human!("nothing late or due soon");
     }
     let mut entity = String::new();
     for row in rows {
         let this = row["entity"].as_str().unwrap_or_default();
         if this != entity {
             entity = this.to_string();
-            println!("{entity}:");
+            human!("{entity}:");
         }
         let state = if row["overdue"].as_bool() == Some(true) {
             "LATE"
         } else {
             "due soon"
         };
-        println!(
+        human!(
             "  {}  {:<20}  {}  {:<8}  ({})",
             row["case_id"].as_str().unwrap_or_default(),
             row["deadline"].as_str().unwrap_or_default(),
@@ -414,7 +450,8 @@ async fn export_audit(client: &Client, out: &Path) -> Result<()> {
         text.push('\n');
     }
     std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))?;
-    println!(
+    super::output::emit(json!({ "records": count, "out": out.display().to_string() }));
+    human!(
         "{count} audit records written to {}; the chain verifies",
         out.display()
     );

@@ -31,6 +31,23 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     pin: Option<crate::keyring::OrganisationKey>,
+    /// Show progress of large transfers on standard error.
+    progress: bool,
+    /// The server's last JSON answer (what `--json` prints for commands with no result of
+    /// their own).
+    last: std::sync::Mutex<Option<serde_json::Value>>,
+}
+
+/// Transfers larger than this show progress.
+const PROGRESS_FROM: u64 = 1 << 20;
+
+/// Prints "label: done/total (n%)" over itself on standard error.
+fn show_progress(label: &str, done: u64, total: u64) {
+    let percent = (done * 100).checked_div(total).unwrap_or(100);
+    eprint!("\r{label}: {done}/{total} bytes ({percent}%)");
+    if done >= total {
+        eprintln!();
+    }
 }
 
 /// A staff member of the organisation-signed keyring.
@@ -74,7 +91,28 @@ impl Client {
             .map(|text| text.parse())
             .transpose()
             .context("--organisation-key is not an organisation key (base64 of 32 bytes)")?;
-        Ok(Client { http, base, pin })
+        Ok(Client {
+            http,
+            base,
+            pin,
+            progress: false,
+            last: std::sync::Mutex::new(None),
+        })
+    }
+
+    pub fn with_progress(mut self, on: bool) -> Client {
+        self.progress = on;
+        self
+    }
+
+    pub fn last_answer(&self) -> Option<serde_json::Value> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn remember<T: serde::Serialize>(&self, answer: &T) {
+        if let Ok(value) = serde_json::to_value(answer) {
+            *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+        }
     }
 
     /// The staff of the keyring, as the organisation signed it: the server's list is used only
@@ -144,17 +182,28 @@ impl Client {
         let response = self
             .send(self.http.get(format!("{}{path}", self.base)))
             .await?;
-        response
+        let answer: serde_json::Value = response
             .json()
             .await
-            .context("the server's answer is not the JSON expected")
+            .context("the server's answer is not JSON")?;
+        self.remember(&answer);
+        serde_json::from_value(answer).context("the server's answer is not the JSON expected")
     }
 
     pub async fn bytes(&self, path: &str) -> Result<Vec<u8>> {
-        let response = self
+        let mut response = self
             .send(self.http.get(format!("{}{path}", self.base)))
             .await?;
-        Ok(response.bytes().await?.to_vec())
+        let total = response.content_length().unwrap_or(0);
+        let show = self.progress && total >= PROGRESS_FROM;
+        let mut body = Vec::with_capacity(usize::try_from(total.min(1 << 30)).unwrap_or(0));
+        while let Some(piece) = response.chunk().await? {
+            body.extend_from_slice(&piece);
+            if show {
+                show_progress("downloading", body.len() as u64, total);
+            }
+        }
+        Ok(body)
     }
 
     /// Streams a sealed file to the server (an upload).
@@ -163,16 +212,32 @@ impl Client {
         path: &str,
         body: Vec<u8>,
     ) -> Result<T> {
+        let total = body.len() as u64;
+        let show = self.progress && total >= PROGRESS_FROM;
+        let body = bytes::Bytes::from(body);
+        // Sent in pieces so that progress can be shown as the server takes them.
+        let pieces = (0..body.len()).step_by(256 * 1024).map(move |start| {
+            let piece = body.slice(start..(start + 256 * 1024).min(body.len()));
+            if show {
+                show_progress("uploading", start as u64 + piece.len() as u64, total);
+            }
+            Ok::<_, std::io::Error>(piece)
+        });
         let request = self
             .http
             .post(format!("{}{path}", self.base))
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(body);
+            .header(reqwest::header::CONTENT_LENGTH, total)
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                pieces,
+            )));
         let response = self.send(request).await?;
-        response
+        let answer: serde_json::Value = response
             .json()
             .await
-            .context("the server's answer is not the JSON expected")
+            .context("the server's answer is not JSON")?;
+        self.remember(&answer);
+        serde_json::from_value(answer).context("the server's answer is not the JSON expected")
     }
 
     pub async fn post<T: serde::de::DeserializeOwned>(
@@ -183,9 +248,11 @@ impl Client {
         let response = self
             .send(self.http.post(format!("{}{path}", self.base)).json(body))
             .await?;
-        response
+        let answer: serde_json::Value = response
             .json()
             .await
-            .context("the server's answer is not the JSON expected")
+            .context("the server's answer is not JSON")?;
+        self.remember(&answer);
+        serde_json::from_value(answer).context("the server's answer is not the JSON expected")
     }
 }

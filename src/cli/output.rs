@@ -1,0 +1,53 @@
+//! What the staff CLI prints: sentences for people, or one JSON document for scripts
+//! (`--json`). Commands print sentences with [`human!`] and hand their result to [`emit`]; in
+//! JSON mode only the results are printed, at the end, so that standard output parses.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::Value;
+
+static JSON: AtomicBool = AtomicBool::new(false);
+static RESULTS: Mutex<Vec<Value>> = Mutex::new(Vec::new());
+
+pub fn set_json(on: bool) {
+    JSON.store(on, Ordering::Relaxed);
+}
+
+pub fn json() -> bool {
+    JSON.load(Ordering::Relaxed)
+}
+
+/// A command's result, for JSON mode.
+pub fn emit(value: Value) {
+    RESULTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(value);
+}
+
+/// Prints the results (JSON mode): one value as itself, several as an array; `fallback` (the
+/// server's last answer) when the command emitted none.
+pub fn finish(fallback: Option<Value>) -> anyhow::Result<()> {
+    if !json() {
+        return Ok(());
+    }
+    let mut results = std::mem::take(&mut *RESULTS.lock().unwrap_or_else(|e| e.into_inner()));
+    let value = match results.len() {
+        0 => fallback.unwrap_or_else(|| serde_json::json!({ "ok": true })),
+        1 => results.remove(0),
+        _ => Value::Array(results),
+    };
+    println!("{}", serde_json::to_string_pretty(&value)?);
+    Ok(())
+}
+
+/// `println!` for people: silent in JSON mode.
+macro_rules! human {
+    ($($arg:tt)*) => {
+        if !$crate::cli::output::json() {
+            println!($($arg)*);
+        }
+    };
+}
+pub(crate) use human;
