@@ -123,15 +123,14 @@ pub async fn run(args: StaffArgs) -> Result<()> {
 }
 
 async fn command(args: &StaffArgs, client: &Client) -> Result<()> {
-    let client = client;
     match &args.command {
-        StaffCommand::Cases => list_cases(&client).await,
+        StaffCommand::Cases => list_cases(client).await,
         StaffCommand::Pull { case, out } => {
-            pull(&client, checked_case(case)?, out, &identities(&args)?).await
+            pull(client, checked_case(case)?, out, &identities(args)?).await
         }
         StaffCommand::Assign { case, to, nobody } => {
             let to = if *nobody { Vec::new() } else { to.clone() };
-            assign(&client, checked_case(case)?, &to, &identities(&args)?).await
+            assign(client, checked_case(case)?, &to, &identities(args)?).await
         }
         StaffCommand::Reply {
             case,
@@ -146,7 +145,7 @@ async fn command(args: &StaffArgs, client: &Client) -> Result<()> {
                 ),
                 (None, None) => bail!("give the reply with --message TEXT or --file FILE"),
             };
-            reply(&client, checked_case(case)?, &text).await
+            reply(client, checked_case(case)?, &text).await
         }
         StaffCommand::Status { case, status } => {
             let answer: Value = client
@@ -161,10 +160,10 @@ async fn command(args: &StaffArgs, client: &Client) -> Result<()> {
             );
             Ok(())
         }
-        StaffCommand::Overdue => overdue(&client).await,
-        StaffCommand::Audit { out } => export_audit(&client, out).await,
+        StaffCommand::Overdue => overdue(client).await,
+        StaffCommand::Audit { out } => export_audit(client, out).await,
         StaffCommand::Casework(command) => {
-            super::casework::run(&client, command, || identities(&args)).await
+            super::casework::run(client, command, || identities(args)).await
         }
     }
 }
