@@ -24,11 +24,14 @@
 //!   [`assistance`] (consents and referrals to services) and [`stats`] (yearly figures with
 //!   small counts suppressed).
 //! - [`keyring`] holds the entities and staff with their public keys and certificate
-//!   fingerprints.
+//!   fingerprints, checks the organisation's signature over them, and keeps the live keyring a
+//!   gateway reloads on SIGHUP, less the members revoked in the database.
+//! - [`forward`] delivers each sealed report, file and message of an entity to its own
+//!   endpoint from the database outbox; [`metrics`] keeps the aggregate operating figures.
 //! - [`tls`] builds the rustls configurations and fingerprints certificates.
 //! - [`config`] reads and validates `confide.toml` with `CONFIDE_…` overrides.
-//! - [`server`] starts it all; [`cli`] is the command line, including the staff client;
-//!   [`keys`] makes certificates and identities; [`telemetry`] sets up logging; `fuzzing` holds
+//! - [`server`] starts it all; [`cli`] is the command line, including the staff client, the
+//!   key ceremonies and `check`; [`keys`] makes certificates, identities and signatures; [`telemetry`] sets up logging; `fuzzing` holds
 //!   the harnesses of the fuzz targets in `fuzz/`.
 
 #![forbid(unsafe_code)]

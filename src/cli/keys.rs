@@ -261,7 +261,7 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             std::fs::write(out.join("ca.pem"), &ca.cert_pem)?;
             write_private(&out.join("ca-key.pem"), ca.key_pem().as_bytes())?;
             println!(
-                "CA written to {}: ca.pem (give it to the gateways as tls.staff_ca, and to staff) and ca-key.pem (keep it offline)",
+                "CA written to {}: ca.pem (give it to the gateways as tls.staff_ca) and ca-key.pem (keep it offline)",
                 out.display()
             );
         }

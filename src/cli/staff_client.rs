@@ -12,7 +12,9 @@ pub struct Connection {
     /// Base URL of the staff listener, e.g. https://127.0.0.1:9443
     #[arg(long, global = true, env = "CONFIDE_STAFF_SERVER")]
     server: Option<String>,
-    /// The organisation's CA certificate (PEM), which signed the server's certificate.
+    /// The certificate (PEM) of the CA that signed the gateway's certificate: the organisation's
+    /// CA for a private deployment, or the public CA's root when the gateway has a public
+    /// certificate. The only one trusted.
     #[arg(long, global = true, env = "CONFIDE_STAFF_CA")]
     ca: Option<PathBuf>,
     /// Your client certificate (PEM).
