@@ -9,9 +9,12 @@
 //! The organisation signs it (Ed25519) on an offline machine, and whoever seals to it (the
 //! gateway at start and on every reload, the reporter's browser, the staff CLI) checks that
 //! signature against the organisation's key, pinned in their own configuration. What is signed
-//! is [`Keyring::document`]: a canonical JSON rendering of the keyring's content, so that the
-//! browser checks exactly the bytes it then reads recipients from, and comments or layout in
-//! the TOML file can change without a new signature.
+//! is [`Keyring::document`]: a canonical JSON rendering of the keyring's content, so that a
+//! client checks exactly the bytes it then reads recipients from, and comments or layout in the
+//! TOML file can change without a new signature. Reporters' browsers get a second signed
+//! document, [`Keyring::public_document`]: per entity, the public keys of its intake officers
+//! and investigators, without names, roles or certificate fingerprints, which the public has
+//! no business knowing.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -40,6 +43,10 @@ pub enum KeyringError {
 /// What an organisation signature covers: this line, then [`Keyring::document`]. The line keeps
 /// a keyring signature from ever being valid for anything else the key might sign.
 pub const SIGNED_PREFIX: &str = "confide keyring v1\n";
+
+/// What the organisation's signature over the public document covers: this line, then
+/// [`Keyring::public_document`].
+pub const PUBLIC_PREFIX: &str = "confide public keyring v1\n";
 
 /// The organisation's Ed25519 public key, pinned in the gateway's configuration, the staff
 /// CLI's and the report page: base64 of its 32 bytes.
@@ -70,13 +77,27 @@ impl std::fmt::Display for OrganisationKey {
 }
 
 impl OrganisationKey {
-    /// Checks `signature` (base64 of 64 bytes) over `document`.
+    /// Checks `signature` (base64 of 64 bytes) over the keyring's `document`.
     pub fn verify(&self, document: &str, signature: &str) -> Result<(), KeyringError> {
+        self.verify_with(SIGNED_PREFIX, document, signature)
+    }
+
+    /// Checks `signature` over the keyring's public document.
+    pub fn verify_public(&self, document: &str, signature: &str) -> Result<(), KeyringError> {
+        self.verify_with(PUBLIC_PREFIX, document, signature)
+    }
+
+    fn verify_with(
+        &self,
+        prefix: &str,
+        document: &str,
+        signature: &str,
+    ) -> Result<(), KeyringError> {
         let signature = STANDARD
             .decode(signature.trim())
             .map_err(|_| KeyringError::Signature("the signature is not base64".into()))?;
-        let mut message = Vec::with_capacity(SIGNED_PREFIX.len() + document.len());
-        message.extend_from_slice(SIGNED_PREFIX.as_bytes());
+        let mut message = Vec::with_capacity(prefix.len() + document.len());
+        message.extend_from_slice(prefix.as_bytes());
         message.extend_from_slice(document.as_bytes());
         ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &self.0)
             .verify(&message, &signature)
@@ -96,14 +117,27 @@ pub fn signature_path(keyring: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The signature in a signature file: its one line that is not a comment.
-pub fn read_signature(path: &Path) -> Result<Option<String>, KeyringError> {
+/// The two signatures of a signature file: `keyring <base64>` and `public <base64>` lines.
+#[derive(Debug, Default)]
+pub struct Signatures {
+    pub keyring: Option<String>,
+    pub public: Option<String>,
+}
+
+/// The signatures in a signature file; `None` when there is no file.
+pub fn read_signature(path: &Path) -> Result<Option<Signatures>, KeyringError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_string)),
+        Ok(text) => {
+            let mut found = Signatures::default();
+            for line in text.lines().map(str::trim) {
+                if let Some(sig) = line.strip_prefix("keyring ") {
+                    found.keyring = Some(sig.trim().to_string());
+                } else if let Some(sig) = line.strip_prefix("public ") {
+                    found.public = Some(sig.trim().to_string());
+                }
+            }
+            Ok(Some(found))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(KeyringError::Read {
             path: path.display().to_string(),
@@ -183,6 +217,23 @@ impl Staff {
     }
 }
 
+/// The public document: per entity, who can open what a reporter sends, by public key only.
+#[derive(Serialize)]
+struct PublicDocument<'a> {
+    format: &'static str,
+    entities: Vec<PublicEntity<'a>>,
+}
+
+#[derive(Serialize)]
+struct PublicEntity<'a> {
+    id: &'a str,
+    name: &'a str,
+    /// Intake officers' keys: every new report is sealed to them.
+    intake: Vec<String>,
+    /// Investigators' keys: a reporter's later messages are sealed to the case's assignees.
+    investigators: Vec<String>,
+}
+
 /// What is signed: every field of the keyring, in a fixed order.
 #[derive(Serialize)]
 struct Document<'a> {
@@ -198,6 +249,8 @@ pub struct Keyring {
     staff: Vec<Staff>,
     document: Arc<str>,
     signature: Option<Arc<str>>,
+    public_document: Arc<str>,
+    public_signature: Option<Arc<str>>,
 }
 
 impl Keyring {
@@ -310,7 +363,33 @@ impl Keyring {
             staff,
             document: Arc::from(document),
             signature: None,
+            public_document: Arc::from(""),
+            public_signature: None,
         };
+        let keys_of = |entity: &str, role: Role| -> Vec<String> {
+            keyring
+                .staff
+                .iter()
+                .filter(|s| s.role == role && s.serves(entity))
+                .map(|s| s.recipient.to_string())
+                .collect()
+        };
+        let public = serde_json::to_string(&PublicDocument {
+            format: "confide-public-keyring/1",
+            entities: keyring
+                .entities
+                .iter()
+                .map(|e| PublicEntity {
+                    id: &e.id,
+                    name: &e.name,
+                    intake: keys_of(&e.id, Role::Intake),
+                    investigators: keys_of(&e.id, Role::Investigator),
+                })
+                .collect(),
+        })
+        .expect("the public keyring serialises");
+        let mut keyring = keyring;
+        keyring.public_document = Arc::from(public);
         for entity in &keyring.entities {
             if keyring.intake_recipients(&entity.id).is_empty() {
                 return invalid(format!(
@@ -333,14 +412,20 @@ impl Keyring {
             return Ok(keyring);
         };
         let sig_path = signature_path(path);
-        let signature = read_signature(&sig_path)?.ok_or_else(|| {
+        let missing = || {
             KeyringError::Signature(format!(
-                "{} is missing: the keyring must be signed with the organisation key (`confide keys sign`)",
+                "{} is missing or incomplete: the keyring must be signed with the organisation key (`confide keys sign`)",
                 sig_path.display()
             ))
-        })?;
+        };
+        let signatures = read_signature(&sig_path)?.ok_or_else(missing)?;
+        let (Some(signature), Some(public)) = (signatures.keyring, signatures.public) else {
+            return Err(missing());
+        };
         pin.verify(&keyring.document, &signature)?;
+        pin.verify_public(&keyring.public_document, &public)?;
         keyring.signature = Some(Arc::from(signature));
+        keyring.public_signature = Some(Arc::from(public));
         Ok(keyring)
     }
 
@@ -352,6 +437,17 @@ impl Keyring {
     /// The organisation's signature over [`Keyring::document`], once checked.
     pub fn signature(&self) -> Option<&str> {
         self.signature.as_deref()
+    }
+
+    /// The canonical JSON of what reporters' clients need, signed too (see the module's
+    /// documentation).
+    pub fn public_document(&self) -> &str {
+        &self.public_document
+    }
+
+    /// The organisation's signature over [`Keyring::public_document`], once checked.
+    pub fn public_signature(&self) -> Option<&str> {
+        self.public_signature.as_deref()
     }
 
     /// The same keyring without the staff members `revoked` names (by certificate or age key):

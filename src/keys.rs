@@ -216,9 +216,13 @@ pub fn sign_keyring(key_file: &[u8], keyring: &Keyring) -> Result<(String, Organ
     );
     let pair = ring::signature::Ed25519KeyPair::from_pkcs8(&pkcs8)
         .map_err(|_| anyhow::anyhow!("the organisation key file holds no Ed25519 key"))?;
-    let mut message = crate::keyring::SIGNED_PREFIX.as_bytes().to_vec();
-    message.extend_from_slice(keyring.document().as_bytes());
-    let signature = base64::engine::general_purpose::STANDARD.encode(pair.sign(&message));
+    let sign = |prefix: &str, document: &str| {
+        let mut message = prefix.as_bytes().to_vec();
+        message.extend_from_slice(document.as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(pair.sign(&message))
+    };
+    let signature = sign(crate::keyring::SIGNED_PREFIX, keyring.document());
+    let public_signature = sign(crate::keyring::PUBLIC_PREFIX, keyring.public_document());
     let public = OrganisationKey(
         pair.public_key()
             .as_ref()
@@ -226,7 +230,9 @@ pub fn sign_keyring(key_file: &[u8], keyring: &Keyring) -> Result<(String, Organ
             .expect("Ed25519 public keys are 32 bytes"),
     );
     Ok((
-        format!("# confide keyring signature by organisation key {public}\n{signature}\n"),
+        format!(
+            "# confide keyring signatures by organisation key {public}\nkeyring {signature}\npublic {public_signature}\n"
+        ),
         public,
     ))
 }

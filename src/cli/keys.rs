@@ -230,6 +230,24 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             passphrase,
         } => {
             let parsed = Keyring::load(&keyring)?;
+            // What is about to be signed, so that the signer reads it first.
+            eprintln!("signing this keyring:");
+            for entity in parsed.entities() {
+                eprintln!("  entity {}: {}", entity.id, entity.name);
+            }
+            for member in parsed.staff() {
+                let role = toml::Value::try_from(member.role)
+                    .map(|r| r.to_string())
+                    .unwrap_or_default();
+                eprintln!(
+                    "  {} {} {} {} {}",
+                    member.name,
+                    role,
+                    member.entities.join(","),
+                    member.member_state.as_deref().unwrap_or("-"),
+                    member.recipient
+                );
+            }
             let contents =
                 std::fs::read(&key).with_context(|| format!("cannot read {}", key.display()))?;
             let opened = crate::keys::unprotect(contents, || passphrase.ask())?;

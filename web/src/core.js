@@ -268,13 +268,15 @@ function zeroBits(digest) {
   return bits;
 }
 
-/** What an organisation signature covers: this line, then the keyring's document. */
-const SIGNED_PREFIX = "confide keyring v1\n";
+/** What the organisation's signature over the public keyring covers: this line, then it. */
+const SIGNED_PREFIX = "confide public keyring v1\n";
 
 /**
- * The served keyring, checked against the organisation key pinned in the page: its signature
- * must verify, and every recipient it lists must be in the signed document (the server may
- * leave out members revoked since signing, never add one). Throws when anything fails.
+ * The served keyring, checked against the organisation key pinned in the page: the signature
+ * over its public document must verify, and every intake recipient it lists must be one the
+ * document gives for that entity (the server may leave out members revoked since signing,
+ * never add one). `signedRecipients` are the intake officers and investigators of every entity,
+ * whom a later message may be sealed to. Throws when anything fails.
  */
 export function verifyKeyring(ring, pin) {
   const signed = ring.signed;
@@ -290,15 +292,15 @@ export function verifyKeyring(ring, pin) {
     valid = false;
   }
   if (!valid) throw new Error("keyring signature");
-  const staff = JSON.parse(signed.document).staff;
+  const signedEntities = JSON.parse(signed.document).entities;
+  const signedRecipients = new Set();
+  for (const e of signedEntities) {
+    for (const r of [...e.intake, ...e.investigators]) signedRecipients.add(r);
+  }
   const entities = ring.entities.map((e) => {
-    const signedIntake = new Set(
-      staff.filter((s) => s.role === "intake" && s.entities.includes(e.id)).map((s) => s.recipient),
-    );
-    if (!e.recipients.every((r) => signedIntake.has(r))) {
-      throw new Error("unsigned recipient");
-    }
+    const intake = new Set(signedEntities.find((s) => s.id === e.id)?.intake || []);
+    if (!e.recipients.every((r) => intake.has(r))) throw new Error("unsigned recipient");
     return e;
   });
-  return { ...ring, entities, signedRecipients: new Set(staff.map((s) => s.recipient)) };
+  return { ...ring, entities, signedRecipients };
 }

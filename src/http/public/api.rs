@@ -114,13 +114,14 @@ async fn create_report(
 }
 
 /// Everything a client needs to seal a report and stretch a token itself. `signed` carries the
-/// organisation-signed document; a client that pins the organisation key seals only to
-/// recipients it finds there (members revoked since signing are left out of `entities`).
+/// organisation-signed public document (keys per entity, no names); a client that pins the
+/// organisation key seals only to recipients it finds there (members revoked since signing are
+/// left out of `entities`).
 async fn keyring(State(state): State<AppState>) -> Json<Value> {
     let keyring = state.keyring.current();
     let signed = keyring
-        .signature()
-        .map(|signature| json!({ "document": keyring.document(), "signature": signature }));
+        .public_signature()
+        .map(|signature| json!({ "document": keyring.public_document(), "signature": signature }));
     let entities: Vec<Value> = keyring
         .entities()
         .iter()
