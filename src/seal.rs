@@ -308,7 +308,7 @@ fn decoded_len(b64: &[u8]) -> Result<usize, SealError> {
 }
 
 /// The plaintext length behind an age payload of `payload` bytes (nonce plus STREAM chunks).
-fn plaintext_len(payload: usize) -> Result<usize, SealError> {
+pub fn plaintext_len(payload: usize) -> Result<usize, SealError> {
     let ciphertext = payload
         .checked_sub(NONCE)
         .filter(|&c| c >= TAG)

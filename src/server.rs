@@ -95,6 +95,9 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
             .await
             .context("cannot read the revocations")?,
     );
+    sync_staff_keys(&store, &keyring.current())
+        .await
+        .context("cannot record the staff keys")?;
     let forwarder = crate::forward::Forwarder::new(config, &keyring.current(), store.clone())?;
     store
         .set_forward_targets(&forwarder.entities())
@@ -148,6 +151,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
     // needs no restart).
     let files = config.tls.clone();
     let live = state.keyring.clone();
+    let keys_store = state.store.clone();
     tasks.spawn(async move {
         let Ok(mut hangups) =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
@@ -160,7 +164,12 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
                 Err(e) => tracing::error!(error = %e, "reloading the TLS certificate failed; the old one is still served"),
             }
             match live.reload() {
-                Ok(()) => tracing::info!("keyring reloaded"),
+                Ok(()) => {
+                    if let Err(e) = sync_staff_keys(&keys_store, &live.current()).await {
+                        tracing::error!(error = %e, "recording the staff keys failed");
+                    }
+                    tracing::info!("keyring reloaded")
+                }
                 Err(e) => tracing::error!(error = %e, "reloading the keyring failed; the old one is still used"),
             }
         }
@@ -251,6 +260,18 @@ async fn purge(store: &Store, clock: &http::Clock, retention_days: u32) {
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "purging closed cases failed"),
     }
+}
+
+/// Tells the database the keys the signed keyring gives each member, so that a changed key
+/// opens that member's rotation (`store::revocations`).
+async fn sync_staff_keys(store: &Store, keyring: &crate::keyring::Keyring) -> Result<()> {
+    let keys: Vec<(String, String)> = keyring
+        .staff()
+        .iter()
+        .map(|s| (s.name.clone(), s.recipient.to_string()))
+        .collect();
+    store.sync_staff_keys(&keys).await?;
+    Ok(())
 }
 
 async fn bind(addr: SocketAddr, which: &str) -> Result<TcpListener> {

@@ -7,9 +7,11 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use common::{Gateway, ORGANISATION_KEY, copy_of_keys, keys};
 use confide::keyring::OrganisationKey;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const CONFIDE: &str = env!("CARGO_BIN_EXE_confide");
 
@@ -562,6 +564,28 @@ async fn a_rotation_leaves_every_envelope_openable_by_the_new_key_and_none_by_th
     assert!(!early.status.success());
     assert!(String::from_utf8_lossy(&early.stderr).contains("does not list your new key"));
 
+    // Nobody may seal a shared envelope again outside their own rotation.
+    let (_, listed) = gateway
+        .staff_get("investigator-minusca", "/api/v1/staff/sealed-to-me")
+        .await;
+    let shared = listed[0].clone();
+    let shared_id = shared["id"].as_str().unwrap().to_string();
+    let same_body = STANDARD.encode(gateway.download("investigator-minusca", &shared_id).await);
+    let reseal = |name: &'static str, recipients: Value| {
+        let body = json!({ "body": same_body, "recipients": recipients });
+        let path = format!("/api/v1/staff/envelopes/{shared_id}/reseal");
+        let gateway = &gateway;
+        async move { gateway.staff_post(name, &path, body).await }
+    };
+    let (status, answer) = reseal("investigator-minusca", shared["recipients"].clone()).await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(answer["error"]["code"], "no_rotation");
+    let (status, _) = reseal("intake-minusca", shared["recipients"].clone()).await;
+    assert_eq!(
+        status, 409,
+        "an intake officer without a rotation cannot either"
+    );
+
     edit(
         &keys_dir.join("keyring.toml"),
         &old.to_public().to_string(),
@@ -569,6 +593,11 @@ async fn a_rotation_leaves_every_envelope_openable_by_the_new_key_and_none_by_th
     );
     sign(keys_dir);
     hang_up(&gateway);
+
+    // In the rotation: the recipients must be exactly the envelope's (no dropping anyone).
+    let (status, answer) = reseal("investigator-minusca", json!(["investigator-minusca"])).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_recipients");
 
     let (_, listed) = gateway
         .staff_get("investigator-minusca", "/api/v1/staff/sealed-to-me")
@@ -603,6 +632,15 @@ async fn a_rotation_leaves_every_envelope_openable_by_the_new_key_and_none_by_th
             );
         }
     }
+    // Each envelope once per new key: the same request again is refused.
+    let (status, answer) = reseal("investigator-minusca", shared["recipients"].clone()).await;
+    assert_eq!(status, 409, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already")
+    );
     // The reporter still reads the reply, now sealed again.
     assert!(
         gateway

@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 use super::output::human;
 use super::staff::{checked_case, checked_id, open, parse_recipient, write_private};
 use super::staff_client::Client;
+use super::staff_client::TrustedStaff;
 use crate::allegation::{AllegationType, Classification, Implicated, PersonnelCategory, Victims};
 use crate::seal;
 
@@ -178,7 +179,13 @@ pub async fn run(
             let text = text_of(message, file)?.context("give --message TEXT or --file FILE")?;
             let seal_to =
                 format!("/api/v1/staff/cases/{case}/notifications/{member_state}/seal-to");
-            let sealed = seal_document(client, &seal_to, "confide-notification/1", &text).await?;
+            // The Member State's focal points and the people of cases, nobody else.
+            let allowed = |s: &TrustedStaff| {
+                (s.role == "member_state" && s.member_state.as_deref() == Some(member_state))
+                    || matches!(s.role.as_str(), "intake" | "investigator")
+            };
+            let sealed =
+                seal_document(client, &seal_to, "confide-notification/1", &text, allowed).await?;
             let answer: Value = client
                 .post(
                     &format!("/api/v1/staff/cases/{case}/notifications"),
@@ -245,6 +252,9 @@ pub async fn run(
                         &format!("/api/v1/staff/notifications/{id}/seal-to"),
                         "confide-national-action/1",
                         &text,
+                        |s: &TrustedStaff| {
+                            matches!(s.role.as_str(), "member_state" | "intake" | "investigator")
+                        },
                     )
                     .await?,
                 ),
@@ -342,6 +352,7 @@ pub async fn run(
                 &format!("/api/v1/staff/cases/{case}/assistance-notes/seal-to"),
                 "confide-assistance-note/1",
                 &text,
+                |s: &TrustedStaff| s.role == "assistance",
             )
             .await?;
             client
@@ -405,6 +416,7 @@ async fn seal_document(
     seal_to_path: &str,
     format: &str,
     text: &str,
+    allowed: impl Fn(&TrustedStaff) -> bool,
 ) -> Result<String> {
     #[derive(Deserialize)]
     struct SealTo {
@@ -418,10 +430,12 @@ async fn seal_document(
         bail!("the text is empty");
     }
     let list: SealTo = client.json(seal_to_path).await?;
+    // Signed members who may hold this kind of document.
     let trusted: std::collections::HashSet<String> = client
         .trusted_staff()
         .await?
         .into_iter()
+        .filter(|s| allowed(s))
         .map(|s| s.recipient)
         .collect();
     if let Some(stranger) = list
@@ -430,7 +444,7 @@ async fn seal_document(
         .find(|r| !trusted.contains(&r.recipient))
     {
         bail!(
-            "the server asked to seal to {}, which is not in the keyring your organisation signed; nothing was sent. Tell your administrator",
+            "the server asked to seal to {}, who is not in the keyring your organisation signed for this; nothing was sent. Tell your administrator",
             stranger.recipient
         );
     }

@@ -436,6 +436,7 @@ async fn rotate(args: RotateArgs) -> Result<()> {
     #[derive(serde::Deserialize)]
     struct Sealed {
         id: String,
+        kind: String,
         recipients: Vec<String>,
         reply_recipient: Option<String>,
     }
@@ -448,6 +449,40 @@ async fn rotate(args: RotateArgs) -> Result<()> {
         let body = client
             .bytes(&format!("/api/v1/staff/envelopes/{}", envelope.id))
             .await?;
+        // The server's list of recipients is checked against the envelope itself and the
+        // signed keyring: a server that added a name (or a reply key of its own) would be
+        // handed the plaintext.
+        let kind = crate::cases::EnvelopeKind::from_code(&envelope.kind)
+            .context("the server listed an envelope of an unknown kind; stopping")?;
+        let stanzas = crate::seal::inspect(&body)
+            .map_err(|_| anyhow::anyhow!("envelope {} is not an age file; stopping", envelope.id))?
+            .x25519_stanzas;
+        if stanzas != envelope.recipients.len() {
+            bail!(
+                "the server says envelope {} is sealed to {} people, but it is sealed to {stanzas}; stopping",
+                envelope.id,
+                envelope.recipients.len()
+            );
+        }
+        for name in &envelope.recipients {
+            let fits = if name == crate::store::REPORTER {
+                kind == crate::cases::EnvelopeKind::Reply
+            } else if name == &me.name {
+                true
+            } else {
+                staff
+                    .iter()
+                    .filter(|s| &s.name == name)
+                    .all(|s| may_hold(kind, s, me))
+            };
+            if !fits {
+                bail!(
+                    "the server says envelope {} ({}) is sealed to {name}, who should not hold it; stopping. Tell your administrator",
+                    envelope.id,
+                    envelope.kind
+                );
+            }
+        }
         let Some(plain) = open(&body, &old)? else {
             if open(&body, &new)?.is_some() {
                 already += 1;
@@ -525,6 +560,28 @@ async fn rotate(args: RotateArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether a signed staff member may be a recipient of an envelope of this kind that `me` holds:
+/// the people of the same entity for case material, assistance officers for notes, focal
+/// points and the case's people for what is shared with a Member State.
+fn may_hold(
+    kind: crate::cases::EnvelopeKind,
+    other: &super::staff_client::TrustedStaff,
+    me: &super::staff_client::TrustedStaff,
+) -> bool {
+    use crate::cases::EnvelopeKind::*;
+    let same_entity = other.entities.iter().any(|e| me.entities.contains(e));
+    let case_people = matches!(other.role.as_str(), "intake" | "investigator") && same_entity;
+    match kind {
+        AssistanceNote => other.role == "assistance" && same_entity,
+        Notification | NationalAction if me.role == "member_state" => {
+            matches!(other.role.as_str(), "intake" | "investigator")
+                || (other.role == "member_state" && other.member_state == me.member_state)
+        }
+        Notification | NationalAction => other.role == "member_state" || case_people,
+        _ => case_people,
+    }
 }
 
 /// The public key of an identity file's X25519 identity.

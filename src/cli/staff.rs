@@ -388,8 +388,10 @@ async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
     let staff = keyring_staff(client).await?;
     let mut recipients = vec![parse_recipient(&record.reply_recipient)?];
     for member in staff.iter().filter(|s| {
-        (s.role == "intake" && s.entities.contains(&record.entity))
-            || record.assignees.contains(&s.name)
+        // Assignees as the signed keyring has them: investigators of the case's entity.
+        s.entities.contains(&record.entity)
+            && (s.role == "intake"
+                || (s.role == "investigator" && record.assignees.contains(&s.name)))
     }) {
         recipients.push(parse_recipient(&member.recipient)?);
     }

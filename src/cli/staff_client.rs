@@ -58,6 +58,8 @@ pub struct TrustedStaff {
     pub name: String,
     pub role: String,
     pub entities: Vec<String>,
+    #[serde(default)]
+    pub member_state: Option<String>,
     pub recipient: String,
 }
 

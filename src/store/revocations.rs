@@ -92,19 +92,68 @@ impl Store {
 }
 
 impl Store {
+    /// Records the keys the signed keyring gives each member; a changed key opens a rotation
+    /// for that member (the old key is kept as `previous_recipient`).
+    pub async fn sync_staff_keys(&self, keys: &[(String, String)]) -> Result<(), StoreError> {
+        on_backend!(self, db => {
+            let mut tx = db.write().await?;
+            for (name, recipient) in keys {
+                sqlx::query(
+                    "INSERT INTO staff_keys (name, recipient) VALUES ($1, $2) \
+                     ON CONFLICT (name) DO UPDATE SET previous_recipient = staff_keys.recipient, \
+                     recipient = excluded.recipient WHERE staff_keys.recipient <> excluded.recipient",
+                )
+                .bind(name)
+                .bind(recipient)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Whether `name`'s key is `recipient` after a change (a rotation is open for them).
+    pub async fn rotation_open(&self, name: &str, recipient: &str) -> Result<bool, StoreError> {
+        let sql = "SELECT 1 AS open FROM staff_keys \
+                   WHERE name = $1 AND recipient = $2 AND previous_recipient IS NOT NULL";
+        on_backend!(self, db => Ok(sqlx::query(sql)
+            .bind(name)
+            .bind(recipient)
+            .fetch_optional(&db.pool)
+            .await?
+            .is_some()))
+    }
+
     /// Replaces an envelope's body with the same content sealed again (a key rotation): in
     /// place, so that everything naming the envelope still does, with its recipients narrowed
-    /// to `recipients` (a subset the caller checked). `upload` names a finished upload whose
-    /// pieces become the body; otherwise `body` is the whole new body.
+    /// to `recipients` (checked by the caller). `name` re-seals it for their new key
+    /// `new_recipient`, once: a second time fails with [`StoreError::Conflict`].
+    #[allow(clippy::too_many_arguments)]
     pub async fn reseal(
         &self,
         envelope_id: &str,
         body: Resealed<'_>,
         recipients: &[String],
+        name: &str,
+        new_recipient: &str,
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         on_backend!(self, db, backend => {
             let mut tx = db.write().await?;
+            let first = sqlx::query(
+                "INSERT INTO reseals (envelope_id, name, recipient) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(envelope_id)
+            .bind(name)
+            .bind(new_recipient)
+            .execute(&mut *tx)
+            .await?;
+            if first.rows_affected() != 1 {
+                return Err(StoreError::Conflict(
+                    "You sealed this envelope again for your new key already.",
+                ));
+            }
             backend::audit::append(&mut tx, audit).await?;
             sqlx::query("DELETE FROM envelope_chunks WHERE envelope_id = $1")
                 .bind(envelope_id)

@@ -13,6 +13,7 @@ use super::actions::decode_checked;
 use super::{StaffMember, audit};
 use crate::http::AppState;
 use crate::http::error::Problem;
+use crate::http::extract::JsonBody;
 use crate::store::{REPORTER, Resealed, is_valid_id};
 
 pub fn router() -> Router<AppState> {
@@ -57,6 +58,45 @@ async fn sealed_to_me(
     Ok(Json(out))
 }
 
+/// The plaintext length of a stored envelope or upload, from its header and size.
+async fn plaintext_len(
+    state: &AppState,
+    id: &str,
+    chunks: u32,
+    size: u64,
+) -> Result<usize, Problem> {
+    let head = if chunks == 0 {
+        state.store.envelope_body(id).await?
+    } else {
+        state.store.envelope_chunk(id, 0).await?
+    };
+    let damaged = || {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_envelope",
+            "The stored envelope cannot be read.",
+        )
+    };
+    let header = crate::seal::parse_header(&head).map_err(|_| damaged())?;
+    let payload = usize::try_from(size)
+        .map_err(|_| damaged())?
+        .checked_sub(header.len)
+        .ok_or_else(damaged)?;
+    crate::seal::plaintext_len(payload).map_err(|_| damaged())
+}
+
+/// The same content sealed again has the same length.
+fn same_size(old: usize, new: Option<usize>) -> Result<(), Problem> {
+    if new != Some(old) {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_envelope",
+            "A re-sealed envelope holds the same content as before, so the same number of bytes.",
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Reseal {
@@ -72,7 +112,7 @@ async fn reseal(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path(id): Path<String>,
-    Json(request): Json<Reseal>,
+    JsonBody(request): JsonBody<Reseal>,
 ) -> Result<Json<Value>, Problem> {
     let missing = || Problem::not_found("No envelope with this id is sealed to you.");
     if !is_valid_id(&id) {
@@ -82,28 +122,57 @@ async fn reseal(
     if !meta.recipients.contains(&staff.name) {
         return Err(missing());
     }
-    // Access only narrows: nobody new, and never without the caller.
-    let mut names = request.recipients.clone();
+    // Only during the caller's own key rotation: the signed keyring gives them a new key.
+    let new_key = staff.recipient.to_string();
+    if !state.store.rotation_open(&staff.name, &new_key).await? {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "no_rotation",
+            "No key rotation is open for you: the administrator puts your new key in the signed keyring and reloads the gateways first.",
+        ));
+    }
+    // Exactly the people it was sealed to who are still in the keyring (and the reporter):
+    // nobody new, nobody left out on the caller's say-so.
+    let keyring = state.keyring.current();
+    let mut names: Vec<String> = meta
+        .recipients
+        .iter()
+        .filter(|n| *n == REPORTER || keyring.staff().iter().any(|s| &s.name == *n))
+        .cloned()
+        .collect();
     names.sort();
-    names.dedup();
-    if names.len() != request.recipients.len()
-        || !names.contains(&staff.name)
-        || names.iter().any(|n| !meta.recipients.contains(n))
-    {
+    let mut asked = request.recipients.clone();
+    asked.sort();
+    if asked != names || request.recipients.len() > 64 {
         return Err(Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_recipients",
-            "A re-sealed envelope goes to the people it was sealed to, you included, and nobody else.",
+            format!(
+                "A re-sealed envelope goes to exactly the people it was sealed to who are still in the keyring: {}.",
+                names.join(", ")
+            ),
         ));
     }
+    let old_plaintext = plaintext_len(&state, &meta.id, meta.chunks, meta.size).await?;
     let detail = format!("{id} {}", names.join(","));
     let entry = audit(&state, &staff, "reseal", &meta.case_id, detail);
     match (&request.body, &request.upload) {
         (Some(text), None) => {
             let body = decode_checked(text, names.len())?;
+            same_size(
+                old_plaintext,
+                crate::seal::inspect(&body).ok().map(|s| s.plaintext_len),
+            )?;
             state
                 .store
-                .reseal(&id, Resealed::Inline(&body), &names, &entry)
+                .reseal(
+                    &id,
+                    Resealed::Inline(&body),
+                    &names,
+                    &staff.name,
+                    &new_key,
+                    &entry,
+                )
                 .await?;
         }
         (None, Some(upload)) => {
@@ -123,9 +192,19 @@ async fn reseal(
                     ),
                 ));
             }
+            let new_plaintext =
+                plaintext_len(&state, &upload.id, upload.chunks, upload.size).await?;
+            same_size(old_plaintext, Some(new_plaintext))?;
             state
                 .store
-                .reseal(&id, Resealed::Uploaded(&upload), &names, &entry)
+                .reseal(
+                    &id,
+                    Resealed::Uploaded(&upload),
+                    &names,
+                    &staff.name,
+                    &new_key,
+                    &entry,
+                )
                 .await?;
         }
         _ => {

@@ -71,6 +71,11 @@ fn migrator() -> Migrator {
             "forwarding",
             include_str!("../../../migrations/postgres/0008_forwarding.sql"),
         ),
+        migration(
+            9,
+            "key rotation",
+            include_str!("../../../migrations/postgres/0009_key_rotation.sql"),
+        ),
     ])
 }
 

@@ -73,6 +73,11 @@ fn migrator() -> Migrator {
             "forwarding",
             include_str!("../../../migrations/sqlite/0008_forwarding.sql"),
         ),
+        migration(
+            9,
+            "key rotation",
+            include_str!("../../../migrations/sqlite/0009_key_rotation.sql"),
+        ),
     ])
 }
 
