@@ -5,8 +5,9 @@
 //! envelope, and the row goes only when the receiver answers 2xx. So a delivery survives
 //! restarts and crashes and happens at least once; the envelope id, sent as `Idempotency-Key`,
 //! lets the receiver drop repeats. A failing endpoint is retried with a backoff that doubles
-//! from `retry_first_secs` to `retry_max_secs`; one gateway at a time delivers an entity's
-//! envelopes (a lease in the database), so several gateways on one database do not race.
+//! from `retry_first_secs` to `retry_max_secs`, kept in memory; one gateway at a time delivers
+//! an entity's envelopes (a lease in the database), so several gateways on one database do
+//! not race.
 //! Only sealed bytes leave: nothing here can open an envelope.
 
 use std::time::Duration;
@@ -72,67 +73,107 @@ impl Forwarder {
         self.targets.iter().map(|t| t.entity.clone()).collect()
     }
 
-    /// Delivers until the process stops: each due entity, every second.
+    /// Delivers until the process stops: each entity whose endpoint is not backing off, every
+    /// second. The backoff lives here, in memory: the database keeps no trace of when a
+    /// delivery failed, which would date the report that was waiting. For the same reason the
+    /// log says only, once an hour, which endpoints fail or work again.
     pub async fn run(self) {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut health: Vec<Health> = self.targets.iter().map(|_| Health::default()).collect();
+        let mut hour = unix_now() / 3600;
         loop {
             every.tick().await;
-            for target in &self.targets {
-                if let Err(e) = self.round(target).await {
-                    tracing::error!(entity = %target.entity, error = %e, "forwarding: the outbox could not be read");
+            for (target, health) in self.targets.iter().zip(health.iter_mut()) {
+                if health
+                    .wait_until
+                    .is_some_and(|t| t > std::time::Instant::now())
+                {
+                    continue;
+                }
+                match self.round(target).await {
+                    Ok(Outcome::Idle | Outcome::Delivered) => {
+                        health.failures = 0;
+                    }
+                    Ok(Outcome::Failed(e)) => {
+                        health.failures += 1;
+                        health.last_error = e;
+                        let wait = backoff(target.first, target.max, health.failures);
+                        health.wait_until = Some(
+                            std::time::Instant::now()
+                                + Duration::from_secs(u64::try_from(wait).unwrap_or(0)),
+                        );
+                    }
+                    Err(e) => {
+                        tracing::error!(entity = %target.entity, error = %e, "forwarding: the outbox could not be read")
+                    }
+                }
+            }
+            if unix_now() / 3600 != hour {
+                hour = unix_now() / 3600;
+                for (target, health) in self.targets.iter().zip(health.iter_mut()) {
+                    let failing = health.failures > 0;
+                    if failing {
+                        tracing::warn!(entity = %target.entity, error = %health.last_error, "forwarding: the receiver is failing; envelopes wait in the outbox");
+                    } else if health.reported_failing {
+                        tracing::info!(entity = %target.entity, "forwarding: the receiver works again");
+                    }
+                    health.reported_failing = failing;
                 }
             }
         }
     }
 
-    async fn round(&self, target: &Target) -> Result<()> {
+    /// One round for an entity: its waiting envelopes, one after another, while this gateway
+    /// holds the entity. An envelope the receiver refuses does not hold up the others; a
+    /// receiver that cannot be reached ends the round.
+    async fn round(&self, target: &Target) -> Result<Outcome> {
         let now = unix_now();
+        let until = now + LEASE_SECS;
         if !self
             .store
-            .claim_forwarding(&target.entity, now, LEASE_SECS)
+            .claim_forwarding(&target.entity, now, until)
             .await?
         {
-            return Ok(());
+            return Ok(Outcome::Idle);
         }
-        let waiting = self.store.waiting(&target.entity, ROUND).await?;
-        let mut delivered = 0usize;
-        for id in &waiting {
-            if let Err(e) = self.deliver(target, id).await {
-                let failures = self
-                    .store
-                    .forwarding_done(&target.entity, false, unix_now(), |n| {
-                        backoff(target.first, target.max, n)
-                    })
-                    .await?;
-                tracing::warn!(
-                    entity = %target.entity,
-                    failures,
-                    retry_in_secs = backoff(target.first, target.max, failures),
-                    error = %e,
-                    "forwarding: the receiver did not take an envelope; it stays in the outbox"
-                );
-                return Ok(());
-            }
-            delivered += 1;
-        }
-        self.store
-            .forwarding_done(&target.entity, true, unix_now(), |_| 0)
-            .await?;
-        if delivered > 0 {
-            tracing::info!(entity = %target.entity, delivered, "forwarding: envelopes delivered");
-        }
-        Ok(())
+        let result = self.deliver_waiting(target, now).await;
+        self.store.release_forwarding(&target.entity, until).await?;
+        result
     }
 
-    async fn deliver(&self, target: &Target, id: &str) -> Result<()> {
-        let Some(meta) = self.store.envelope(id).await? else {
+    async fn deliver_waiting(&self, target: &Target, started: i64) -> Result<Outcome> {
+        let waiting = self.store.waiting(&target.entity, ROUND).await?;
+        if waiting.is_empty() {
+            return Ok(Outcome::Idle);
+        }
+        let mut refused = None;
+        for id in &waiting {
+            // Well inside the lease, so that no other gateway takes over mid-delivery.
+            if unix_now() - started > LEASE_SECS / 2 {
+                break;
+            }
+            match self.deliver(target, id).await {
+                Ok(()) => {}
+                Err(Failure::Unreachable(e)) => return Ok(Outcome::Failed(e)),
+                Err(Failure::Refused(e)) => refused = Some(e),
+                Err(Failure::Store(e)) => return Err(e),
+            }
+        }
+        Ok(match refused {
+            Some(e) => Outcome::Failed(e),
+            None => Outcome::Delivered,
+        })
+    }
+
+    async fn deliver(&self, target: &Target, id: &str) -> Result<(), Failure> {
+        let Some(meta) = self.store.envelope(id).await.map_err(store)? else {
             // Purged with its case since it was listed: nothing left to deliver.
-            self.store.delivered(id).await?;
+            self.store.delivered(id).await.map_err(store)?;
             return Ok(());
         };
         let body = if meta.chunks == 0 {
-            reqwest::Body::from(self.store.envelope_body(id).await?)
+            reqwest::Body::from(self.store.envelope_body(id).await.map_err(store)?)
         } else {
             reqwest::Body::wrap_stream(chunks(self.store.clone(), id.to_string(), meta.chunks))
         };
@@ -148,13 +189,44 @@ impl Forwarder {
             .body(body)
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("cannot reach the receiver: {}", without_url(e)))?;
+            .map_err(|e| {
+                Failure::Unreachable(format!("cannot reach the receiver: {}", without_url(e)))
+            })?;
         if !response.status().is_success() {
-            bail!("the receiver answered {}", response.status());
+            return Err(Failure::Refused(format!(
+                "the receiver answered {}",
+                response.status()
+            )));
         }
-        self.store.delivered(id).await?;
+        self.store.delivered(id).await.map_err(store)?;
         Ok(())
     }
+}
+
+#[derive(Default)]
+struct Health {
+    failures: i64,
+    wait_until: Option<std::time::Instant>,
+    last_error: String,
+    reported_failing: bool,
+}
+
+enum Outcome {
+    /// Nothing waited, or another gateway holds the entity.
+    Idle,
+    Delivered,
+    /// At least one envelope did not arrive.
+    Failed(String),
+}
+
+enum Failure {
+    Unreachable(String),
+    Refused(String),
+    Store(anyhow::Error),
+}
+
+fn store(e: crate::store::StoreError) -> Failure {
+    Failure::Store(e.into())
 }
 
 /// The wait after `failures` failures in a row: `first`, doubling, at most `max` (seconds).
@@ -213,6 +285,8 @@ fn client(forward: &crate::config::Forward) -> Result<reqwest::Client> {
         .tls_certs_only([ca])
         .identity(identity)
         .https_only(true)
+        // A redirect would turn the POST into a GET whose 2xx marks the envelope delivered.
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(Duration::from_secs(60))
         .build()?)

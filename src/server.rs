@@ -100,7 +100,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         .context("cannot record the staff keys")?;
     let forwarder = crate::forward::Forwarder::new(config, &keyring.current(), store.clone())?;
     store
-        .set_forward_targets(&forwarder.entities())
+        .add_forward_targets(&forwarder.entities())
         .await
         .context("cannot record the forwarding targets")?;
     let intake = Intake::new(

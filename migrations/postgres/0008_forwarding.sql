@@ -1,14 +1,13 @@
 -- Push forwarding (src/forward.rs): what the reporter sends (reports, their files, later
 -- messages), still sealed, delivered to an entity's own HTTPS endpoint.
 
--- Entities that forward, written by the gateway at start from its configuration, with the
--- endpoint's retry state. The backoff is the endpoint's, not each envelope's: no row here or in
--- the outbox says when a report arrived.
+-- Entities that forward, added by a gateway at start from its configuration (never removed
+-- by one, so that a gateway with an older configuration cannot drop deliveries), and the lease
+-- of the gateway delivering an entity's envelopes. Retry state stays in the gateway's memory:
+-- no row here or in the outbox says when a report arrived.
 CREATE TABLE forward_targets (
-    entity           TEXT PRIMARY KEY NOT NULL,
-    failures         BIGINT NOT NULL DEFAULT 0,   -- failed deliveries in a row
-    next_attempt_at  BIGINT NOT NULL DEFAULT 0,   -- Unix seconds; 0: at once
-    claimed_until    BIGINT NOT NULL DEFAULT 0    -- one gateway delivers an entity at a time
+    entity         TEXT PRIMARY KEY NOT NULL,
+    claimed_until  BIGINT NOT NULL DEFAULT 0    -- Unix seconds; one gateway at a time
 );
 
 -- Envelopes waiting for delivery. The trigger adds a row in the transaction that stores the

@@ -5,27 +5,11 @@ use super::{Store, StoreError, rows};
 use rows::Columns;
 
 impl Store {
-    /// Makes the database forward exactly `entities` from now on: new entities start empty,
-    /// and the waiting envelopes of an entity no longer forwarded are dropped from the outbox.
-    pub async fn set_forward_targets(&self, entities: &[String]) -> Result<(), StoreError> {
+    /// Makes the database forward `entities` (adding, never removing: another gateway of the
+    /// database may have a newer configuration, and removing would drop its deliveries).
+    pub async fn add_forward_targets(&self, entities: &[String]) -> Result<(), StoreError> {
         on_backend!(self, db => {
             let mut tx = db.write().await?;
-            let existing = sqlx::query("SELECT entity FROM forward_targets")
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| r.text("entity"))
-                .collect::<Result<Vec<_>, _>>()?;
-            for gone in existing.iter().filter(|e| !entities.contains(e)) {
-                sqlx::query("DELETE FROM outbox WHERE entity = $1")
-                    .bind(gone)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM forward_targets WHERE entity = $1")
-                    .bind(gone)
-                    .execute(&mut *tx)
-                    .await?;
-            }
             for entity in entities {
                 sqlx::query("INSERT INTO forward_targets (entity) VALUES ($1) ON CONFLICT DO NOTHING")
                     .bind(entity)
@@ -37,24 +21,33 @@ impl Store {
         })
     }
 
-    /// Takes the entity's deliveries for `lease` seconds, if they are due and no other gateway
-    /// holds them.
+    /// Takes the entity's deliveries until `until` (Unix seconds) if no other gateway holds
+    /// them at `now`.
     pub async fn claim_forwarding(
         &self,
         entity: &str,
         now: i64,
-        lease: i64,
+        until: i64,
     ) -> Result<bool, StoreError> {
-        let sql = "UPDATE forward_targets SET claimed_until = $3 \
-                   WHERE entity = $1 AND claimed_until <= $2 AND next_attempt_at <= $2";
+        let sql = "UPDATE forward_targets SET claimed_until = $3 WHERE entity = $1 AND claimed_until <= $2";
         on_backend!(self, db => Ok(sqlx::query(sql)
             .bind(entity)
             .bind(now)
-            .bind(now + lease)
+            .bind(until)
             .execute(&db.pool)
             .await?
             .rows_affected()
             == 1))
+    }
+
+    /// Gives the entity's deliveries back, if this gateway's claim (`until`) still holds them.
+    pub async fn release_forwarding(&self, entity: &str, until: i64) -> Result<(), StoreError> {
+        let sql =
+            "UPDATE forward_targets SET claimed_until = 0 WHERE entity = $1 AND claimed_until = $2";
+        on_backend!(self, db => {
+            sqlx::query(sql).bind(entity).bind(until).execute(&db.pool).await?;
+            Ok(())
+        })
     }
 
     /// Up to `limit` envelopes waiting for the entity.
@@ -74,42 +67,6 @@ impl Store {
                 .execute(&db.pool)
                 .await?;
             Ok(())
-        })
-    }
-
-    /// Ends a round of deliveries: on success the endpoint's failures are forgotten; on failure
-    /// they are counted and `backoff` (given the count) sets when to try again. Returns the
-    /// failures in a row.
-    pub async fn forwarding_done(
-        &self,
-        entity: &str,
-        ok: bool,
-        now: i64,
-        backoff: impl Fn(i64) -> i64,
-    ) -> Result<i64, StoreError> {
-        on_backend!(self, db => {
-            if ok {
-                sqlx::query("UPDATE forward_targets SET failures = 0, next_attempt_at = 0, claimed_until = 0 WHERE entity = $1")
-                    .bind(entity)
-                    .execute(&db.pool)
-                    .await?;
-                return Ok(0);
-            }
-            let failures = sqlx::query("SELECT failures FROM forward_targets WHERE entity = $1")
-                .bind(entity)
-                .fetch_optional(&db.pool)
-                .await?
-                .map(|r| r.int("failures"))
-                .transpose()?
-                .unwrap_or(0)
-                + 1;
-            sqlx::query("UPDATE forward_targets SET failures = $2, next_attempt_at = $3, claimed_until = 0 WHERE entity = $1")
-                .bind(entity)
-                .bind(failures)
-                .bind(now + backoff(failures))
-                .execute(&db.pool)
-                .await?;
-            Ok(failures)
         })
     }
 
