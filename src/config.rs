@@ -71,6 +71,26 @@ pub struct Config {
     /// receives every new sealed report, file and message of its cases.
     #[serde(default)]
     pub forward: std::collections::BTreeMap<String, Forward>,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+}
+
+/// Operating figures (`src/metrics.rs`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Seconds between snapshots of what reporters cause (reports, refusals, public latency,
+    /// the outbox), taken on round multiples of the clock: at least 3600, 86400 by default.
+    /// 0 publishes them live, which only the demo accepts.
+    pub interval_secs: u64,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            interval_secs: 86_400,
+        }
+    }
 }
 
 /// Where an entity's sealed envelopes are delivered (`src/forward.rs`).
@@ -298,6 +318,12 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         self.stretch_params()?;
         self.organisation_key()?;
+        if self.metrics.interval_secs != 0 && self.metrics.interval_secs < 3600 {
+            return Err(ConfigError::Invalid(
+                "metrics.interval_secs must be at least 3600: finer snapshots would date reports"
+                    .into(),
+            ));
+        }
         for (entity, forward) in &self.forward {
             if !forward.url.starts_with("https://") || forward.url.len() > 2048 {
                 return Err(ConfigError::Invalid(format!(

@@ -58,6 +58,11 @@ impl Running {
 /// Loads everything the configuration names, checks it, binds both listeners and starts them.
 pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Running> {
     tls::install_crypto_provider();
+    if config.metrics.interval_secs == 0 && mode == Mode::Production {
+        bail!(
+            "metrics.interval_secs = 0 publishes reporter figures live, which would date reports: the demo only"
+        );
+    }
     let pin = config.organisation_key()?;
     if pin.is_none() && mode == Mode::Production {
         bail!(
@@ -130,7 +135,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
 
         onion_location: config.pages.onion_location.as_deref().map(Arc::from),
         organisation_key: pin.map(|key| Arc::from(key.to_string())),
-        metrics: Arc::default(),
+        metrics: Arc::new(crate::metrics::Metrics::new(config.metrics.interval_secs)),
     };
 
     let public = bind(config.public_addr, "public").await?;
@@ -192,6 +197,18 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         }
     });
     tasks.spawn(forwarder.run());
+    // Snapshots of the reporter-driven figures, on the clock's round multiples.
+    let (metrics, store) = (state.metrics.clone(), state.store.clone());
+    tasks.spawn(async move {
+        let unix = || u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0);
+        while let Some(wait) = metrics.until_next_snapshot(unix()) {
+            tokio::time::sleep(wait).await;
+            match store.outbox_depth().await {
+                Ok(depth) => metrics.snapshot(depth),
+                Err(e) => tracing::warn!(error = %e, "reading the outbox's depth failed"),
+            }
+        }
+    });
     let throttle = state.throttle.clone();
     tasks.spawn(async move {
         let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));

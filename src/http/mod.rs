@@ -233,7 +233,7 @@ async fn measure_staff(
 ) -> Response {
     let started = std::time::Instant::now();
     let response = next.run(request).await;
-    state.metrics.timed("staff", started.elapsed());
+    state.metrics.staff_answered(started.elapsed());
     response
 }
 

@@ -58,16 +58,14 @@ async fn metrics(
             (e.id.clone(), late)
         })
         .collect();
-    let gauges = crate::metrics::Gauges {
-        outbox_depth: state.store.outbox_depth().await?,
-        overdue,
-    };
+    let gauges = crate::metrics::Gauges { overdue };
+    let outbox_depth = state.store.outbox_depth().await?;
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(&gauges),
+        state.metrics.render(&gauges, outbox_depth),
     )
         .into_response())
 }
