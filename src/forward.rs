@@ -276,7 +276,7 @@ fn client(forward: &crate::config::Forward) -> Result<reqwest::Client> {
     };
     let ca = reqwest::Certificate::from_pem(&read(&forward.ca)?)
         .context("ca is not a PEM certificate")?;
-    let mut pem = read(&forward.certificate)?;
+    let mut pem = zeroize::Zeroizing::new(read(&forward.certificate)?);
     pem.push(b'\n');
     pem.extend_from_slice(&read(&forward.key)?);
     let identity = reqwest::Identity::from_pem(&pem)

@@ -566,14 +566,16 @@ impl Live {
     }
 
     fn refresh(&self) {
+        // Held throughout, so that two refreshes (a reload and new revocations) apply one
+        // after the other and the later one reads what the earlier one's caller wrote.
+        let mut current = self.current.write().expect("keyring lock");
         let signed = self.signed.read().expect("keyring lock").clone();
         let revoked = self.revoked.read().expect("keyring lock").clone();
-        let keyring = if revoked == Revoked::default() {
+        *current = if revoked == Revoked::default() {
             signed
         } else {
             Arc::new(signed.without(&revoked))
         };
-        *self.current.write().expect("keyring lock") = keyring;
     }
 }
 

@@ -439,7 +439,10 @@ async fn a_revoked_member_is_refused_at_once_and_told_what_was_sealed_to_them() 
     let intake_key = common::age_identity("intake-monusco")
         .to_public()
         .to_string();
-    ok(revoke("intake-monusco"));
+    let last = revoke("intake-monusco");
+    assert!(String::from_utf8_lossy(&last.stderr).contains("monusco has no intake officer left"));
+    let last: Value = serde_json::from_str(&ok(last)).unwrap();
+    assert_eq!(last["entities_without_intake"], json!(["monusco"]));
     let mut listed_still = true;
     for _ in 0..50 {
         let ring = gateway.keyring().await;

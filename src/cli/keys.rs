@@ -165,8 +165,9 @@ impl Passphrase {
             return Ok(None);
         }
         let first = rpassword::prompt_password("passphrase for the new key file: ")?;
-        let again = rpassword::prompt_password("the same passphrase again: ")?;
-        if first != again {
+        let again =
+            zeroize::Zeroizing::new(rpassword::prompt_password("the same passphrase again: ")?);
+        if first != *again {
             bail!("the two passphrases differ; nothing was written");
         }
         checked(SecretString::from(first))
@@ -384,6 +385,19 @@ async fn revoke(args: RevokeArgs) -> Result<()> {
         )
         .await?;
     let sealed = store.envelopes_sealed_to(&member.name).await?;
+    // An entity left with no intake officer takes no report until the keyring gives it one.
+    let remaining = keyring.without(&store.revocations().await?);
+    let orphaned: Vec<String> = keyring
+        .entities()
+        .iter()
+        .filter(|e| remaining.intake_recipients(&e.id).is_empty())
+        .map(|e| e.id.clone())
+        .collect();
+    for entity in &orphaned {
+        eprintln!(
+            "WARNING: {entity} has no intake officer left: reports to it are refused until the keyring names one. Add one and sign the keyring now."
+        );
+    }
     if args.json {
         println!(
             "{}",
@@ -391,6 +405,7 @@ async fn revoke(args: RevokeArgs) -> Result<()> {
                 "revoked": member.name,
                 "certificate_sha256": hex::encode(member.fingerprint),
                 "envelopes_sealed_to_them": sealed,
+                "entities_without_intake": orphaned,
             }))?
         );
     } else {
@@ -550,7 +565,7 @@ async fn rotate(args: RotateArgs) -> Result<()> {
     } else {
         eprintln!();
         println!(
-            "{resealed} envelope(s) sealed again to your new key ({already} had it already); the old key opens none of them now. Destroy it."
+            "{resealed} envelope(s) sealed again to your new key ({already} had it already): the gateway's envelopes no longer open with the old key. Backups made before, copies forwarded to an entity's system and what you downloaded still do; destroy the old key."
         );
         if !left_out.is_empty() {
             println!(

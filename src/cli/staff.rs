@@ -231,7 +231,8 @@ pub(super) fn open(
             Err(age::DecryptError::NoMatchingKeys) => return Ok(None),
             Err(e) => bail!("an envelope could not be opened: {e}"),
         };
-    let mut plain = Zeroizing::new(Vec::new());
+    // Sized once, so that no reallocation leaves an unwiped copy of the plaintext behind.
+    let mut plain = Zeroizing::new(Vec::with_capacity(body.len()));
     std::io::Read::read_to_end(&mut reader, &mut plain).context("an envelope is damaged")?;
     Ok(Some(plain))
 }

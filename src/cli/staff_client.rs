@@ -200,7 +200,7 @@ impl Client {
             .await?;
         let total = response.content_length().unwrap_or(0);
         let show = self.progress && total >= PROGRESS_FROM;
-        let mut body = Vec::with_capacity(usize::try_from(total.min(1 << 30)).unwrap_or(0));
+        let mut body = Vec::with_capacity(usize::try_from(total.min(64 << 20)).unwrap_or(0));
         while let Some(piece) = response.chunk().await? {
             body.extend_from_slice(&piece);
             if show {
