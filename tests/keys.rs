@@ -656,3 +656,83 @@ async fn a_rotation_leaves_every_envelope_openable_by_the_new_key_and_none_by_th
     assert_eq!(again["resealed"], 0);
     assert_eq!(again["already_with_new_key"], sealed.len());
 }
+
+#[tokio::test]
+async fn a_new_ca_and_a_client_certificate_from_it_let_a_member_in_and_the_old_ca_out() {
+    let dir = copy_of_keys();
+    let keys_dir = dir.path();
+    let ca_dir = keys_dir.join("new-ca");
+    let said = ok(confide(&[
+        "keys",
+        "ca",
+        "--organisation",
+        "Example organisation (TEST ONLY)",
+        "--out",
+        ca_dir.to_str().unwrap(),
+    ]));
+    assert!(said.contains("keep it offline"), "{said}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(ca_dir.join("ca-key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the CA key is readable by its owner only");
+    }
+    let member = keys_dir.join("intake-minusca-new");
+    let printed = ok(confide(&[
+        "keys",
+        "client",
+        "--name",
+        "intake-minusca",
+        "--ca",
+        ca_dir.join("ca.pem").to_str().unwrap(),
+        "--ca-key",
+        ca_dir.join("ca-key.pem").to_str().unwrap(),
+        "--out",
+        member.to_str().unwrap(),
+    ]));
+    let fingerprint = printed
+        .trim()
+        .trim_start_matches("certificate_sha256 = ")
+        .trim_matches('"')
+        .to_string();
+    let der = confide::tls::load_certificates(&member.join("cert.pem")).unwrap();
+    assert_eq!(hex::encode(confide::tls::fingerprint(&der[0])), fingerprint);
+
+    // The gateway trusts the new CA for staff, and the keyring names the new certificate.
+    let old_print = {
+        let der =
+            confide::tls::load_certificates(&common::staff_dir("intake-minusca").join("cert.pem"))
+                .unwrap();
+        hex::encode(confide::tls::fingerprint(&der[0]))
+    };
+    edit(&keys_dir.join("keyring.toml"), &old_print, &fingerprint);
+    sign(keys_dir);
+    edit(
+        &keys_dir.join("confide.toml"),
+        "staff_ca = \"tls/ca.pem\"",
+        "staff_ca = \"new-ca/ca.pem\"",
+    );
+    std::fs::copy(
+        common::staff_dir("intake-minusca").join("identity.txt"),
+        member.join("identity.txt"),
+    )
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let gateway = Gateway::spawn_demo(keys_dir, data.path(), &[], &[]);
+    assert_eq!(staff_status(&gateway, &member).await, 200);
+    // A certificate of the old CA no longer gets through the handshake.
+    let old = common::client_builder()
+        .identity(common::identity(&common::staff_dir("investigator-minusca")))
+        .build()
+        .unwrap()
+        .get(format!("{}/api/v1/staff/cases", gateway.staff))
+        .send()
+        .await;
+    assert!(
+        old.map(|r| !r.status().is_success()).unwrap_or(true),
+        "the old CA's certificates are refused"
+    );
+}
