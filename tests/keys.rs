@@ -655,6 +655,33 @@ async fn a_rotation_leaves_every_envelope_openable_by_the_new_key_and_none_by_th
     let again: Value = serde_json::from_str(&ok(rotate())).unwrap();
     assert_eq!(again["resealed"], 0);
     assert_eq!(again["already_with_new_key"], sealed.len());
+
+    // What is sealed after the rotation cannot be sealed again by its holder.
+    common::staff_ok(
+        &gateway,
+        "intake-minusca",
+        &["reply", &case, "--message", "reply after the rotation"],
+    );
+    let (_, listed) = gateway
+        .staff_get("investigator-minusca", "/api/v1/staff/sealed-to-me")
+        .await;
+    let fresh = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| !sealed.iter().any(|(id, _)| id == e["id"].as_str().unwrap()))
+        .expect("the new reply")
+        .clone();
+    let fresh_id = fresh["id"].as_str().unwrap();
+    let body = STANDARD.encode(gateway.download("investigator-minusca", fresh_id).await);
+    let (status, answer) = gateway
+        .staff_post(
+            "investigator-minusca",
+            &format!("/api/v1/staff/envelopes/{fresh_id}/reseal"),
+            json!({ "body": body, "recipients": fresh["recipients"] }),
+        )
+        .await;
+    assert_eq!(status, 409, "{answer}");
 }
 
 #[tokio::test]

@@ -1,16 +1,24 @@
 -- Key rotation (`confide keys rotate`). The key each staff member's envelopes are sealed to,
--- as the gateways last saw it in the signed keyring, and the key before it: a member may seal
--- envelopes again only while the keyring gives them a new key (a rotation is open), and each
--- envelope only once for that new key. So nobody can overwrite a shared envelope at will.
+-- as the gateways last saw it in the signed keyring, and the key before it; and, for each
+-- recipient of each envelope, the key it was sealed to. A member may seal an envelope again
+-- only where it is still sealed to the key they are rotating away from, so each envelope once,
+-- and never one sealed after the rotation: nobody can overwrite a shared envelope at will.
 CREATE TABLE staff_keys (
     name                TEXT PRIMARY KEY NOT NULL,
     recipient           TEXT NOT NULL,       -- their age key in the signed keyring
-    previous_recipient  TEXT                 -- the key before it; NULL: no rotation open
+    previous_recipient  TEXT                 -- the key before it; NULL: never rotated
 );
 
-CREATE TABLE reseals (
-    envelope_id  TEXT NOT NULL REFERENCES envelopes (id) ON DELETE CASCADE,
-    name         TEXT NOT NULL,              -- who sealed it again
-    recipient    TEXT NOT NULL,              -- for which new key of theirs
-    PRIMARY KEY (envelope_id, name, recipient)
-);
+-- The key a staff recipient's copy was sealed to, from staff_keys at the time; NULL for the
+-- reporter and for envelopes stored before this migration.
+ALTER TABLE envelope_recipients ADD COLUMN sealed_key TEXT;
+
+CREATE FUNCTION envelope_recipients_sealed_key() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.sealed_key := (SELECT recipient FROM staff_keys WHERE name = NEW.recipient);
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER envelope_recipients_sealed_key BEFORE INSERT ON envelope_recipients
+FOR EACH ROW EXECUTE FUNCTION envelope_recipients_sealed_key();

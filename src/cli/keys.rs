@@ -451,7 +451,6 @@ async fn rotate(args: RotateArgs) -> Result<()> {
     #[derive(serde::Deserialize)]
     struct Sealed {
         id: String,
-        kind: String,
         recipients: Vec<String>,
         reply_recipient: Option<String>,
     }
@@ -464,11 +463,9 @@ async fn rotate(args: RotateArgs) -> Result<()> {
         let body = client
             .bytes(&format!("/api/v1/staff/envelopes/{}", envelope.id))
             .await?;
-        // The server's list of recipients is checked against the envelope itself and the
-        // signed keyring: a server that added a name (or a reply key of its own) would be
-        // handed the plaintext.
-        let kind = crate::cases::EnvelopeKind::from_code(&envelope.kind)
-            .context("the server listed an envelope of an unknown kind; stopping")?;
+        // The server's list of recipients is checked against the envelope itself, what it
+        // holds and the signed keyring: a server that added a name (or a reply key of its
+        // own) would be handed the plaintext.
         let stanzas = crate::seal::inspect(&body)
             .map_err(|_| anyhow::anyhow!("envelope {} is not an age file; stopping", envelope.id))?
             .x25519_stanzas;
@@ -479,6 +476,18 @@ async fn rotate(args: RotateArgs) -> Result<()> {
                 envelope.recipients.len()
             );
         }
+        let Some(plain) = open(&body, &old)? else {
+            if open(&body, &new)?.is_some() {
+                already += 1;
+                continue;
+            }
+            bail!(
+                "envelope {} opens with neither your old nor your new key; nothing more was changed",
+                envelope.id
+            );
+        };
+        // What it is, told by its content, not by the kind the server lists.
+        let kind = kind_of(&plain);
         for name in &envelope.recipients {
             let fits = if name == crate::store::REPORTER {
                 kind == crate::cases::EnvelopeKind::Reply
@@ -494,20 +503,10 @@ async fn rotate(args: RotateArgs) -> Result<()> {
                 bail!(
                     "the server says envelope {} ({}) is sealed to {name}, who should not hold it; stopping. Tell your administrator",
                     envelope.id,
-                    envelope.kind
+                    kind.code()
                 );
             }
         }
-        let Some(plain) = open(&body, &old)? else {
-            if open(&body, &new)?.is_some() {
-                already += 1;
-                continue;
-            }
-            bail!(
-                "envelope {} opens with neither your old nor your new key; nothing more was changed",
-                envelope.id
-            );
-        };
         let mut keys = Vec::new();
         let mut names = Vec::new();
         for name in &envelope.recipients {
@@ -575,6 +574,23 @@ async fn rotate(args: RotateArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// An opened envelope's kind, from the format its JSON names; files and anything else are case
+/// material (reports, messages, their attachments and copies).
+fn kind_of(plain: &[u8]) -> crate::cases::EnvelopeKind {
+    use crate::cases::EnvelopeKind::*;
+    #[derive(serde::Deserialize)]
+    struct Named {
+        format: String,
+    }
+    match serde_json::from_slice::<Named>(plain).map(|n| n.format) {
+        Ok(f) if f == "confide-reply/1" => Reply,
+        Ok(f) if f == "confide-notification/1" => Notification,
+        Ok(f) if f == "confide-national-action/1" => NationalAction,
+        Ok(f) if f == "confide-assistance-note/1" => AssistanceNote,
+        _ => Report,
+    }
 }
 
 /// Whether a signed staff member may be a recipient of an envelope of this kind that `me` holds:

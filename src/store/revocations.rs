@@ -113,7 +113,7 @@ impl Store {
         })
     }
 
-    /// Whether `name`'s key is `recipient` after a change (a rotation is open for them).
+    /// Whether `name`'s key is `recipient` after a change (they have rotated at least once).
     pub async fn rotation_open(&self, name: &str, recipient: &str) -> Result<bool, StoreError> {
         let sql = "SELECT 1 AS open FROM staff_keys \
                    WHERE name = $1 AND recipient = $2 AND previous_recipient IS NOT NULL";
@@ -126,9 +126,11 @@ impl Store {
     }
 
     /// Replaces an envelope's body with the same content sealed again (a key rotation): in
-    /// place, so that everything naming the envelope still does, with its recipients narrowed
-    /// to `recipients` (checked by the caller). `name` re-seals it for their new key
-    /// `new_recipient`, once: a second time fails with [`StoreError::Conflict`].
+    /// place, so that everything naming the envelope still does, sealed to `recipients`
+    /// (checked by the caller). Only where `name`'s copy is still sealed to the key they are
+    /// rotating away from (or to an unrecorded one, from before keys were recorded) and the
+    /// keyring gives them `new_recipient`: so each envelope once, and nothing sealed after the
+    /// rotation. Otherwise fails with [`StoreError::Conflict`].
     #[allow(clippy::too_many_arguments)]
     pub async fn reseal(
         &self,
@@ -141,17 +143,20 @@ impl Store {
     ) -> Result<(), StoreError> {
         on_backend!(self, db, backend => {
             let mut tx = db.write().await?;
-            let first = sqlx::query(
-                "INSERT INTO reseals (envelope_id, name, recipient) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            let rotating = sqlx::query(
+                "SELECT 1 AS ok FROM envelope_recipients r JOIN staff_keys k ON k.name = r.recipient \
+                 WHERE r.envelope_id = $1 AND r.recipient = $2 AND k.recipient = $3 \
+                 AND k.previous_recipient IS NOT NULL \
+                 AND (r.sealed_key IS NULL OR r.sealed_key = k.previous_recipient)",
             )
             .bind(envelope_id)
             .bind(name)
             .bind(new_recipient)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-            if first.rows_affected() != 1 {
+            if rotating.is_none() {
                 return Err(StoreError::Conflict(
-                    "You sealed this envelope again for your new key already.",
+                    "This envelope is not sealed to a key you are rotating away from: it was sealed again already, or after your rotation.",
                 ));
             }
             backend::audit::append(&mut tx, audit).await?;
