@@ -318,10 +318,13 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         self.stretch_params()?;
         self.organisation_key()?;
-        if self.metrics.interval_secs != 0 && self.metrics.interval_secs < 3600 {
+        let interval = self.metrics.interval_secs;
+        if interval != 0
+            && (interval < 3600
+                || (!86_400u64.is_multiple_of(interval) && !interval.is_multiple_of(86_400)))
+        {
             return Err(ConfigError::Invalid(
-                "metrics.interval_secs must be at least 3600: finer snapshots would date reports"
-                    .into(),
+                "metrics.interval_secs must be at least 3600 and divide a day or be a whole number of days (86400 is the default): finer or skewed snapshots would date reports".into(),
             ));
         }
         for (entity, forward) in &self.forward {

@@ -74,60 +74,76 @@ impl Forwarder {
     }
 
     /// Delivers until the process stops: each entity whose endpoint is not backing off, every
-    /// second. The backoff lives here, in memory: the database keeps no trace of when a
+    /// second. The retry state lives here, in memory: the database keeps no trace of when a
     /// delivery failed, which would date the report that was waiting. For the same reason the
-    /// log says only, once an hour, which endpoints fail or work again.
+    /// log says only, once a day, which endpoints fail or work again.
     pub async fn run(self) {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut health: Vec<Health> = self.targets.iter().map(|_| Health::default()).collect();
-        let mut hour = unix_now() / 3600;
+        let mut day = unix_now() / 86_400;
         loop {
             every.tick().await;
             for (target, health) in self.targets.iter().zip(health.iter_mut()) {
-                if health
-                    .wait_until
-                    .is_some_and(|t| t > std::time::Instant::now())
-                {
+                let now = std::time::Instant::now();
+                if health.wait_until.is_some_and(|t| t > now) {
                     continue;
                 }
-                match self.round(target).await {
-                    Ok(Outcome::Idle | Outcome::Delivered) => {
+                health.refused.retain(|_, until| *until > now);
+                match self.round(target, &health.refused).await {
+                    Ok(Round::Idle) => {}
+                    Ok(Round::Done { refused }) => {
                         health.failures = 0;
+                        for (id, error) in refused {
+                            // An envelope the receiver refuses waits on its own, so that it
+                            // does not hold up the others.
+                            let tries = health.refused_tries.entry(id.clone()).or_insert(0);
+                            *tries += 1;
+                            let wait = backoff(target.first, target.max, *tries);
+                            health.refused.insert(
+                                id,
+                                now + Duration::from_secs(u64::try_from(wait).unwrap_or(0)),
+                            );
+                            health.failing_since_report = true;
+                            health.last_error = error;
+                        }
                     }
-                    Ok(Outcome::Failed(e)) => {
+                    Ok(Round::Unreachable(e)) => {
                         health.failures += 1;
+                        health.failing_since_report = true;
                         health.last_error = e;
                         let wait = backoff(target.first, target.max, health.failures);
-                        health.wait_until = Some(
-                            std::time::Instant::now()
-                                + Duration::from_secs(u64::try_from(wait).unwrap_or(0)),
-                        );
+                        health.wait_until =
+                            Some(now + Duration::from_secs(u64::try_from(wait).unwrap_or(0)));
                     }
                     Err(e) => {
                         tracing::error!(entity = %target.entity, error = %e, "forwarding: the outbox could not be read")
                     }
                 }
+                health
+                    .refused_tries
+                    .retain(|id, _| health.refused.contains_key(id));
             }
-            if unix_now() / 3600 != hour {
-                hour = unix_now() / 3600;
+            if unix_now() / 86_400 != day {
+                day = unix_now() / 86_400;
                 for (target, health) in self.targets.iter().zip(health.iter_mut()) {
-                    let failing = health.failures > 0;
-                    if failing {
-                        tracing::warn!(entity = %target.entity, error = %health.last_error, "forwarding: the receiver is failing; envelopes wait in the outbox");
-                    } else if health.reported_failing {
-                        tracing::info!(entity = %target.entity, "forwarding: the receiver works again");
+                    if health.failing_since_report {
+                        tracing::warn!(entity = %target.entity, error = %health.last_error, "forwarding: deliveries failed since yesterday; what failed waits in the outbox");
                     }
-                    health.reported_failing = failing;
+                    health.failing_since_report = false;
                 }
             }
         }
     }
 
-    /// One round for an entity: its waiting envelopes, one after another, while this gateway
-    /// holds the entity. An envelope the receiver refuses does not hold up the others; a
-    /// receiver that cannot be reached ends the round.
-    async fn round(&self, target: &Target) -> Result<Outcome> {
+    /// One round for an entity: its waiting envelopes, page by page, one after another, while
+    /// this gateway holds the entity and well inside its lease. `skip` are envelopes the
+    /// receiver refused, waiting for their own retry.
+    async fn round(
+        &self,
+        target: &Target,
+        skip: &std::collections::HashMap<String, std::time::Instant>,
+    ) -> Result<Round> {
         let now = unix_now();
         let until = now + LEASE_SECS;
         if !self
@@ -135,34 +151,45 @@ impl Forwarder {
             .claim_forwarding(&target.entity, now, until)
             .await?
         {
-            return Ok(Outcome::Idle);
+            return Ok(Round::Idle);
         }
-        let result = self.deliver_waiting(target, now).await;
+        let result = self.deliver_waiting(target, skip, now).await;
         self.store.release_forwarding(&target.entity, until).await?;
         result
     }
 
-    async fn deliver_waiting(&self, target: &Target, started: i64) -> Result<Outcome> {
-        let waiting = self.store.waiting(&target.entity, ROUND).await?;
-        if waiting.is_empty() {
-            return Ok(Outcome::Idle);
-        }
-        let mut refused = None;
-        for id in &waiting {
-            // Well inside the lease, so that no other gateway takes over mid-delivery.
-            if unix_now() - started > LEASE_SECS / 2 {
+    async fn deliver_waiting(
+        &self,
+        target: &Target,
+        skip: &std::collections::HashMap<String, std::time::Instant>,
+        started: i64,
+    ) -> Result<Round> {
+        let mut refused = Vec::new();
+        let mut after = String::new();
+        let mut tried = false;
+        loop {
+            let page = self.store.waiting(&target.entity, &after, ROUND).await?;
+            let Some(last) = page.last() else {
                 break;
-            }
-            match self.deliver(target, id).await {
-                Ok(()) => {}
-                Err(Failure::Unreachable(e)) => return Ok(Outcome::Failed(e)),
-                Err(Failure::Refused(e)) => refused = Some(e),
-                Err(Failure::Store(e)) => return Err(e),
+            };
+            after = last.clone();
+            for id in page.iter().filter(|id| !skip.contains_key(*id)) {
+                if unix_now() - started > LEASE_SECS / 2 {
+                    return Ok(Round::Done { refused });
+                }
+                tried = true;
+                match self.deliver(target, id).await {
+                    Ok(()) => {}
+                    Err(Failure::Unreachable(e)) => return Ok(Round::Unreachable(e)),
+                    Err(Failure::Refused(e)) => refused.push((id.clone(), e)),
+                    Err(Failure::Store(e)) => return Err(e),
+                }
             }
         }
-        Ok(match refused {
-            Some(e) => Outcome::Failed(e),
-            None => Outcome::Delivered,
+        Ok(if tried {
+            Round::Done { refused }
+        } else {
+            Round::Idle
         })
     }
 
@@ -192,11 +219,15 @@ impl Forwarder {
             .map_err(|e| {
                 Failure::Unreachable(format!("cannot reach the receiver: {}", without_url(e)))
             })?;
-        if !response.status().is_success() {
-            return Err(Failure::Refused(format!(
-                "the receiver answered {}",
-                response.status()
+        let status = response.status();
+        if status.is_server_error() {
+            // The receiver as a whole is failing: back off the endpoint.
+            return Err(Failure::Unreachable(format!(
+                "the receiver answered {status}"
             )));
+        }
+        if !status.is_success() {
+            return Err(Failure::Refused(format!("the receiver answered {status}")));
         }
         self.store.delivered(id).await.map_err(store)?;
         Ok(())
@@ -205,18 +236,23 @@ impl Forwarder {
 
 #[derive(Default)]
 struct Health {
+    /// Rounds in a row that could not reach the receiver.
     failures: i64,
     wait_until: Option<std::time::Instant>,
+    /// Envelopes the receiver refused, and when each may be tried again.
+    refused: std::collections::HashMap<String, std::time::Instant>,
+    refused_tries: std::collections::HashMap<String, i64>,
     last_error: String,
-    reported_failing: bool,
+    failing_since_report: bool,
 }
 
-enum Outcome {
-    /// Nothing waited, or another gateway holds the entity.
+enum Round {
+    /// Nothing to deliver, or another gateway holds the entity.
     Idle,
-    Delivered,
-    /// At least one envelope did not arrive.
-    Failed(String),
+    /// Every waiting envelope was tried; these were refused.
+    Done { refused: Vec<(String, String)> },
+    /// The receiver could not be reached (or failed as a whole): the round stopped.
+    Unreachable(String),
 }
 
 enum Failure {
@@ -278,7 +314,7 @@ fn client(forward: &crate::config::Forward) -> Result<reqwest::Client> {
         .context("ca is not a PEM certificate")?;
     let mut pem = zeroize::Zeroizing::new(read(&forward.certificate)?);
     pem.push(b'\n');
-    pem.extend_from_slice(&read(&forward.key)?);
+    pem.extend_from_slice(&zeroize::Zeroizing::new(read(&forward.key)?));
     let identity = reqwest::Identity::from_pem(&pem)
         .context("certificate and key are not a PEM certificate and its key")?;
     Ok(reqwest::Client::builder()
@@ -289,6 +325,10 @@ fn client(forward: &crate::config::Forward) -> Result<reqwest::Client> {
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(Duration::from_secs(60))
+        // Well inside the lease, so that no other gateway delivers the same envelope meanwhile.
+        .timeout(Duration::from_secs(
+            u64::try_from(LEASE_SECS / 2).unwrap_or(150),
+        ))
         .build()?)
 }
 

@@ -8,8 +8,8 @@
 //! years, would date each report to the scrape: far finer than the day the database keeps.
 //! So everything reporters cause (reports accepted, refusals, the public listener's latency,
 //! the outbox) is published as a snapshot taken every `[metrics] interval_secs` (a day by
-//! default, at least an hour) on the clock's round multiples; only the staff listener's
-//! latency, overdue cases and memory are live.
+//! default; an hour at the least, and always a divisor or a multiple of a day) on the clock's
+//! round multiples; only the staff listener's latency and overdue cases are live.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -103,6 +103,8 @@ struct Public {
     refusals: [AtomicU64; REFUSALS.len()],
     latency: [Histogram; CLASSES.len()],
     outbox_depth: AtomicU64,
+    /// Resident memory, which moves with no-JavaScript reports (token stretching) and files.
+    resident_bytes: AtomicU64,
 }
 
 impl Public {
@@ -116,6 +118,7 @@ impl Public {
             mine.copy_from(theirs);
         }
         copy(&self.outbox_depth, &other.outbox_depth);
+        copy(&self.resident_bytes, &other.resident_bytes);
     }
 }
 
@@ -160,6 +163,9 @@ impl Metrics {
         self.live
             .outbox_depth
             .store(u64::try_from(outbox_depth).unwrap_or(0), Ordering::Relaxed);
+        self.live
+            .resident_bytes
+            .store(resident_bytes().unwrap_or(0), Ordering::Relaxed);
         self.published.copy_from(&self.live);
     }
 
@@ -243,10 +249,12 @@ impl Metrics {
                 self.interval_secs
             );
         }
-        if let Some(bytes) = resident_bytes() {
-            out.push_str("# HELP confide_resident_memory_bytes The gateway's resident memory.\n# TYPE confide_resident_memory_bytes gauge\n");
-            let _ = writeln!(out, "confide_resident_memory_bytes {bytes}");
-        }
+        out.push_str("# HELP confide_resident_memory_bytes The gateway's resident memory.\n# TYPE confide_resident_memory_bytes gauge\n");
+        let _ = writeln!(
+            out,
+            "confide_resident_memory_bytes {}",
+            shown.resident_bytes.load(Ordering::Relaxed)
+        );
         out
     }
 }

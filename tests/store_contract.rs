@@ -803,7 +803,7 @@ async fn the_outbox_holds_what_the_reporter_sent_to_forwarding_entities_until_it
             .unwrap();
         let id = new_case(&store, 51).await;
         // Only what arrives after forwarding began, and only the reporter's envelopes.
-        let waiting = store.waiting("minusca", 10).await.unwrap();
+        let waiting = store.waiting("minusca", "", 10).await.unwrap();
         assert_eq!(waiting.len(), 1);
         let meta = store.envelope(&waiting[0]).await.unwrap().unwrap();
         assert_eq!(meta.case_id, id);

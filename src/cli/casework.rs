@@ -179,10 +179,13 @@ pub async fn run(
             let text = text_of(message, file)?.context("give --message TEXT or --file FILE")?;
             let seal_to =
                 format!("/api/v1/staff/cases/{case}/notifications/{member_state}/seal-to");
-            // The Member State's focal points and the people of cases, nobody else.
+            // The Member State's focal points and the people of the case's entity, nobody else.
+            let record: Value = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
+            let entity = record["entity"].as_str().unwrap_or_default().to_string();
             let allowed = |s: &TrustedStaff| {
                 (s.role == "member_state" && s.member_state.as_deref() == Some(member_state))
-                    || matches!(s.role.as_str(), "intake" | "investigator")
+                    || (matches!(s.role.as_str(), "intake" | "investigator")
+                        && s.entities.contains(&entity))
             };
             let sealed =
                 seal_document(client, &seal_to, "confide-notification/1", &text, allowed).await?;
@@ -245,6 +248,13 @@ pub async fn run(
             file,
         } => {
             let id = checked_id(notification, "notification")?;
+            let notified: Value = client
+                .json(&format!("/api/v1/staff/notifications/{id}"))
+                .await?;
+            let state = notified["member_state"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let envelope = match text_of(message, file)? {
                 Some(text) => Some(
                     seal_document(
@@ -252,8 +262,11 @@ pub async fn run(
                         &format!("/api/v1/staff/notifications/{id}/seal-to"),
                         "confide-national-action/1",
                         &text,
+                        // The notified Member State's focal points and the people of cases.
                         |s: &TrustedStaff| {
-                            matches!(s.role.as_str(), "member_state" | "intake" | "investigator")
+                            (s.role == "member_state"
+                                && s.member_state.as_deref() == Some(state.as_str()))
+                                || matches!(s.role.as_str(), "intake" | "investigator")
                         },
                     )
                     .await?,

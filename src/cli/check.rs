@@ -91,6 +91,20 @@ pub fn check(path: &Path) -> Vec<Finding> {
         problem(format!("{e:#}"));
     }
 
+    if config.metrics.interval_secs == 0 {
+        found.push(Finding {
+            severity: Severity::Problem,
+            message: "metrics.interval_secs is 0: live figures of what reporters do would date reports; only the demo accepts it".into(),
+        });
+    } else if config.metrics.interval_secs < 86_400 {
+        found.push(Finding {
+            severity: Severity::Warning,
+            message: format!(
+                "metrics.interval_secs is {}: a monitoring system will know in which of those windows each report arrived, finer than the day the database keeps",
+                config.metrics.interval_secs
+            ),
+        });
+    }
     let mut warn = |message: String| {
         found.push(Finding {
             severity: Severity::Warning,

@@ -50,11 +50,18 @@ impl Store {
         })
     }
 
-    /// Up to `limit` envelopes waiting for the entity.
-    pub async fn waiting(&self, entity: &str, limit: i64) -> Result<Vec<String>, StoreError> {
-        let sql = "SELECT envelope_id FROM outbox WHERE entity = $1 ORDER BY envelope_id LIMIT $2";
+    /// Up to `limit` envelopes waiting for the entity, in id order after `after` ("" for the
+    /// first page).
+    pub async fn waiting(
+        &self,
+        entity: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT envelope_id FROM outbox WHERE entity = $1 AND envelope_id > $2 \
+                   ORDER BY envelope_id LIMIT $3";
         on_backend!(self, db => {
-            let found = sqlx::query(sql).bind(entity).bind(limit).fetch_all(&db.pool).await?;
+            let found = sqlx::query(sql).bind(entity).bind(after).bind(limit).fetch_all(&db.pool).await?;
             found.iter().map(|r| r.text("envelope_id")).collect()
         })
     }

@@ -298,7 +298,9 @@ export function verifyKeyring(ring, pin) {
     for (const r of [...e.intake, ...e.investigators]) signedRecipients.add(r);
   }
   const entities = ring.entities.map((e) => {
-    const intake = new Set(signedEntities.find((s) => s.id === e.id)?.intake || []);
+    const signedEntity = signedEntities.find((s) => s.id === e.id);
+    if (!signedEntity) throw new Error("unsigned entity");
+    const intake = new Set(signedEntity.intake);
     if (!e.recipients.every((r) => intake.has(r))) throw new Error("unsigned recipient");
     return e;
   });
