@@ -509,6 +509,19 @@ salt = "c2FsdHNhbHRzYWx0c2FsdA=="
     }
 
     #[test]
+    fn metrics_snapshots_are_an_hour_at_least_and_divide_or_are_whole_days() {
+        let interval = |secs: &str| parse(MINIMAL, &[("CONFIDE_METRICS__INTERVAL_SECS", secs)]);
+        assert_eq!(parse(MINIMAL, &[]).unwrap().metrics.interval_secs, 86_400);
+        for good in ["0", "3600", "7200", "21600", "86400", "172800"] {
+            assert!(interval(good).is_ok(), "{good}");
+        }
+        for bad in ["60", "1800", "5000", "18000", "90000"] {
+            let err = interval(bad).unwrap_err().to_string();
+            assert!(err.contains("metrics.interval_secs"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn relative_paths_are_resolved_against_the_config_folder() {
         let c = parse(MINIMAL, &[]).unwrap();
         assert_eq!(c.keyring, Path::new("/srv/confide/keyring.toml"));
