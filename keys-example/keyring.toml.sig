@@ -1,3 +1,3 @@
 # confide keyring signatures by organisation key GSNpyW9ahtJZHsKkTWlK8Urg4HaO/sQKCADuwqU/K4Y=
-keyring eZlTuHnR1rDf5Cy3RHGax6r1dY43aqM2v/ZB64UL2EavZm+eJTDW6CKVH/35K0H33UgXxXmifC40m6hA6UJvAw==
-public BlvtQdcOqruw7T1zYNDbUwDHnO/HeZZrSvNEqNHSdBf2Cj5pMh81UF9zmRjtBOptAOhuELBykDeGYh/vEFzNDA==
+keyring 9FJkv99zG8GYDA3RoxBMPw/DPRj1zmJsrSZdmlShoQECxBwnDoDs5H6oh3FFUWaVD+FcX+X1YiVM1dSZmjINDQ==
+public GqPHMJCmCVGc/hUcTCo59ERdm3huTVcbVlnYKpvG3sIt07+GO4E16egFhkYRQxjeYw4TquC6eoXgVnMryUv0Bw==

@@ -194,6 +194,11 @@ pub struct StaffEntry {
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct KeyringFile {
+    /// Raised at every signing: a gateway refuses a keyring older than one its database has
+    /// seen, so that an earlier signed keyring (with a member since removed) cannot be put
+    /// back.
+    #[serde(default)]
+    serial: u64,
     #[serde(rename = "entity", default)]
     entities: Vec<Entity>,
     #[serde(rename = "staff", default)]
@@ -221,6 +226,7 @@ impl Staff {
 #[derive(Serialize)]
 struct PublicDocument<'a> {
     format: &'static str,
+    serial: u64,
     entities: Vec<PublicEntity<'a>>,
 }
 
@@ -238,6 +244,7 @@ struct PublicEntity<'a> {
 #[derive(Serialize)]
 struct Document<'a> {
     format: &'static str,
+    serial: u64,
     entities: &'a [Entity],
     staff: &'a [StaffEntry],
 }
@@ -251,6 +258,7 @@ pub struct Keyring {
     signature: Option<Arc<str>>,
     public_document: Arc<str>,
     public_signature: Option<Arc<str>>,
+    serial: u64,
 }
 
 impl Keyring {
@@ -265,8 +273,10 @@ impl Keyring {
     pub fn parse(text: &str) -> Result<Keyring, KeyringError> {
         let file: KeyringFile =
             toml::from_str(text).map_err(|e| KeyringError::Syntax(e.message().to_string()))?;
+        let serial = file.serial;
         let document = serde_json::to_string(&Document {
             format: "confide-keyring/1",
+            serial,
             entities: &file.entities,
             staff: &file.staff,
         })
@@ -365,6 +375,7 @@ impl Keyring {
             signature: None,
             public_document: Arc::from(""),
             public_signature: None,
+            serial,
         };
         let keys_of = |entity: &str, role: Role| -> Vec<String> {
             keyring
@@ -376,6 +387,7 @@ impl Keyring {
         };
         let public = serde_json::to_string(&PublicDocument {
             format: "confide-public-keyring/1",
+            serial: keyring.serial,
             entities: keyring
                 .entities
                 .iter()
@@ -427,6 +439,11 @@ impl Keyring {
         keyring.signature = Some(Arc::from(signature));
         keyring.public_signature = Some(Arc::from(public));
         Ok(keyring)
+    }
+
+    /// The signing's serial number (`serial` in the file).
+    pub fn serial(&self) -> u64 {
+        self.serial
     }
 
     /// The canonical JSON the organisation signs (see the module's documentation).
@@ -539,13 +556,15 @@ impl Live {
         self.current.read().expect("keyring lock").clone()
     }
 
-    /// Reads the file again; a keyring that does not load or whose signature fails leaves the
-    /// one in use unchanged.
-    pub fn reload(&self) -> Result<(), KeyringError> {
-        let keyring = Arc::new(Keyring::load_signed(&self.path, self.pin.as_ref())?);
-        *self.signed.write().expect("keyring lock") = keyring;
+    /// Reads the file again, checked: the caller decides whether to [`Live::install`] it.
+    pub fn read_again(&self) -> Result<Keyring, KeyringError> {
+        Keyring::load_signed(&self.path, self.pin.as_ref())
+    }
+
+    /// Uses `keyring` from now on.
+    pub fn install(&self, keyring: Keyring) {
+        *self.signed.write().expect("keyring lock") = Arc::new(keyring);
         self.refresh();
-        Ok(())
     }
 
     /// Applies the database's revocations; true when they changed.

@@ -282,6 +282,8 @@ pub fn write_example_set(dir: &Path) -> Result<()> {
 
     let mut keyring = String::from(
         "# TEST ONLY: the example keyring of the demo. Never use these keys for real reports.\n\n\
+         # Raised at every signing: gateways refuse a keyring older than one they have used.\n\
+         serial = 1\n\n\
          [[entity]]\nid = \"minusca\"\nname = \"MINUSCA (Central African Republic)\"\n\n\
          [[entity]]\nid = \"monusco\"\nname = \"MONUSCO (Democratic Republic of the Congo)\"\n",
     );

@@ -100,9 +100,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
             .await
             .context("cannot read the revocations")?,
     );
-    sync_staff_keys(&store, &keyring.current())
-        .await
-        .context("cannot record the staff keys")?;
+    accept_keyring(&store, &keyring.current()).await?;
     let forwarder = crate::forward::Forwarder::new(config, &keyring.current(), store.clone())?;
     store
         .add_forward_targets(&forwarder.entities())
@@ -168,11 +166,16 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
                 Ok(()) => tracing::info!("TLS certificate and key reloaded"),
                 Err(e) => tracing::error!(error = %e, "reloading the TLS certificate failed; the old one is still served"),
             }
-            match live.reload() {
+            let fresh = match live.read_again() {
+                Ok(fresh) => fresh,
+                Err(e) => {
+                    tracing::error!(error = %e, "reloading the keyring failed; the old one is still used");
+                    continue;
+                }
+            };
+            match accept_keyring(&keys_store, &fresh).await {
                 Ok(()) => {
-                    if let Err(e) = sync_staff_keys(&keys_store, &live.current()).await {
-                        tracing::error!(error = %e, "recording the staff keys failed");
-                    }
+                    live.install(fresh);
                     tracing::info!("keyring reloaded")
                 }
                 Err(e) => tracing::error!(error = %e, "reloading the keyring failed; the old one is still used"),
@@ -279,15 +282,19 @@ async fn purge(store: &Store, clock: &http::Clock, retention_days: u32) {
     }
 }
 
-/// Tells the database the keys the signed keyring gives each member, so that a changed key
-/// opens that member's rotation (`store::revocations`).
-async fn sync_staff_keys(store: &Store, keyring: &crate::keyring::Keyring) -> Result<()> {
+/// Has the database accept the keyring (not older than one it has seen) and record the keys
+/// it gives each member, so that a changed key opens that member's rotation
+/// (`store::revocations`).
+async fn accept_keyring(store: &Store, keyring: &crate::keyring::Keyring) -> Result<()> {
     let keys: Vec<(String, String)> = keyring
         .staff()
         .iter()
         .map(|s| (s.name.clone(), s.recipient.to_string()))
         .collect();
-    store.sync_staff_keys(&keys).await?;
+    store
+        .accept_keyring(keyring.serial(), &keys)
+        .await
+        .map_err(|e| anyhow::anyhow!("the keyring was not accepted: {e}"))?;
     Ok(())
 }
 

@@ -763,3 +763,53 @@ async fn a_new_ca_and_a_client_certificate_from_it_let_a_member_in_and_the_old_c
         "the old CA's certificates are refused"
     );
 }
+
+#[tokio::test]
+async fn an_earlier_signed_keyring_cannot_be_put_back() {
+    let dir = copy_of_keys();
+    let keys_dir = dir.path();
+    let keyring = keys_dir.join("keyring.toml");
+    let signature = keys_dir.join("keyring.toml.sig");
+    let data = tempfile::tempdir().unwrap();
+    let earlier = (
+        std::fs::read(&keyring).unwrap(),
+        std::fs::read(&signature).unwrap(),
+    );
+
+    // The next signing raises the serial; the gateway takes it on reload.
+    edit(&keyring, "serial = 1", "serial = 2");
+    sign(keys_dir);
+    let gateway = Gateway::spawn_demo(keys_dir, data.path(), &[], &[]);
+
+    // The earlier keyring, validly signed, is refused on reload and the current one stays.
+    std::fs::write(&keyring, &earlier.0).unwrap();
+    std::fs::write(&signature, &earlier.1).unwrap();
+    hang_up(&gateway);
+    let logs = gateway.logs();
+    assert!(logs.contains("reloading the keyring failed"), "{logs}");
+    assert!(logs.contains("serial is lower"), "{logs}");
+    drop(gateway);
+
+    // And at a start on the same database.
+    let mut restarted = Command::new(CONFIDE)
+        .args([
+            "demo",
+            "--public-addr",
+            "127.0.0.1:0",
+            "--staff-addr",
+            "127.0.0.1:0",
+            "--keys",
+        ])
+        .arg(keys_dir)
+        .arg("--data-dir")
+        .arg(data.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = restarted.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(restarted.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(!status.success());
+    assert!(err.contains("serial is lower"), "{err}");
+}

@@ -9,6 +9,13 @@ CREATE TABLE staff_keys (
     previous_recipient  TEXT                 -- the key before it; NULL: never rotated
 );
 
+-- The highest keyring serial a gateway of this database has used: an older signed keyring is
+-- refused, so that a member removed from the keyring cannot be put back with an earlier one.
+CREATE TABLE keyring_state (
+    id      BIGINT PRIMARY KEY NOT NULL CHECK (id = 1),
+    serial  BIGINT NOT NULL
+);
+
 -- The key a staff recipient's copy was sealed to, from staff_keys at the time; NULL for the
 -- reporter and for envelopes stored before this migration.
 ALTER TABLE envelope_recipients ADD COLUMN sealed_key TEXT;

@@ -232,7 +232,10 @@ pub async fn run(command: KeysCommand) -> Result<()> {
         } => {
             let parsed = Keyring::load(&keyring)?;
             // What is about to be signed, so that the signer reads it first.
-            eprintln!("signing this keyring:");
+            eprintln!(
+                "signing this keyring, serial {} (raise `serial` at every signing: gateways refuse a keyring older than one they have used):",
+                parsed.serial()
+            );
             for entity in parsed.entities() {
                 eprintln!("  entity {}: {}", entity.id, entity.name);
             }

@@ -92,11 +92,36 @@ impl Store {
 }
 
 impl Store {
-    /// Records the keys the signed keyring gives each member; a changed key opens a rotation
-    /// for that member (the old key is kept as `previous_recipient`).
-    pub async fn sync_staff_keys(&self, keys: &[(String, String)]) -> Result<(), StoreError> {
+    /// Accepts a signed keyring for this database: refused with [`StoreError::Conflict`] when
+    /// its serial is lower than one a gateway of the database has used (an earlier keyring
+    /// put back); otherwise records its serial and the keys it gives each member, a changed
+    /// key opening that member's rotation (the old key kept as `previous_recipient`).
+    pub async fn accept_keyring(
+        &self,
+        serial: u64,
+        keys: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        let serial = i64::try_from(serial)
+            .map_err(|_| StoreError::Conflict("The keyring's serial is too large."))?;
         on_backend!(self, db => {
             let mut tx = db.write().await?;
+            let seen = sqlx::query("SELECT serial FROM keyring_state WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.int("serial"))
+                .transpose()?;
+            if seen.is_some_and(|seen| serial < seen) {
+                return Err(StoreError::Conflict(
+                    "This keyring's serial is lower than that of a keyring this database has used: an earlier keyring put back? Sign the current one with a higher serial.",
+                ));
+            }
+            sqlx::query(
+                "INSERT INTO keyring_state (id, serial) VALUES (1, $1) \
+                 ON CONFLICT (id) DO UPDATE SET serial = excluded.serial",
+            )
+            .bind(serial)
+            .execute(&mut *tx)
+            .await?;
             for (name, recipient) in keys {
                 sqlx::query(
                     "INSERT INTO staff_keys (name, recipient) VALUES ($1, $2) \
