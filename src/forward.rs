@@ -202,7 +202,7 @@ impl Forwarder {
         let body = if meta.chunks == 0 {
             reqwest::Body::from(self.store.envelope_body(id).await.map_err(store)?)
         } else {
-            reqwest::Body::wrap_stream(chunks(self.store.clone(), id.to_string(), meta.chunks))
+            reqwest::Body::wrap_stream(self.store.envelope_pieces(id.to_string(), meta.chunks))
         };
         let response = target
             .client
@@ -284,26 +284,6 @@ fn without_url(error: reqwest::Error) -> String {
         text.push_str(&format!(": {source}"));
     }
     text
-}
-
-fn chunks(
-    store: Store,
-    id: String,
-    count: u32,
-) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
-    futures_util::stream::unfold(0u32, move |seq| {
-        let (store, id) = (store.clone(), id.clone());
-        async move {
-            if seq == count {
-                return None;
-            }
-            let piece = store
-                .envelope_chunk(&id, seq)
-                .await
-                .map_err(std::io::Error::other);
-            Some((piece, seq + 1))
-        }
-    })
 }
 
 fn client(forward: &crate::config::Forward) -> Result<reqwest::Client> {

@@ -255,6 +255,29 @@ impl Store {
         dispatch!(self.envelope_chunk(id, seq))
     }
 
+    /// A chunked envelope's `count` pieces, read one at a time as the reader takes them (a
+    /// download, a forwarding), so that a large file never sits whole in memory.
+    pub fn envelope_pieces(
+        &self,
+        id: String,
+        count: u32,
+    ) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
+        let store = self.clone();
+        futures_util::stream::unfold(0u32, move |seq| {
+            let (store, id) = (store.clone(), id.clone());
+            async move {
+                if seq == count {
+                    return None;
+                }
+                let piece = store
+                    .envelope_chunk(&id, seq)
+                    .await
+                    .map_err(std::io::Error::other);
+                Some((piece, seq + 1))
+            }
+        })
+    }
+
     /// Bodies of a case's small envelopes of one kind, oldest first (replies for the status page).
     pub async fn envelope_bodies(
         &self,

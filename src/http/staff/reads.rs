@@ -157,7 +157,7 @@ async fn download_envelope(
     let body = if meta.chunks == 0 {
         Body::from(state.store.envelope_body(&meta.id).await?)
     } else {
-        stream_chunks(state.store.clone(), meta.id.clone(), meta.chunks)
+        Body::from_stream(state.store.envelope_pieces(meta.id.clone(), meta.chunks))
     };
     let headers = [
         (header::CONTENT_TYPE, "application/octet-stream".to_string()),
@@ -168,22 +168,4 @@ async fn download_envelope(
         ),
     ];
     Ok((headers, body).into_response())
-}
-
-/// A large envelope's body, read from the store one piece at a time as the client takes it.
-fn stream_chunks(store: crate::store::Store, id: String, chunks: u32) -> Body {
-    let pieces = futures_util::stream::unfold(0u32, move |seq| {
-        let (store, id) = (store.clone(), id.clone());
-        async move {
-            if seq == chunks {
-                return None;
-            }
-            let piece = store
-                .envelope_chunk(&id, seq)
-                .await
-                .map_err(std::io::Error::other);
-            Some((piece, seq + 1))
-        }
-    });
-    Body::from_stream(pieces)
 }
