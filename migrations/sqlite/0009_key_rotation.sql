@@ -16,13 +16,7 @@ CREATE TABLE keyring_state (
     serial  INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 
--- The key a staff recipient's copy was sealed to, from staff_keys at the time; NULL for the
--- reporter and for envelopes stored before this migration.
+-- The key a staff recipient's copy was sealed to, from staff_keys at the time (every insert
+-- writes it, src/store/sqlite/envelopes.rs); NULL for the reporter and for envelopes stored
+-- before this migration.
 ALTER TABLE envelope_recipients ADD COLUMN sealed_key TEXT;
-
-CREATE TRIGGER envelope_recipients_sealed_key AFTER INSERT ON envelope_recipients
-BEGIN
-    UPDATE envelope_recipients
-    SET sealed_key = (SELECT recipient FROM staff_keys WHERE name = NEW.recipient)
-    WHERE envelope_id = NEW.envelope_id AND recipient = NEW.recipient;
-END;

@@ -225,7 +225,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             for recipient in recipients {
-                sqlx::query("INSERT INTO envelope_recipients (envelope_id, recipient) VALUES ($1, $2)")
+                sqlx::query(
+                    "INSERT INTO envelope_recipients (envelope_id, recipient, sealed_key) \
+                     VALUES ($1, $2, (SELECT recipient FROM staff_keys WHERE name = $2))",
+                )
                     .bind(envelope_id)
                     .bind(recipient)
                     .execute(&mut *tx)

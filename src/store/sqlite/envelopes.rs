@@ -222,13 +222,18 @@ pub(super) async fn insert_many(
         })
         .collect();
     for chunk in pairs.chunks(400) {
-        let rows = vec!["(?, ?)"; chunk.len()].join(", ");
+        // Each staff recipient's row records the key it is sealed to (key rotation).
+        let rows = vec!["(?, ?, (SELECT recipient FROM staff_keys WHERE name = ?))"; chunk.len()]
+            .join(", ");
         let sql = format!(
-            "INSERT OR IGNORE INTO envelope_recipients (envelope_id, recipient) VALUES {rows}"
+            "INSERT OR IGNORE INTO envelope_recipients (envelope_id, recipient, sealed_key) VALUES {rows}"
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (id, recipient) in chunk {
-            query = query.bind(id.to_string()).bind(recipient.to_string());
+            query = query
+                .bind(id.to_string())
+                .bind(recipient.to_string())
+                .bind(recipient.to_string());
         }
         query.execute(&mut **tx).await?;
     }
@@ -269,7 +274,8 @@ pub(in crate::store) async fn insert_envelope(
         .await?;
     for recipient in &envelope.recipients {
         sqlx::query(
-            "INSERT OR IGNORE INTO envelope_recipients (envelope_id, recipient) VALUES (?, ?)",
+            "INSERT OR IGNORE INTO envelope_recipients (envelope_id, recipient, sealed_key) \
+             VALUES (?1, ?2, (SELECT recipient FROM staff_keys WHERE name = ?2))",
         )
         .bind(&envelope.id)
         .bind(recipient)
