@@ -624,7 +624,7 @@ async fn scaling() {
         let data = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", data.path().join("confide.db").display());
         preload(&url, total).await;
-        let gateway = common::Gateway::start_in(data.path());
+        let gateway = common::Gateway::spawn_demo(&common::keys(), data.path(), &[], BENCH_ENV);
         let keys = keyring(&gateway).await;
         let monusco_envelopes = self::envelopes(&keys, "monusco");
         let envelopes = Arc::new(envelopes(&keys, "minusca"));
@@ -690,6 +690,11 @@ async fn scaling() {
     }
 }
 
+/// Every client here comes from one address, which the gateway's per-network connection cap
+/// (a sixteenth of `max_connections`) would treat as one crowded network: the cap is raised so
+/// that 64 clients and the connections they leave open are measured, not refused.
+const BENCH_ENV: &[(&str, &str)] = &[("CONFIDE_LIMITS__MAX_CONNECTIONS", "8192")];
+
 #[tokio::main]
 async fn main() {
     confide::tls::install_crypto_provider();
@@ -709,7 +714,7 @@ async fn main() {
             .unwrap_or(0)
     );
 
-    let gateway = common::Gateway::start();
+    let gateway = common::Gateway::start_with_env(BENCH_ENV);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = rss_kib(gateway.pid());
     let baseline = raw_durable_commits(&gateway.data_dir).await;
@@ -737,7 +742,12 @@ async fn main() {
         && let Some(db) = postgres::TestDatabase::create().await
     {
         let data = tempfile::tempdir().unwrap();
-        let gateway = common::Gateway::start_with(data.path(), &["--database-url", &db.url]);
+        let gateway = common::Gateway::spawn_demo(
+            &common::keys(),
+            data.path(),
+            &["--database-url", &db.url],
+            BENCH_ENV,
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
         println!(
             "\nServer RSS idle (PostgreSQL): {:.1} MiB (the gateway only; PostgreSQL's own memory is not counted).",
