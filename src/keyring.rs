@@ -540,18 +540,6 @@ impl Live {
         })
     }
 
-    /// A fixed keyring (unit tests, tools).
-    pub fn fixed(keyring: Keyring) -> Live {
-        let keyring = Arc::new(keyring);
-        Live {
-            path: PathBuf::new(),
-            pin: None,
-            signed: RwLock::new(keyring.clone()),
-            revoked: RwLock::default(),
-            current: RwLock::new(keyring),
-        }
-    }
-
     pub fn current(&self) -> Arc<Keyring> {
         self.current.read().expect("keyring lock").clone()
     }
@@ -578,10 +566,6 @@ impl Live {
         }
         self.refresh();
         true
-    }
-
-    pub fn is_revoked(&self, staff: &Staff) -> bool {
-        self.revoked.read().expect("keyring lock").covers(staff)
     }
 
     fn refresh(&self) {

@@ -196,20 +196,7 @@ async fn a_production_gateway_starts_only_with_a_keyring_signed_by_the_pinned_or
 
 /// Runs the staff CLI as a member whose files are in `dir`.
 fn staff_cli(gateway: &Gateway, dir: &Path, extra: &[&str]) -> Output {
-    Command::new(CONFIDE)
-        .arg("staff")
-        .args(["--server", &gateway.staff])
-        .arg("--ca")
-        .arg(keys().join("tls/ca.pem"))
-        .arg("--cert")
-        .arg(dir.join("cert.pem"))
-        .arg("--key")
-        .arg(dir.join("key.pem"))
-        .arg("--identity")
-        .arg(dir.join("identity.txt"))
-        .args(extra)
-        .output()
-        .unwrap()
+    gateway.staff_cli_in(dir, extra)
 }
 
 async fn staff_status(gateway: &Gateway, dir: &Path) -> u16 {

@@ -438,8 +438,10 @@ async fn rotate(args: RotateArgs) -> Result<()> {
     crate::tls::install_crypto_provider();
     let ask = || ask_passphrase(args.passphrase_file.as_deref());
     let old = crate::keys::read_identities(&args.old_identity, ask)?;
-    let new_public = x25519_public(&args.identity, ask)?;
-    let new = crate::keys::read_identities(&args.identity, ask)?;
+    // Read once: a protected file asks its passphrase once.
+    let new_identity = x25519_identity(&args.identity, ask)?;
+    let new_public = new_identity.to_public();
+    let new: Vec<Box<dyn age::Identity + Send + Sync>> = vec![Box::new(new_identity)];
     let client = super::staff_client::Client::new(&args.connection)?;
     let staff = client.trusted_staff().await?;
     let me = staff
@@ -618,11 +620,11 @@ fn may_hold(
     }
 }
 
-/// The public key of an identity file's X25519 identity.
-fn x25519_public(
+/// An identity file's X25519 identity.
+fn x25519_identity(
     path: &Path,
     ask: impl FnOnce() -> Result<SecretString>,
-) -> Result<age::x25519::Recipient> {
+) -> Result<age::x25519::Identity> {
     let contents =
         std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let plain = crate::keys::unprotect(contents, ask)?;
@@ -632,8 +634,6 @@ fn x25519_public(
         .map(str::trim)
         .find(|l| l.starts_with("AGE-SECRET-KEY-"))
         .with_context(|| format!("{} holds no age X25519 identity", path.display()))?;
-    let identity: age::x25519::Identity = line
-        .parse()
-        .map_err(|_| anyhow::anyhow!("{} holds a damaged identity", path.display()))?;
-    Ok(identity.to_public())
+    line.parse()
+        .map_err(|_| anyhow::anyhow!("{} holds a damaged identity", path.display()))
 }

@@ -224,9 +224,17 @@ impl Gateway {
             .unwrap()
     }
 
-    /// Runs `confide staff …` as the named example staff member.
+    /// Runs `confide staff …` as the named example staff member, with the organisation key
+    /// pinned.
     pub fn staff_cli(&self, name: &str, args: &[&str]) -> std::process::Output {
-        let dir = staff_dir(name);
+        let mut pinned = vec!["--organisation-key", ORGANISATION_KEY];
+        pinned.extend_from_slice(args);
+        self.staff_cli_in(&staff_dir(name), &pinned)
+    }
+
+    /// Runs `confide staff …` with the certificate, key and identity in `dir`, and only the
+    /// options given (no pinned key unless `args` pins one).
+    pub fn staff_cli_in(&self, dir: &Path, args: &[&str]) -> std::process::Output {
         Command::new(env!("CARGO_BIN_EXE_confide"))
             .arg("staff")
             .args(["--server", &self.staff])
@@ -238,7 +246,6 @@ impl Gateway {
             .arg(dir.join("key.pem"))
             .arg("--identity")
             .arg(dir.join("identity.txt"))
-            .args(["--organisation-key", ORGANISATION_KEY])
             .args(args)
             .output()
             .unwrap()
