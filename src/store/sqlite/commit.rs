@@ -1,16 +1,34 @@
-//! Group commit for new cases.
+//! Group commit for new cases, with the disk sync of one batch overlapping the writing of the
+//! next.
 //!
-//! Every new report must be on disk before its token is shown, and on SQLite each commit costs
-//! an fsync. One committer task takes the reports that arrived while the previous commit was
-//! being synced and commits them together: one transaction, one fsync, however many reports.
-//! No report waits for a timer: a report arriving on an idle server is committed at once, and
-//! batches grow only as fast as reports queue up behind a sync. A report whose lookup key is
-//! taken inserts nothing and fails alone; a report that claims uploads runs in a savepoint of
-//! its own. Any other failure fails the whole batch, and every report in it gets an error
-//! (nobody is shown a token). Every caller is answered only after the commit that holds its
-//! report has returned. A report whose caller went away meanwhile is still stored: its token
-//! is lost with the connection, as it would be a moment later.
+//! Every new report must be on disk before its token is shown. One committer task, on a
+//! connection of its own, takes the reports that arrived while it was busy and commits them
+//! together in one transaction, however many. No report waits for a timer: a report arriving on
+//! an idle server is committed at once, and batches grow only as fast as reports queue up.
+//!
+//! The committer's connection runs with `synchronous=NORMAL`: its commit writes the batch to the
+//! WAL file but does not wait for the disk. A syncer thread then syncs the WAL file
+//! (`fdatasync`) and only then answers the reports of every batch committed before that sync
+//! began. While it waits for the disk, the committer already writes the next batch. A
+//! transaction in the WAL is durable once the WAL's bytes up to its commit frame are on disk,
+//! whoever asked for the sync; this is the same sync that `synchronous=FULL` would make inside
+//! the commit, moved off the writer's path. SQLite in WAL mode keeps the file consistent
+//! whatever the sync setting, and never overwrites frames of the WAL before a checkpoint has
+//! copied them into the database file and synced it. The committer's connection stays open for
+//! the store's life, so its WAL file is never deleted under the syncer. Other writes (staff
+//! actions, uploads) keep `synchronous=FULL` on the pool's connections.
+//!
+//! A report whose lookup key is taken inserts nothing and fails alone; a report that claims
+//! uploads runs in a savepoint of its own. Any other failure fails the whole batch, and every
+//! report in it gets an error (nobody is shown a token). A failed sync fails its batches and
+//! every later one: after a failed `fdatasync` the kernel may have dropped the unwritten pages,
+//! so nothing more is acknowledged until the gateway is restarted (the log says so once). A
+//! report whose caller went away meanwhile is still stored: its token is lost with the
+//! connection, as it would be a moment later.
 
+use std::path::{Path, PathBuf};
+
+use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::SqliteStore;
@@ -19,6 +37,9 @@ use crate::store::{Day, EnvelopeBody, NewCase, NewEnvelope, StoreError, day_form
 
 /// Most reports in one commit.
 const MAX_BATCH: usize = 128;
+
+/// Committed batches that may wait for the syncer at once; beyond this the committer waits.
+const MAX_UNSYNCED: usize = 32;
 
 /// A new case as the committer takes it: owned, with the channel for its answer.
 pub(super) struct Job {
@@ -32,9 +53,16 @@ pub(super) struct Job {
 
 pub(super) type Queue = mpsc::Sender<Job>;
 
+/// Answers of a committed batch, waiting for the sync that makes them durable.
+type Answers = Vec<(
+    oneshot::Sender<Result<String, StoreError>>,
+    Result<String, StoreError>,
+)>;
+
 impl SqliteStore {
     /// Stores a new case and its first envelopes durably. Returns the new case id.
     pub async fn create_case(&self, new: NewCase<'_>) -> Result<String, StoreError> {
+        let commits = self.commits.as_ref().ok_or(StoreError::Committer)?;
         let (answer, answered) = oneshot::channel();
         let job = Job {
             entity: new.entity.to_string(),
@@ -44,17 +72,20 @@ impl SqliteStore {
             today: new.today,
             answer,
         };
-        self.commits
-            .send(job)
-            .await
-            .map_err(|_| StoreError::Committer)?;
+        commits.send(job).await.map_err(|_| StoreError::Committer)?;
         answered.await.map_err(|_| StoreError::Committer)?
     }
 }
 
-/// Starts the committer of `store`'s database; it ends when every sender is gone.
-pub(super) fn start(pool: sqlx::SqlitePool) -> Queue {
+/// Starts the committer on `conn` (a connection of its own, with `synchronous=NORMAL`) and the
+/// syncer of the WAL file `wal`; both end when every sender is gone.
+pub(super) fn start(mut conn: SqliteConnection, wal: PathBuf) -> Queue {
     let (queue, mut jobs) = mpsc::channel::<Job>(4 * MAX_BATCH);
+    let (committed, unsynced) = mpsc::channel::<Answers>(MAX_UNSYNCED);
+    std::thread::Builder::new()
+        .name("confide-wal-sync".into())
+        .spawn(move || answer_after_sync(unsynced, || sync_wal(&wal)))
+        .expect("the WAL syncer thread starts");
     tokio::spawn(async move {
         while let Some(first) = jobs.recv().await {
             let mut batch = vec![first];
@@ -64,33 +95,93 @@ pub(super) fn start(pool: sqlx::SqlitePool) -> Queue {
                     Err(_) => break,
                 }
             }
-            commit(&pool, batch).await;
+            if let Some(answers) = commit(&mut conn, batch).await
+                && committed.send(answers).await.is_err()
+            {
+                break;
+            }
         }
+        let _ = conn.close().await;
     });
     queue
 }
 
-async fn commit(pool: &sqlx::SqlitePool, batch: Vec<Job>) {
+/// Commits one batch. Returns its answers for the syncer, or `None` when the commit failed and
+/// every report of the batch was answered with an error already.
+async fn commit(conn: &mut SqliteConnection, batch: Vec<Job>) -> Option<Answers> {
     let committed = async {
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let results = insert_batch(&mut tx, &batch).await?;
         tx.commit().await?;
         Ok::<_, StoreError>(results)
     }
     .await;
     match committed {
-        Ok(results) => {
-            for (job, result) in batch.into_iter().zip(results) {
-                let _ = job.answer.send(result);
-            }
-        }
+        Ok(results) => Some(
+            batch
+                .into_iter()
+                .zip(results)
+                .map(|(job, result)| (job.answer, result))
+                .collect(),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "committing a batch of reports failed");
             for job in batch {
                 let _ = job.answer.send(Err(StoreError::Committer));
             }
+            None
         }
     }
+}
+
+/// The syncer: takes every batch committed so far, syncs once, then answers them all. A batch
+/// is taken only after its commit returned, so the sync that follows covers it. After one
+/// failed sync, every later batch is refused too.
+fn answer_after_sync(
+    mut unsynced: mpsc::Receiver<Answers>,
+    mut sync: impl FnMut() -> std::io::Result<()>,
+) {
+    let mut failed = false;
+    while let Some(first) = unsynced.blocking_recv() {
+        let mut ready = vec![first];
+        while let Ok(more) = unsynced.try_recv() {
+            ready.push(more);
+        }
+        if !failed && let Err(e) = sync() {
+            tracing::error!(
+                error = %e,
+                "syncing the database's WAL failed: no report is acknowledged from now on; \
+                 check the disk, then restart the gateway"
+            );
+            failed = true;
+        }
+        for (answer, result) in ready.into_iter().flatten() {
+            let _ = answer.send(if failed {
+                Err(StoreError::Committer)
+            } else {
+                result
+            });
+        }
+    }
+}
+
+/// Syncs the WAL file's data to disk. The directory is synced too, so that a WAL file made
+/// since the last sync is found after a power cut (SQLite does the same under `FULL`).
+fn sync_wal(wal: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    thread_local! {
+        static SYNCED_INODE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    let file = std::fs::File::open(wal)?;
+    file.sync_data()?;
+    let inode = file.metadata()?.ino();
+    if SYNCED_INODE.get() != inode {
+        if let Some(dir) = wal.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        SYNCED_INODE.set(inode);
+    }
+    Ok(())
 }
 
 /// Inserts a batch with a few statements for the whole batch rather than a few per report:
@@ -98,7 +189,7 @@ async fn commit(pool: &sqlx::SqlitePool, batch: Vec<Job>) {
 /// limit a batch. Reports that claim uploads (rare) go one by one, each in a savepoint, because
 /// a claim can fail after the case row is in.
 async fn insert_batch(
-    tx: &mut super::Tx,
+    conn: &mut SqliteConnection,
     batch: &[Job],
 ) -> Result<Vec<Result<String, StoreError>>, StoreError> {
     let claims = |job: &Job| {
@@ -114,7 +205,7 @@ async fn insert_batch(
         .map(|(n, _)| (n, random_id()))
         .collect();
     for chunk in plain.chunks(64) {
-        let inserted = insert_cases(tx, batch, chunk).await?;
+        let inserted = insert_cases(conn, batch, chunk).await?;
         let mut envelopes = Vec::new();
         for (n, case_id) in chunk {
             if inserted.contains(case_id) {
@@ -129,17 +220,19 @@ async fn insert_batch(
                 results[*n] = Some(Err(StoreError::LookupTaken));
             }
         }
-        super::envelopes::insert_many(tx, &envelopes).await?;
+        super::envelopes::insert_many(conn, &envelopes).await?;
     }
     for (n, job) in batch.iter().enumerate().filter(|(_, job)| claims(job)) {
-        sqlx::query("SAVEPOINT one_case").execute(&mut **tx).await?;
-        let result = insert(tx, job).await;
+        sqlx::query("SAVEPOINT one_case")
+            .execute(&mut *conn)
+            .await?;
+        let result = insert(conn, job).await;
         if result.is_err() {
             sqlx::query("ROLLBACK TO one_case")
-                .execute(&mut **tx)
+                .execute(&mut *conn)
                 .await?;
         }
-        sqlx::query("RELEASE one_case").execute(&mut **tx).await?;
+        sqlx::query("RELEASE one_case").execute(&mut *conn).await?;
         results[n] = Some(result);
     }
     Ok(results
@@ -151,7 +244,7 @@ async fn insert_batch(
 /// One multi-row insert of case rows; a lookup key already taken inserts nothing. Returns the
 /// ids of the rows inserted.
 async fn insert_cases(
-    tx: &mut super::Tx,
+    conn: &mut SqliteConnection,
     batch: &[Job],
     chunk: &[(usize, String)],
 ) -> Result<std::collections::HashSet<String>, StoreError> {
@@ -171,10 +264,10 @@ async fn insert_cases(
             .bind(job.verifier.to_vec())
             .bind(job.reply_recipient.clone());
     }
-    Ok(query.fetch_all(&mut **tx).await?.into_iter().collect())
+    Ok(query.fetch_all(&mut *conn).await?.into_iter().collect())
 }
 
-async fn insert(tx: &mut super::Tx, job: &Job) -> Result<String, StoreError> {
+async fn insert(conn: &mut SqliteConnection, job: &Job) -> Result<String, StoreError> {
     let case_id = random_id();
     // A lookup key already taken inserts nothing (rather than failing the statement), so that
     // no savepoint is needed to keep it from failing the rest of the batch.
@@ -188,13 +281,98 @@ async fn insert(tx: &mut super::Tx, job: &Job) -> Result<String, StoreError> {
     .bind(day_format::to_text(job.today))
     .bind(&job.verifier[..])
     .bind(&job.reply_recipient)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     if inserted.rows_affected() == 0 {
         return Err(StoreError::LookupTaken);
     }
     for envelope in &job.envelopes {
-        super::envelopes::insert_envelope(tx, &case_id, envelope, job.today).await?;
+        super::envelopes::insert_envelope(conn, &case_id, envelope, job.today).await?;
     }
     Ok(case_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc as std_mpsc;
+
+    use super::*;
+
+    type Answered = oneshot::Receiver<Result<String, StoreError>>;
+
+    fn batch(case: &str) -> (Answers, Answered) {
+        let (answer, answered) = oneshot::channel();
+        (vec![(answer, Ok(case.to_string()))], answered)
+    }
+
+    /// A syncer whose sync calls say when they start and finish only when the test lets them.
+    fn gated_syncer(
+        results: Vec<std::io::Result<()>>,
+    ) -> (
+        mpsc::Sender<Answers>,
+        std_mpsc::Receiver<()>,
+        std_mpsc::Sender<()>,
+        Arc<AtomicUsize>,
+    ) {
+        let (committed, unsynced) = mpsc::channel(MAX_UNSYNCED);
+        let (started_tx, started) = std_mpsc::channel();
+        let (gate, gate_rx) = std_mpsc::channel::<()>();
+        let synced = Arc::new(AtomicUsize::new(0));
+        let count = synced.clone();
+        let mut results = results.into_iter();
+        std::thread::spawn(move || {
+            answer_after_sync(unsynced, || {
+                started_tx.send(()).unwrap();
+                gate_rx.recv().unwrap();
+                count.fetch_add(1, Ordering::SeqCst);
+                results.next().expect("no more syncs than planned")
+            })
+        });
+        (committed, started, gate, synced)
+    }
+
+    #[test]
+    fn a_batch_committed_while_a_sync_runs_waits_for_the_next_sync() {
+        let (committed, started, gate, synced) = gated_syncer(vec![Ok(()), Ok(())]);
+        let (a, a_answered) = batch("a");
+        committed.blocking_send(a).unwrap();
+        started.recv().unwrap();
+        // B's commit returned after the first sync began: that sync may not cover it.
+        let (b, mut b_answered) = batch("b");
+        committed.blocking_send(b).unwrap();
+        gate.send(()).unwrap();
+        assert_eq!(a_answered.blocking_recv().unwrap().unwrap(), "a");
+        assert_eq!(synced.load(Ordering::SeqCst), 1);
+        started.recv().unwrap();
+        assert!(
+            b_answered.try_recv().is_err(),
+            "B is not answered before its own sync"
+        );
+        gate.send(()).unwrap();
+        assert_eq!(b_answered.blocking_recv().unwrap().unwrap(), "b");
+        assert_eq!(synced.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn after_a_failed_sync_no_report_is_acknowledged_again() {
+        let (committed, started, gate, synced) =
+            gated_syncer(vec![Err(std::io::Error::other("disk gone"))]);
+        let (a, a_answered) = batch("a");
+        committed.blocking_send(a).unwrap();
+        started.recv().unwrap();
+        gate.send(()).unwrap();
+        assert!(matches!(
+            a_answered.blocking_recv().unwrap(),
+            Err(StoreError::Committer)
+        ));
+        let (b, b_answered) = batch("b");
+        committed.blocking_send(b).unwrap();
+        assert!(matches!(
+            b_answered.blocking_recv().unwrap(),
+            Err(StoreError::Committer)
+        ));
+        assert_eq!(synced.load(Ordering::SeqCst), 1, "no sync is tried again");
+    }
 }

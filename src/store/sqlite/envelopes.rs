@@ -1,8 +1,8 @@
 //! Envelopes: small ones in one row, large ones in chunks that stream in and out.
 
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 
-use super::{SqliteStore, Tx};
+use super::SqliteStore;
 use crate::audit::AuditEntry;
 use crate::cases::EnvelopeKind;
 use crate::store::rows;
@@ -185,7 +185,7 @@ impl SqliteStore {
 /// Inserts inline and chunked (not uploaded) envelopes of several cases with one statement for
 /// the envelopes and one for their recipients.
 pub(super) async fn insert_many(
-    tx: &mut Tx,
+    conn: &mut SqliteConnection,
     envelopes: &[(&str, &NewEnvelope, Day)],
 ) -> Result<(), StoreError> {
     if envelopes.is_empty() {
@@ -212,7 +212,7 @@ pub(super) async fn insert_many(
             .bind(i64::from(chunks))
             .bind(size as i64);
     }
-    query.execute(&mut **tx).await?;
+    query.execute(&mut *conn).await?;
     let pairs: Vec<(&str, &str)> = envelopes
         .iter()
         .flat_map(|(_, e, _)| {
@@ -235,13 +235,13 @@ pub(super) async fn insert_many(
                 .bind(recipient.to_string())
                 .bind(recipient.to_string());
         }
-        query.execute(&mut **tx).await?;
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 pub(in crate::store) async fn insert_envelope(
-    tx: &mut Tx,
+    conn: &mut SqliteConnection,
     case_id: &str,
     envelope: &NewEnvelope,
     today: Day,
@@ -256,7 +256,7 @@ pub(in crate::store) async fn insert_envelope(
     if let EnvelopeBody::Uploaded { .. } = envelope.body {
         let claimed = sqlx::query("DELETE FROM uploads WHERE id = ?")
             .bind(&envelope.id)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
         if claimed.rows_affected() != 1 {
             return Err(StoreError::UploadGone);
@@ -270,7 +270,7 @@ pub(in crate::store) async fn insert_envelope(
         .bind(body)
         .bind(i64::from(chunks))
         .bind(size as i64)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     for recipient in &envelope.recipients {
         sqlx::query(
@@ -279,7 +279,7 @@ pub(in crate::store) async fn insert_envelope(
         )
         .bind(&envelope.id)
         .bind(recipient)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(())

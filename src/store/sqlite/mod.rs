@@ -83,11 +83,18 @@ fn migrator() -> Migrator {
 
 type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
+/// The WAL file SQLite keeps beside the database file `db`.
+fn wal_path(db: &std::path::Path) -> std::path::PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
+
 #[derive(Clone)]
 pub struct SqliteStore {
     pub(in crate::store) pool: SqlitePool,
-    /// New cases go through the group committer (see `commit`).
-    commits: commit::Queue,
+    /// New cases go through the group committer (see `commit`); a read-only store has none.
+    commits: Option<commit::Queue>,
 }
 
 impl SqliteStore {
@@ -112,11 +119,18 @@ impl SqliteStore {
             .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(60));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         migrator().run(&pool).await?;
+        // The group committer's own connection: it syncs through the committer's syncer rather
+        // than inside each commit (see `commit`), and keeps its page cache to itself, warm.
+        let wal = wal_path(options.get_filename());
+        let committer = options
+            .synchronous(SqliteSynchronous::Normal)
+            .connect()
+            .await?;
         let store = SqliteStore {
-            commits: commit::start(pool.clone()),
+            commits: Some(commit::start(committer, wal)),
             pool,
         };
         store.sweep(time::OffsetDateTime::now_utc().date()).await?;
@@ -133,7 +147,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         Ok(SqliteStore {
-            commits: commit::start(pool.clone()),
+            commits: None,
             pool,
         })
     }
@@ -167,7 +181,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn every_connection_commits_to_disk_and_overwrites_deleted_data() {
+    async fn the_pools_connections_commit_to_disk_and_overwrite_deleted_data() {
         let dir = tempfile::tempdir().unwrap();
         let s = SqliteStore::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
             .await
