@@ -737,8 +737,11 @@ async fn main() {
     // wrk first: the server-made-token paths make the stretching workers take their Argon2id
     // memory, which would then count in every later memory figure.
     submissions_with_wrk(&gateway, "SQLite", baseline).await;
-    submissions(&gateway, "SQLite", baseline).await;
-    status_checks(&gateway, "SQLite").await;
+    // BENCH_REQWEST=0: only `wrk`'s run of the storage path, for quick comparisons.
+    if enabled("BENCH_REQWEST") {
+        submissions(&gateway, "SQLite", baseline).await;
+        status_checks(&gateway, "SQLite").await;
+    }
     println!(
         "\nServer RSS after the SQLite runs: {:.1} MiB.",
         rss_kib(gateway.pid()) as f64 / 1024.0

@@ -113,7 +113,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         stretch,
         config.limits.clone(),
     );
-    let state = AppState {
+    let state = AppState::new(http::Shared {
         intake: Arc::new(intake),
         store,
         keyring,
@@ -134,7 +134,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         onion_location: config.pages.onion_location.as_deref().map(Arc::from),
         organisation_key: pin.map(|key| Arc::from(key.to_string())),
         metrics: Arc::new(crate::metrics::Metrics::new(config.metrics.interval_secs)),
-    };
+    });
 
     let public = bind(config.public_addr, "public").await?;
     let staff = bind(config.staff_addr, "staff").await?;

@@ -31,9 +31,27 @@ use crate::store::{Day, Store};
 /// The clock, injected so that tests and later deadline logic can control it.
 pub type Clock = Arc<dyn Fn() -> time::OffsetDateTime + Send + Sync>;
 
-/// What every handler shares.
+/// What every handler shares: one pointer, cloned for every request by the router and each
+/// middleware layer (a struct of a dozen `Arc`s would touch a dozen shared counters each time).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     pub intake: Arc<Intake>,
     pub store: Store,
     pub keyring: Arc<Live>,
@@ -55,7 +73,7 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
 }
 
-impl AppState {
+impl Shared {
     /// Today's date (UTC): the only precision kept for reporter-originated dates.
     pub fn today(&self) -> Day {
         (self.clock)().date()

@@ -27,11 +27,13 @@
 //! connection, as it would be a moment later.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::SqliteStore;
+use super::checkpoint::{CASES_PER_CHECKPOINT, Checkpoints};
 use crate::cases::Status;
 use crate::store::{Day, EnvelopeBody, NewCase, NewEnvelope, StoreError, day_format, random_id};
 
@@ -79,7 +81,12 @@ impl SqliteStore {
 
 /// Starts the committer on `conn` (a connection of its own, with `synchronous=NORMAL`) and the
 /// syncer of the WAL file `wal`; both end when every sender is gone.
-pub(super) fn start(mut conn: SqliteConnection, wal: PathBuf) -> Queue {
+pub(super) fn start(
+    mut conn: SqliteConnection,
+    wal: PathBuf,
+    checkpoints: Arc<Checkpoints>,
+    ask_checkpoint: mpsc::Sender<()>,
+) -> Queue {
     let (queue, mut jobs) = mpsc::channel::<Job>(4 * MAX_BATCH);
     let (committed, unsynced) = mpsc::channel::<Answers>(MAX_UNSYNCED);
     std::thread::Builder::new()
@@ -87,6 +94,7 @@ pub(super) fn start(mut conn: SqliteConnection, wal: PathBuf) -> Queue {
         .spawn(move || answer_after_sync(unsynced, || sync_wal(&wal)))
         .expect("the WAL syncer thread starts");
     tokio::spawn(async move {
+        let mut since_checkpoint = 0;
         while let Some(first) = jobs.recv().await {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -95,10 +103,20 @@ pub(super) fn start(mut conn: SqliteConnection, wal: PathBuf) -> Queue {
                     Err(_) => break,
                 }
             }
-            if let Some(answers) = commit(&mut conn, batch).await
+            let cases = batch.len();
+            let answers = commit(&mut conn, batch).await;
+            if let Some(answers) = answers
                 && committed.send(answers).await.is_err()
             {
                 break;
+            }
+            // While the syncer syncs: finish a checkpoint whose bulk is copied, and ask for
+            // one after every CASES_PER_CHECKPOINT cases (see `checkpoint`).
+            checkpoints.finish(&mut conn).await;
+            since_checkpoint += cases;
+            if since_checkpoint >= CASES_PER_CHECKPOINT {
+                since_checkpoint = 0;
+                let _ = ask_checkpoint.try_send(());
             }
         }
         let _ = conn.close().await;

@@ -6,11 +6,13 @@
 
 pub(in crate::store) mod audit;
 mod cases;
+mod checkpoint;
 mod commit;
 pub(in crate::store) mod envelopes;
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -95,6 +97,8 @@ pub struct SqliteStore {
     pub(in crate::store) pool: SqlitePool,
     /// New cases go through the group committer (see `commit`); a read-only store has none.
     commits: Option<commit::Queue>,
+    /// Checkpoints in two parts, the second by the committer (see `checkpoint`).
+    checkpoints: Arc<checkpoint::Checkpoints>,
 }
 
 impl SqliteStore {
@@ -108,10 +112,14 @@ impl SqliteStore {
             .foreign_keys(true)
             // Deleted envelopes are overwritten with zeros, not left in free pages.
             .pragma("secure_delete", "ON")
+            // Statement journals (the pages a multi-row insert changes, kept to undo it) stay in
+            // memory: on disk they were written for every batch of reports, and left copies of
+            // sealed envelopes in unlinked temporary files.
+            .pragma("temp_store", "MEMORY")
             // Checkpoints copy the WAL into the database file. Run automatically, they land on
-            // the connection that just committed, inside the path of a report; a background task
-            // runs them every second instead (`Store::checkpoint`, from the server), and this higher threshold
-            // (about 64 MiB of WAL) is only the backstop.
+            // the connection that just committed, inside the path of a request; they run in the
+            // background instead (`checkpoint`), and this higher threshold (about 64 MiB of
+            // WAL) is only the backstop.
             .pragma("wal_autocheckpoint", "16000")
             .busy_timeout(Duration::from_secs(30))
             // Statements carry no data (everything is bound), but the log stays quiet anyway.
@@ -127,10 +135,21 @@ impl SqliteStore {
         let wal = wal_path(options.get_filename());
         let committer = options
             .synchronous(SqliteSynchronous::Normal)
+            // Its checkpoints come from `checkpoint`; SQLite's own, inside a commit, only if
+            // those fell far behind (256 MiB of WAL).
+            .pragma("wal_autocheckpoint", "65536")
             .connect()
             .await?;
+        let checkpoints = Arc::new(checkpoint::Checkpoints::default());
+        let ask_checkpoint = checkpoint::start(pool.clone(), checkpoints.clone());
         let store = SqliteStore {
-            commits: Some(commit::start(committer, wal)),
+            commits: Some(commit::start(
+                committer,
+                wal,
+                checkpoints.clone(),
+                ask_checkpoint,
+            )),
+            checkpoints,
             pool,
         };
         store.sweep(time::OffsetDateTime::now_utc().date()).await?;
@@ -148,6 +167,7 @@ impl SqliteStore {
             .await?;
         Ok(SqliteStore {
             commits: None,
+            checkpoints: Arc::default(),
             pool,
         })
     }
@@ -161,13 +181,11 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Copies what the WAL holds into the database file, without waiting for readers; called
-    /// every second by a background task.
+    /// Copies what the WAL holds into the database file and lets the WAL start again from its
+    /// beginning (the committer finishes it: see `checkpoint`); called every second by a
+    /// background task.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.checkpoints.bulk(&self.pool).await
     }
 
     /// A write transaction that holds the database's write lock from its start.
