@@ -70,7 +70,9 @@ impl Store {
             .is_some()))
     }
 
-    /// Every stored envelope sealed to the keyring name `name`.
+    /// Every stored envelope sealed to the keyring name `name`. This reads every recipient row
+    /// (there is no index on recipient: migration 0010): it serves `keys revoke` and a member's
+    /// own rotation, not the reporter's or the officer's daily paths.
     pub async fn envelopes_sealed_to(&self, name: &str) -> Result<Vec<SealedTo>, StoreError> {
         let sql = "SELECT e.case_id, e.id, e.kind, e.created_on FROM envelopes e \
                    JOIN envelope_recipients r ON r.envelope_id = e.id \

@@ -80,6 +80,11 @@ fn migrator() -> Migrator {
             "key rotation",
             include_str!("../../../migrations/sqlite/0009_key_rotation.sql"),
         ),
+        migration(
+            10,
+            "no recipient index",
+            include_str!("../../../migrations/sqlite/0010_no_recipient_index.sql"),
+        ),
     ])
 }
 
