@@ -1,8 +1,8 @@
 //! Persistence: cases and sealed envelopes, behind one interface.
 //!
-//! Only this module speaks SQL. The embedded default is SQLite in WAL mode with
-//! `synchronous=FULL`, so a transaction that has returned is on disk: the reporter is shown a
-//! token only after `create_case` returns. Nothing stored here opens an envelope or names a
+//! Only this module speaks SQL. The embedded default is SQLite in WAL mode, and a write is on
+//! disk before it is acknowledged: the reporter is shown a token only after `create_case`
+//! returns. Nothing stored here opens an envelope or names a
 //! reporter: see `migrations/sqlite/` for every column.
 
 #[macro_use]
@@ -41,6 +41,9 @@ pub enum StoreError {
     /// cause is logged once by the committer.
     #[error("the report could not be committed")]
     Committer,
+    /// The WAL file of the SQLite database could not be opened at start.
+    #[error("the database's WAL file: {0}")]
+    Wal(std::io::Error),
     /// An upload named by a report or message no longer waits (claimed or swept already).
     #[error("this upload was already used or has expired")]
     UploadGone,

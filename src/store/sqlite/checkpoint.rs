@@ -5,7 +5,7 @@
 //! the WAL fully copied (new frames arrive while it copies), so the WAL would only grow until
 //! SQLite's own threshold ran a long checkpoint inside a commit (tens of milliseconds for every
 //! reporter waiting behind it). And a checkpoint that locks the committer out makes it wait in
-//! SQLite's busy handler, which sleeps in steps of up to 25 ms. So a checkpoint here has two
+//! SQLite's busy handler, which sleeps in steps of up to 100 ms. So a checkpoint here has two
 //! parts: a passive one on a pool connection copies the bulk beside the committer; then the
 //! committer, between two batches and on its own connection, copies the frames that arrived
 //! meanwhile (a few milliseconds' worth). Being the only writer, it finds the WAL fully copied
@@ -37,27 +37,26 @@ pub(super) struct Checkpoints {
 
 impl Checkpoints {
     /// The first part: copies what the WAL holds, beside the committer, then leaves the rest
-    /// to it.
+    /// to it (unless another checkpoint was running: that one's tail will do).
     pub(super) async fn bulk(&self, pool: &SqlitePool) -> Result<(), StoreError> {
-        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(pool)
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(pool)
             .await?;
-        self.tail.store(true, Ordering::Release);
+        if busy == 0 {
+            self.tail.store(true, Ordering::Release);
+        }
         Ok(())
     }
 
     /// The second part, on the committer's connection between two batches, when a bulk copy
     /// is done.
-    pub(super) async fn finish(&self, committer: &mut SqliteConnection) {
-        if !self.tail.swap(false, Ordering::AcqRel) {
-            return;
+    pub(super) async fn finish(&self, committer: &mut SqliteConnection) -> Result<(), StoreError> {
+        if self.tail.swap(false, Ordering::AcqRel) {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(committer)
+                .await?;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(committer)
-            .await
-        {
-            tracing::warn!(error = %e, "a WAL checkpoint failed");
-        }
+        Ok(())
     }
 }
 

@@ -28,6 +28,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
@@ -80,18 +81,20 @@ impl SqliteStore {
 }
 
 /// Starts the committer on `conn` (a connection of its own, with `synchronous=NORMAL`) and the
-/// syncer of the WAL file `wal`; both end when every sender is gone.
+/// syncer of its WAL file; both end when every sender is gone.
 pub(super) fn start(
     mut conn: SqliteConnection,
-    wal: PathBuf,
+    wal: WalFile,
     checkpoints: Arc<Checkpoints>,
     ask_checkpoint: mpsc::Sender<()>,
 ) -> Queue {
     let (queue, mut jobs) = mpsc::channel::<Job>(4 * MAX_BATCH);
     let (committed, unsynced) = mpsc::channel::<Answers>(MAX_UNSYNCED);
+    let broken = Arc::new(AtomicBool::new(false));
+    let syncer_broken = broken.clone();
     std::thread::Builder::new()
         .name("confide-wal-sync".into())
-        .spawn(move || answer_after_sync(unsynced, || sync_wal(&wal)))
+        .spawn(move || answer_after_sync(unsynced, &syncer_broken, || wal.sync()))
         .expect("the WAL syncer thread starts");
     tokio::spawn(async move {
         let mut since_checkpoint = 0;
@@ -103,6 +106,14 @@ pub(super) fn start(
                     Err(_) => break,
                 }
             }
+            // After a failed sync nothing is stored any more: a reporter told to try again
+            // later would otherwise leave a case behind with every try.
+            if broken.load(Ordering::Acquire) {
+                for job in batch {
+                    let _ = job.answer.send(Err(StoreError::Committer));
+                }
+                continue;
+            }
             let cases = batch.len();
             let answers = commit(&mut conn, batch).await;
             if let Some(answers) = answers
@@ -111,8 +122,17 @@ pub(super) fn start(
                 break;
             }
             // While the syncer syncs: finish a checkpoint whose bulk is copied, and ask for
-            // one after every CASES_PER_CHECKPOINT cases (see `checkpoint`).
-            checkpoints.finish(&mut conn).await;
+            // one after every CASES_PER_CHECKPOINT cases (see `checkpoint`). A checkpoint that
+            // fails on this connection may have met a write error on the disk: nothing is
+            // acknowledged any more.
+            if let Err(e) = checkpoints.finish(&mut conn).await {
+                tracing::error!(
+                    error = %e,
+                    "a WAL checkpoint failed on the committer's connection: no report is \
+                     acknowledged from now on; check the disk, then restart the gateway"
+                );
+                broken.store(true, Ordering::Release);
+            }
             since_checkpoint += cases;
             if since_checkpoint >= CASES_PER_CHECKPOINT {
                 since_checkpoint = 0;
@@ -154,25 +174,29 @@ async fn commit(conn: &mut SqliteConnection, batch: Vec<Job>) -> Option<Answers>
 
 /// The syncer: takes every batch committed so far, syncs once, then answers them all. A batch
 /// is taken only after its commit returned, so the sync that follows covers it. After one
-/// failed sync, every later batch is refused too.
+/// failed sync (or once the committer found the disk failing: `broken`), every later batch is
+/// refused too.
 fn answer_after_sync(
     mut unsynced: mpsc::Receiver<Answers>,
+    broken: &AtomicBool,
     mut sync: impl FnMut() -> std::io::Result<()>,
 ) {
-    let mut failed = false;
     while let Some(first) = unsynced.blocking_recv() {
         let mut ready = vec![first];
         while let Ok(more) = unsynced.try_recv() {
             ready.push(more);
         }
-        if !failed && let Err(e) = sync() {
+        if !broken.load(Ordering::Acquire)
+            && let Err(e) = sync()
+        {
             tracing::error!(
                 error = %e,
                 "syncing the database's WAL failed: no report is acknowledged from now on; \
                  check the disk, then restart the gateway"
             );
-            failed = true;
+            broken.store(true, Ordering::Release);
         }
+        let failed = broken.load(Ordering::Acquire);
         for (answer, result) in ready.into_iter().flatten() {
             let _ = answer.send(if failed {
                 Err(StoreError::Committer)
@@ -183,23 +207,47 @@ fn answer_after_sync(
     }
 }
 
-/// Syncs the WAL file's data to disk. The directory is synced too, so that a WAL file made
-/// since the last sync is found after a power cut (SQLite does the same under `FULL`).
-fn sync_wal(wal: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    thread_local! {
-        static SYNCED_INODE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    }
-    let file = std::fs::File::open(wal)?;
-    file.sync_data()?;
-    let inode = file.metadata()?.ino();
-    if SYNCED_INODE.get() != inode {
-        if let Some(dir) = wal.parent() {
+/// The committer's WAL file, held open from the start. Linux reports a failed write-back once
+/// to each file description that was open when it failed, and a description opened afterwards
+/// may never hear of it (SQLite's own descriptors can take the report first): so the syncer
+/// syncs through this one, opened before any report is stored.
+pub(super) struct WalFile {
+    file: std::fs::File,
+    path: PathBuf,
+    inode: u64,
+}
+
+impl WalFile {
+    /// Opens the WAL file `path` (the committer's connection must be open, so that it exists
+    /// and stays) and syncs its directory, so that the file itself survives a power cut.
+    pub(super) fn open(path: PathBuf) -> std::io::Result<WalFile> {
+        use std::os::unix::fs::MetadataExt;
+        let file = std::fs::File::open(&path)?;
+        let inode = file.metadata()?.ino();
+        if let Some(dir) = path.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
             std::fs::File::open(dir)?.sync_all()?;
         }
-        SYNCED_INODE.set(inode);
+        Ok(WalFile { file, path, inode })
     }
-    Ok(())
+
+    /// Syncs the WAL's data to disk. SQLite deletes the WAL only when its last connection
+    /// closes, and the committer's stays open; should the file at the path ever be another
+    /// one, this fails rather than sync the wrong file.
+    fn sync(&self) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        self.file.sync_data()?;
+        if std::fs::metadata(&self.path)?.ino() != self.inode {
+            return Err(std::io::Error::other(
+                "the WAL file was replaced under the gateway",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Inserts a batch with a few statements for the whole batch rather than a few per report:
@@ -312,8 +360,7 @@ async fn insert(conn: &mut SqliteConnection, job: &Job) -> Result<String, StoreE
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
     use std::sync::mpsc as std_mpsc;
 
     use super::*;
@@ -341,7 +388,7 @@ mod tests {
         let count = synced.clone();
         let mut results = results.into_iter();
         std::thread::spawn(move || {
-            answer_after_sync(unsynced, || {
+            answer_after_sync(unsynced, &AtomicBool::new(false), || {
                 started_tx.send(()).unwrap();
                 gate_rx.recv().unwrap();
                 count.fetch_add(1, Ordering::SeqCst);

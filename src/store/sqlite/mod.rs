@@ -1,4 +1,5 @@
-//! The SQLite backend: one file, WAL journal, `synchronous=FULL`, `secure_delete`.
+//! The SQLite backend: one file, WAL journal, `secure_delete`; every write is on disk before
+//! it is acknowledged (`synchronous=FULL`, or the group committer's own sync: see `commit`).
 //!
 //! Every write runs in a `BEGIN IMMEDIATE` transaction: it takes the write lock up front, so a
 //! transaction that reads before it writes (the audit chain reads its last hash) never fails
@@ -111,8 +112,9 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a commit is on disk (WAL fsynced) before it returns, so a shown token is
-            // never lost to a crash or power cut.
+            // FULL: a commit is on disk (WAL fsynced) before it returns, so an acknowledged
+            // write is never lost to a crash or power cut. (The group committer's connection
+            // syncs differently, to the same end: see `commit`.)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             // Deleted envelopes are overwritten with zeros, not left in free pages.
@@ -121,6 +123,10 @@ impl SqliteStore {
             // memory: on disk they were written for every batch of reports, and left copies of
             // sealed envelopes in unlinked temporary files.
             .pragma("temp_store", "MEMORY")
+            // When the WAL starts again after a checkpoint, it is cut back to 64 MiB: beyond its
+            // current end it would otherwise keep old page images (of deleted rows, too) that
+            // secure_delete does not reach.
+            .pragma("journal_size_limit", "67108864")
             // Checkpoints copy the WAL into the database file. Run automatically, they land on
             // the connection that just committed, inside the path of a request; they run in the
             // background instead (`checkpoint`), and this higher threshold (about 64 MiB of
@@ -147,6 +153,7 @@ impl SqliteStore {
             .await?;
         let checkpoints = Arc::new(checkpoint::Checkpoints::default());
         let ask_checkpoint = checkpoint::start(pool.clone(), checkpoints.clone());
+        let wal = commit::WalFile::open(wal).map_err(StoreError::Wal)?;
         let store = SqliteStore {
             commits: Some(commit::start(
                 committer,
