@@ -764,8 +764,10 @@ async fn main() {
             rss_kib(gateway.pid()) as f64 / 1024.0
         );
         submissions_with_wrk(&gateway, "PostgreSQL", baseline).await;
-        submissions(&gateway, "PostgreSQL", baseline).await;
-        status_checks(&gateway, "PostgreSQL").await;
+        if enabled("BENCH_REQWEST") {
+            submissions(&gateway, "PostgreSQL", baseline).await;
+            status_checks(&gateway, "PostgreSQL").await;
+        }
     }
     step_costs();
     if enabled("BENCH_SCALE") {
