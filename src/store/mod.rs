@@ -37,8 +37,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    /// The group committer is gone (the store is shutting down) or its commit failed; the
-    /// cause is logged once by the committer.
+    /// The report was not stored durably: the group committer is gone (the store is shutting
+    /// down or is read-only), its commit failed, or a failed sync stopped it (each logged once
+    /// by the committer).
     #[error("the report could not be committed")]
     Committer,
     /// The WAL file of the SQLite database could not be opened at start.

@@ -17,7 +17,7 @@
 //! whatever the rate.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::mpsc;
@@ -33,6 +33,9 @@ pub(super) const CASES_PER_CHECKPOINT: usize = 1024;
 pub(super) struct Checkpoints {
     /// Set when the bulk is copied: the committer copies the rest.
     tail: AtomicBool,
+    /// Checkpoints the committer finished (read by the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    finished: AtomicU64,
 }
 
 impl Checkpoints {
@@ -55,6 +58,7 @@ impl Checkpoints {
             sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                 .execute(committer)
                 .await?;
+            self.finished.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -137,9 +141,16 @@ mod tests {
         }
         // The bulk copy runs on its own; then a batch lets the committer copy the rest, and
         // the next one writes the WAL from its start.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        report(&store, cases).await;
-        report(&store, cases + 1).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut n = cases;
+        while store.checkpoints.finished.load(Ordering::Relaxed) == 0
+            && std::time::Instant::now() < deadline
+        {
+            report(&store, n).await;
+            n += 1;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        report(&store, n).await;
         // Each case writes at least three pages (its row, its envelope, the envelope's
         // overflow page): a WAL never started again would hold more than 3 000 frames.
         let frames = wal_frames(&store).await;

@@ -30,7 +30,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sqlx::{Connection, SqliteConnection};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::SqliteStore;
@@ -80,14 +81,15 @@ impl SqliteStore {
     }
 }
 
-/// Starts the committer on `conn` (a connection of its own, with `synchronous=NORMAL`) and the
-/// syncer of its WAL file; both end when every sender is gone.
+/// Starts the committer on `conn`, a connection of its own made with `options`
+/// (`synchronous=NORMAL`), and the syncer of its WAL file; both end when every sender is gone.
 pub(super) fn start(
+    options: SqliteConnectOptions,
     mut conn: SqliteConnection,
     wal: WalFile,
     checkpoints: Arc<Checkpoints>,
     ask_checkpoint: mpsc::Sender<()>,
-) -> Queue {
+) -> Result<Queue, StoreError> {
     let (queue, mut jobs) = mpsc::channel::<Job>(4 * MAX_BATCH);
     let (committed, unsynced) = mpsc::channel::<Answers>(MAX_UNSYNCED);
     let broken = Arc::new(AtomicBool::new(false));
@@ -95,7 +97,7 @@ pub(super) fn start(
     std::thread::Builder::new()
         .name("confide-wal-sync".into())
         .spawn(move || answer_after_sync(unsynced, &syncer_broken, || wal.sync()))
-        .expect("the WAL syncer thread starts");
+        .map_err(StoreError::Wal)?;
     tokio::spawn(async move {
         let mut since_checkpoint = 0;
         while let Some(first) = jobs.recv().await {
@@ -115,23 +117,44 @@ pub(super) fn start(
                 continue;
             }
             let cases = batch.len();
-            let answers = commit(&mut conn, batch).await;
-            if let Some(answers) = answers
-                && committed.send(answers).await.is_err()
-            {
+            let Some(answers) = commit(&mut conn, batch).await else {
+                // SQLite undoes a transaction whose commit failed, but the driver may still
+                // count it as open and refuse every later BEGIN: start again on a fresh
+                // connection.
+                match options.connect().await {
+                    Ok(fresh) => {
+                        let _ = std::mem::replace(&mut conn, fresh).close().await;
+                    }
+                    Err(e) => {
+                        tracing::error!(
+                            error = %e,
+                            "the committer could not reconnect to the database: no report is \
+                             stored from now on; check the disk, then restart the gateway"
+                        );
+                        broken.store(true, Ordering::Release);
+                    }
+                }
+                continue;
+            };
+            if committed.send(answers).await.is_err() {
                 break;
             }
             // While the syncer syncs: finish a checkpoint whose bulk is copied, and ask for
             // one after every CASES_PER_CHECKPOINT cases (see `checkpoint`). A checkpoint that
             // fails on this connection may have met a write error on the disk: nothing is
             // acknowledged any more.
-            if let Err(e) = checkpoints.finish(&mut conn).await {
-                tracing::error!(
-                    error = %e,
-                    "a WAL checkpoint failed on the committer's connection: no report is \
-                     acknowledged from now on; check the disk, then restart the gateway"
-                );
-                broken.store(true, Ordering::Release);
+            match checkpoints.finish(&mut conn).await {
+                Err(e) if is_disk_error(&e) => {
+                    tracing::error!(
+                        error = %e,
+                        "a WAL checkpoint met a disk error on the committer's connection: no \
+                         report is acknowledged from now on; check the disk, then restart the \
+                         gateway"
+                    );
+                    broken.store(true, Ordering::Release);
+                }
+                Err(e) => tracing::warn!(error = %e, "a WAL checkpoint failed"),
+                Ok(()) => {}
             }
             since_checkpoint += cases;
             if since_checkpoint >= CASES_PER_CHECKPOINT {
@@ -141,7 +164,20 @@ pub(super) fn start(
         }
         let _ = conn.close().await;
     });
-    queue
+    Ok(queue)
+}
+
+/// Whether SQLite reported an I/O error (`SQLITE_IOERR` and its extended codes), after which
+/// what the kernel holds of the files is in doubt; a full disk or a busy lock is not one.
+fn is_disk_error(e: &StoreError) -> bool {
+    match e {
+        StoreError::Database(sqlx::Error::Io(_)) => true,
+        StoreError::Database(sqlx::Error::Database(db)) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| code & 0xff == 10),
+        _ => false,
+    }
 }
 
 /// Commits one batch. Returns its answers for the syncer, or `None` when the commit failed and

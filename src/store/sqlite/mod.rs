@@ -123,9 +123,9 @@ impl SqliteStore {
             // memory: on disk they were written for every batch of reports, and left copies of
             // sealed envelopes in unlinked temporary files.
             .pragma("temp_store", "MEMORY")
-            // When the WAL starts again after a checkpoint, it is cut back to 64 MiB: beyond its
-            // current end it would otherwise keep old page images (of deleted rows, too) that
-            // secure_delete does not reach.
+            // When the WAL starts again after a checkpoint, it is cut back to 64 MiB: past its
+            // live end it keeps old page images (of deleted rows, too) that secure_delete does
+            // not reach, and this bounds them (a purge truncates it to nothing).
             .pragma("journal_size_limit", "67108864")
             // Checkpoints copy the WAL into the database file. Run automatically, they land on
             // the connection that just committed, inside the path of a request; they run in the
@@ -143,24 +143,27 @@ impl SqliteStore {
         migrator().run(&pool).await?;
         // The group committer's own connection: it syncs through the committer's syncer rather
         // than inside each commit (see `commit`), and keeps its page cache to itself, warm.
-        let wal = wal_path(options.get_filename());
-        let committer = options
+        // SQLite follows symbolic links to name the WAL, so the syncer does too.
+        let wal = std::fs::canonicalize(options.get_filename())
+            .map(|db| wal_path(&db))
+            .map_err(StoreError::Wal)?;
+        let committer_options = options
             .synchronous(SqliteSynchronous::Normal)
             // Its checkpoints come from `checkpoint`; SQLite's own, inside a commit, only if
             // those fell far behind (256 MiB of WAL).
-            .pragma("wal_autocheckpoint", "65536")
-            .connect()
-            .await?;
+            .pragma("wal_autocheckpoint", "65536");
+        let committer = committer_options.connect().await?;
         let checkpoints = Arc::new(checkpoint::Checkpoints::default());
         let ask_checkpoint = checkpoint::start(pool.clone(), checkpoints.clone());
         let wal = commit::WalFile::open(wal).map_err(StoreError::Wal)?;
         let store = SqliteStore {
             commits: Some(commit::start(
+                committer_options,
                 committer,
                 wal,
                 checkpoints.clone(),
                 ask_checkpoint,
-            )),
+            )?),
             checkpoints,
             pool,
         };
@@ -232,6 +235,32 @@ mod tests {
         assert_eq!(journal, "wal");
         assert_eq!(synchronous, 2, "synchronous=FULL");
         assert_eq!(secure_delete, 1);
+    }
+
+    #[tokio::test]
+    async fn a_database_reached_through_a_symbolic_link_stores_reports_and_syncs_its_real_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        let real = dir.path().join("real").join("t.db");
+        std::fs::File::create(&real).unwrap();
+        let link = dir.path().join("t.db");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let store = SqliteStore::open(&format!("sqlite://{}", link.display()))
+            .await
+            .unwrap();
+        store
+            .create_case(crate::store::NewCase {
+                entity: "minusca",
+                verifier: &crate::token::Verifier([3; 32]),
+                reply_recipient: "age1reply".into(),
+                envelopes: vec![],
+                today: time::macros::date!(2026 - 11 - 27),
+            })
+            .await
+            .unwrap();
+        // SQLite keeps the WAL beside the real file; none appears beside the link.
+        assert!(dir.path().join("real").join("t.db-wal").exists());
+        assert!(!dir.path().join("t.db-wal").exists());
     }
 
     #[tokio::test]
