@@ -752,10 +752,7 @@ async fn files_sealed_on_the_phone_stream_in_and_reach_the_people_they_are_seale
     // An upload is claimed once.
     assert_eq!(send(vec![upload_id]).await.status(), 422);
 
-    let case = gateway.cases_seen_by("intake-minusca").await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let case = gateway.first_case_seen_by("intake-minusca").await;
     let files = pull(&gateway, "intake-minusca", &case);
     assert!(
         files

@@ -34,11 +34,7 @@ async fn every_token_returned_before_a_sigkill_still_finds_its_case_after_a_rest
 async fn kill_during_reports(data: &std::path::Path, options: &[&str]) {
     let mut gateway = Gateway::start_with(data, options);
     let keyring: Value = gateway.keyring().await;
-    let recipient: age::x25519::Recipient = keyring["entities"][0]["recipients"][0]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let recipient = common::first_recipient(&keyring);
 
     // Eight reporters send reports back to back; the server is killed while they are at it.
     let returned = Arc::new(Mutex::new(Vec::<String>::new()));

@@ -23,11 +23,7 @@ fn from(source: &str) -> reqwest::Client {
 
 /// A report sealed and stretched "on the client" (random lookup key), as the API takes it.
 fn report(keyring: &Value) -> Value {
-    let recipient: age::x25519::Recipient = keyring["entities"][0]["recipients"][0]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let recipient = common::first_recipient(keyring);
     let sealed = confide::seal::seal(
         zeroize::Zeroizing::new(b"{\"description\":\"flood\"}".to_vec()),
         &[recipient],

@@ -391,10 +391,7 @@ async fn a_revoked_member_is_refused_at_once_and_told_what_was_sealed_to_them() 
         ])
         .await;
     assert_eq!(status, 200);
-    let case = gateway.cases_seen_by("intake-minusca").await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let case = gateway.first_case_seen_by("intake-minusca").await;
     common::staff_ok(
         &gateway,
         "intake-minusca",
@@ -498,10 +495,7 @@ async fn a_rotation_leaves_every_envelope_openable_by_the_new_key_and_none_by_th
         .await;
     assert_eq!(status, 200, "{page}");
     let token = common::token_on_page(&page);
-    let case = gateway.cases_seen_by("intake-minusca").await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let case = gateway.first_case_seen_by("intake-minusca").await;
     common::staff_ok(
         &gateway,
         "intake-minusca",

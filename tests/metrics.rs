@@ -24,11 +24,7 @@ async fn metrics_after_every_flow_hold_aggregates_only_and_are_for_auditors() {
     assert_eq!(status, 200);
     let token = token_on_page(&page);
     let keyring = gateway.keyring().await;
-    let recipient: age::x25519::Recipient = keyring["entities"][0]["recipients"][0]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let recipient = common::first_recipient(&keyring);
     let sealed = confide::seal::seal(
         zeroize::Zeroizing::new(REPORT.as_bytes().to_vec()),
         &[recipient],
@@ -81,10 +77,7 @@ async fn metrics_after_every_flow_hold_aggregates_only_and_are_for_auditors() {
     assert_eq!(large.status(), 413);
 
     // Staff: list, assign, reply, status.
-    let case = gateway.cases_seen_by("intake-minusca").await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let case = gateway.first_case_seen_by("intake-minusca").await;
     staff_ok(
         &gateway,
         "intake-minusca",

@@ -40,11 +40,7 @@ async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_r
         .json()
         .await
         .unwrap();
-    let recipient: age::x25519::Recipient = keyring["entities"][0]["recipients"][0]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let recipient = common::first_recipient(&keyring);
     let sealed = confide::seal::seal(
         zeroize::Zeroizing::new(API_TEXT.as_bytes().to_vec()),
         &[recipient],

@@ -18,10 +18,7 @@ async fn a_case_closed_past_retention_is_deleted_and_its_token_answers_like_a_wr
         let (_, page) = gateway
             .submit_form(&[("entity", "minusca"), ("description", REPORT)])
             .await;
-        let case = gateway.cases_seen_by("intake-minusca").await[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let case = gateway.first_case_seen_by("intake-minusca").await;
         staff_ok(
             &gateway,
             "intake-minusca",
@@ -167,10 +164,7 @@ async fn a_postgresql_dump_restores_a_gateway_that_opens_its_old_cases() {
 /// The restored gateway finds the case by its token, and intake opens the report.
 async fn opens_its_old_case(gateway: &Gateway, token: &str) {
     assert!(gateway.status_page(token).await.contains("arrived safely"));
-    let case = gateway.cases_seen_by("intake-minusca").await[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let case = gateway.first_case_seen_by("intake-minusca").await;
     let files = pull(gateway, "intake-minusca", &case);
     assert!(
         files

@@ -275,6 +275,15 @@ impl Gateway {
             .await
             .unwrap()
     }
+
+    /// The id of the first case the named staff member sees.
+    #[allow(dead_code)]
+    pub async fn first_case_seen_by(&self, name: &str) -> String {
+        self.cases_seen_by(name).await[0]["id"]
+            .as_str()
+            .expect("a case id")
+            .to_string()
+    }
 }
 
 impl Drop for Gateway {
@@ -540,4 +549,14 @@ pub fn pull(gateway: &Gateway, name: &str, case: &str) -> Vec<(String, Vec<u8>)>
         .collect();
     files.sort();
     files
+}
+
+/// The first intake key of the keyring's first entity, as the reporter's page seals to it.
+#[allow(dead_code)]
+pub fn first_recipient(keyring: &serde_json::Value) -> age::x25519::Recipient {
+    keyring["entities"][0]["recipients"][0]
+        .as_str()
+        .expect("a recipient")
+        .parse()
+        .expect("an age recipient")
 }
