@@ -150,6 +150,8 @@ error-case_closed = Este caso está cerrado y ya no recibe más información. Pa
 error-answer_refused = Esta respuesta no se puede dar ahora. La página le muestra lo que puede hacer.
 error-form_used = Este formulario ya se envió. Para enviar un nuevo reporte, abra otra vez la página de reporte.
 error-unavailable = El sitio se está reiniciando. Por favor, inténtelo de nuevo en un minuto.
+error-storage_unavailable = No podemos guardar denuncias ni mensajes en este momento, y no se guardó nada. Por favor, inténtelo de nuevo en 5 minutos.
+error-check_unavailable = No podemos consultar su caso en este momento. Por favor, inténtelo de nuevo en 5 minutos.
 error-too_many_requests = Llegaron demasiadas solicitudes desde su red hace un momento. Espere un minuto e inténtelo de nuevo.
 error-keyring_unverified = Esta página no pudo confirmar quién leería su informe, así que no se envió nada. No lo envíe desde esta página ahora: inténtelo más tarde o informe por otro medio.
 

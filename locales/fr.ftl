@@ -150,6 +150,8 @@ error-case_closed = Ce dossier est clos et ne reçoit plus d'informations. Pour 
 error-answer_refused = Cette réponse ne peut pas être donnée maintenant. La page indique ce que vous pouvez faire.
 error-form_used = Ce formulaire a déjà été envoyé. Pour faire un nouveau signalement, ouvrez à nouveau la page de signalement.
 error-unavailable = Le site redémarre. Merci de réessayer dans une minute.
+error-storage_unavailable = Nous ne pouvons pas enregistrer de signalement ni de message pour le moment, et rien n'a été enregistré. Merci de réessayer dans 5 minutes.
+error-check_unavailable = Nous ne pouvons pas vérifier votre dossier pour le moment. Merci de réessayer dans 5 minutes.
 error-too_many_requests = Trop de demandes sont venues de votre réseau à l’instant. Veuillez patienter une minute et réessayer.
 error-keyring_unverified = Cette page n'a pas pu confirmer qui lirait votre signalement : rien n'a été envoyé. Ne l'envoyez pas depuis cette page pour le moment ; réessayez plus tard ou signalez-le par un autre moyen.
 

@@ -150,6 +150,8 @@ error-case_closed = Likambo oyo esili mpe ekozwa makambo mosusu te; mpo na koyeb
 error-answer_refused = Eyano oyo ekoki kopesama sikoyo te. Lokasa ezali kolakisa oyo okoki kosala.
 error-form_used = Formulaire oyo etindamaki kala. Mpo na kotinda rapport ya sika, fungola lisusu lokasa ya rapport.
 error-unavailable = Site ezali kobanda lisusu. Meka lisusu sima ya miniti moko.
+error-storage_unavailable = Tokoki kobomba rapore to nsango te sikoyo, mpe eloko moko te ebombami. Meka lisusu sima ya miniti 5.
+error-check_unavailable = Tokoki kotala likambo na yo te sikoyo. Meka lisusu sima ya miniti 5.
 error-too_many_requests = Masenga ebele mingi eutaki na réseau na yo sikawa oyo. Zela miniti moko mpe meka lisusu.
 error-keyring_unverified = Lokasa oyo ekoki te koyeba solo nani akotanga rapport na yo, yango wana eloko moko te etindami. Kotinda yango na lokasa oyo sikoyo te: meka lisusu sima, to yebisa na nzela mosusu.
 

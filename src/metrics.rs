@@ -140,6 +140,20 @@ impl Default for Metrics {
 pub struct Gauges {
     /// Per entity id (every entity of the keyring): open cases with a deadline passed.
     pub overdue: Vec<(String, usize)>,
+    /// Storage's state, live (`store::health`): an operator must see a stopped gateway at once.
+    /// Its changes date a storage failure, not a report: a refused request stored nothing.
+    pub storage: StorageGauges,
+}
+
+/// What `store::health` says, as the metrics show it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StorageGauges {
+    /// Writes fail now (full disk, unreachable database); ends at the next stored write.
+    pub failing: bool,
+    /// Storing stopped for good (a failed sync): the gateway is exiting to be restarted.
+    pub stopped: bool,
+    /// Requests refused because storage failed, since the start.
+    pub refused: u64,
 }
 
 impl Metrics {
@@ -249,6 +263,13 @@ impl Metrics {
                 self.interval_secs
             );
         }
+        let storage = &gauges.storage;
+        out.push_str("# HELP confide_storage_failing 1 while writes fail (full disk, unreachable database).\n# TYPE confide_storage_failing gauge\n");
+        let _ = writeln!(out, "confide_storage_failing {}", u8::from(storage.failing));
+        out.push_str("# HELP confide_storage_stopped 1 once storing stopped for good (a failed sync); the gateway exits to be restarted.\n# TYPE confide_storage_stopped gauge\n");
+        let _ = writeln!(out, "confide_storage_stopped {}", u8::from(storage.stopped));
+        out.push_str("# HELP confide_storage_refused_total Requests refused because storage failed.\n# TYPE confide_storage_refused_total counter\n");
+        let _ = writeln!(out, "confide_storage_refused_total {}", storage.refused);
         out.push_str("# HELP confide_resident_memory_bytes The gateway's resident memory.\n# TYPE confide_resident_memory_bytes gauge\n");
         let _ = writeln!(
             out,
@@ -280,6 +301,11 @@ mod tests {
         let text = m.render(
             &Gauges {
                 overdue: vec![("minusca".into(), 1)],
+                storage: StorageGauges {
+                    failing: false,
+                    stopped: true,
+                    refused: 4,
+                },
             },
             2,
         );
@@ -310,6 +336,9 @@ mod tests {
         assert!(text.contains("confide_request_duration_seconds_count{class=\"submit\"} 2"));
         assert!(text.contains("confide_outbox_depth 2"));
         assert!(text.contains("confide_overdue_cases{entity=\"minusca\"} 1"));
+        assert!(text.contains("confide_storage_failing 0"));
+        assert!(text.contains("confide_storage_stopped 1"));
+        assert!(text.contains("confide_storage_refused_total 4"));
     }
 
     #[test]
@@ -317,6 +346,7 @@ mod tests {
         let m = Metrics::new(3600);
         let gauges = Gauges {
             overdue: Vec::new(),
+            storage: StorageGauges::default(),
         };
         m.report_accepted(SealedOn::Server);
         m.answered("submit", 200, Duration::from_millis(10));

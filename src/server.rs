@@ -25,7 +25,23 @@ pub struct Running {
     /// Housekeeping, certificate reloads, the rate limits' upkeep: stopped with the process.
     background: tokio::task::JoinSet<()>,
     stop: tokio::sync::watch::Sender<bool>,
+    /// Whether storing works; the gateway exits once it stopped for good.
+    health: Arc<crate::store::health::Health>,
 }
+
+/// The gateway stopped because storing stopped for good (a failed sync): the process exits with
+/// [`crate::store::health::EXIT_STORAGE_STOPPED`] so that its supervisor starts it again.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "storing stopped for good (see the log for the cause); the gateway exited so that a restart \
+     recovers the database: check the disk, then start it again (systemd does this by itself)"
+)]
+pub struct StorageStopped;
+
+/// How long a gateway whose storage stopped for good still answers (503 to reports, "not
+/// ready" to `/readyz`, the state in `/metrics`) before it stops: long enough for a load
+/// balancer's probe and a scrape to see it, short enough that the restart comes soon.
+const STOPPED_LINGER: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Whether the server secret file may be readable by others (only in demo mode).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -38,19 +54,39 @@ impl Running {
     /// Serves until the process is told to stop (Ctrl-C or SIGTERM), then stops accepting,
     /// lets every request under way finish (a report being stored is answered with its token),
     /// and returns.
+    ///
+    /// When storing stops for good it stops the same way, then returns [`StorageStopped`]: the
+    /// requests under way get their answers (503, nothing stored), and the restart that follows
+    /// lets SQLite recover the database from what is really on disk.
     pub async fn wait(mut self) -> Result<()> {
-        tokio::select! {
-            _ = shutdown_signal() => {}
+        let health = self.health.clone();
+        let storage_stopped = tokio::select! {
+            _ = shutdown_signal() => false,
+            _ = health.stopped() => true,
             Some(result) = self.listeners.join_next() => {
                 result.context("a listener stopped unexpectedly")?;
                 bail!("a listener stopped unexpectedly")
             }
+        };
+        if storage_stopped {
+            tracing::error!(
+                "storing stopped for good: answering 503 for {} s so that load balancers and \
+                 monitoring see it, then finishing the requests under way and exiting with \
+                 status {} so that the supervisor restarts the gateway",
+                STOPPED_LINGER.as_secs(),
+                crate::store::health::EXIT_STORAGE_STOPPED
+            );
+            tokio::time::sleep(STOPPED_LINGER).await;
+        } else {
+            tracing::info!("stopping: finishing the requests under way");
         }
-        tracing::info!("stopping: finishing the requests under way");
         let _ = self.stop.send(true);
         while self.listeners.join_next().await.is_some() {}
         self.background.abort_all();
         tracing::info!("stopped");
+        if storage_stopped {
+            return Err(StorageStopped.into());
+        }
         Ok(())
     }
 }
@@ -113,6 +149,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         stretch,
         config.limits.clone(),
     );
+    let health = store.health().clone();
     let state = AppState::new(http::Shared {
         intake: Arc::new(intake),
         store,
@@ -242,6 +279,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         listeners,
         background: tasks,
         stop,
+        health,
     })
 }
 
@@ -250,10 +288,21 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
 /// closed longer ago than the retention time.
 async fn maintain(store: Store, clock: http::Clock, retention_days: u32) {
     let mut every_second = tokio::time::interval(std::time::Duration::from_secs(1));
+    // A checkpoint that fails (a full disk) fails every second until it works again: one line
+    // when they start failing and one when they work again.
+    let mut checkpoints_failing = false;
     for tick in 1u64.. {
         every_second.tick().await;
-        if let Err(e) = store.checkpoint().await {
-            tracing::warn!(error = %e, "a WAL checkpoint failed");
+        match store.checkpoint().await {
+            Err(e) if !checkpoints_failing => {
+                checkpoints_failing = true;
+                tracing::warn!(error = %e, "WAL checkpoints fail; the WAL grows until they work again");
+            }
+            Ok(()) if checkpoints_failing => {
+                checkpoints_failing = false;
+                tracing::info!("WAL checkpoints work again");
+            }
+            _ => {}
         }
         if tick % 3600 == 0
             && let Err(e) = store.sweep(clock().date()).await

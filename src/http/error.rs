@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::intake::IntakeError;
 use crate::store::StoreError;
+use crate::store::health::RETRY_MINUTES;
 use crate::token::TokenError;
 
 /// An error answer: status, a stable machine-readable code, and a message for people.
@@ -21,11 +22,18 @@ pub struct Problem {
     /// A follow-up number (or lookup key) that matched no case: what the rate limits count as a
     /// failed check, and nothing else is.
     pub failed_check: bool,
+    /// Storage could not serve the request, with the store's own words for the operator
+    /// (counted and logged once per outage by `store::health`; never sent to the client).
+    pub storage_fault: Option<String>,
 }
 
 /// Marks an answer that is a failed status check, for the rate limits (`throttle`).
 #[derive(Clone, Copy, Debug)]
 pub struct FailedCheck;
+
+/// Marks an answer refused because storage failed, with the cause for the operator's log.
+#[derive(Clone, Debug)]
+pub struct StorageFault(pub String);
 
 impl Problem {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Problem {
@@ -34,6 +42,52 @@ impl Problem {
             code,
             message: message.into(),
             failed_check: false,
+            storage_fault: None,
+        }
+    }
+
+    /// Storage cannot serve now: nothing was saved, and the same request may succeed later.
+    fn storage_unavailable(cause: String) -> Problem {
+        Problem {
+            storage_fault: Some(cause),
+            ..Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                format!(
+                    "We cannot store reports or messages right now, and nothing was saved. Please try again in {RETRY_MINUTES} minutes."
+                ),
+            )
+        }
+    }
+
+    /// The same failure met by a status check, which had nothing to save.
+    pub fn checking(self) -> Problem {
+        if self.code != "storage_unavailable" {
+            return self;
+        }
+        Problem {
+            code: "check_unavailable",
+            message: format!(
+                "We cannot check your case right now. Please try again in {RETRY_MINUTES} minutes."
+            ),
+            ..self
+        }
+    }
+
+    /// What an answer carries besides its body: the marks the middleware reads (`FailedCheck`,
+    /// `StorageFault`) and, when storage failed, when to try again.
+    pub fn mark(&self, response: &mut Response) {
+        if self.failed_check {
+            response.extensions_mut().insert(FailedCheck);
+        }
+        if let Some(cause) = &self.storage_fault {
+            response
+                .extensions_mut()
+                .insert(StorageFault(cause.clone()));
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(RETRY_MINUTES * 60),
+            );
         }
     }
 
@@ -66,6 +120,9 @@ impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
         if let StoreError::Conflict(message) = e {
             return Problem::new(StatusCode::CONFLICT, "conflict", message);
+        }
+        if e.is_unavailable() {
+            return Problem::storage_unavailable(e.to_string());
         }
         tracing::error!(error = %e, "store failure");
         Problem::internal()
@@ -132,9 +189,37 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = json!({ "error": { "code": self.code, "message": self.message } });
         let mut response = (self.status, Json(body)).into_response();
-        if self.failed_check {
-            response.extensions_mut().insert(FailedCheck);
-        }
+        self.mark(&mut response);
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Tr;
+
+    #[test]
+    fn a_storage_failure_is_a_503_that_says_in_every_form_nothing_was_saved_and_when_to_retry() {
+        let en = Tr::negotiate(Some("en"), None);
+        let stored = Problem::from(StoreError::Database(sqlx::Error::PoolTimedOut));
+        assert_eq!(stored.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(stored.code, "storage_unavailable");
+        // The English page shows the API's words and the script the locale's: the same.
+        assert_eq!(en.get("error-storage_unavailable"), stored.message);
+        let checked = stored.checking();
+        assert_eq!(checked.code, "check_unavailable");
+        assert_eq!(en.get("error-check_unavailable"), checked.message);
+        let mut response = checked.into_response();
+        assert_eq!(response.headers()[axum::http::header::RETRY_AFTER], "300");
+        assert!(response.extensions_mut().remove::<StorageFault>().is_some());
+    }
+
+    #[test]
+    fn a_broken_row_is_still_a_500_and_a_status_check_does_not_change_other_refusals() {
+        let broken = Problem::from(StoreError::Corrupt("a bad day"));
+        assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(broken.storage_fault.is_none());
+        assert_eq!(Problem::not_found("x").checking().code, "not_found");
     }
 }

@@ -240,7 +240,16 @@ async fn measure_public(
     state
         .metrics
         .answered(class.label(), response.status().as_u16(), started.elapsed());
+    count_storage_fault(&state, &response);
     response
+}
+
+/// An answer refused because storage failed is counted, and the first of an outage logged, by
+/// the store's health (`store::health`): one line per outage, not one per request.
+fn count_storage_fault(state: &AppState, response: &Response) {
+    if let Some(fault) = response.extensions().get::<error::StorageFault>() {
+        state.store.health().refused(&fault.0);
+    }
 }
 
 /// Times a staff answer.
@@ -252,6 +261,7 @@ async fn measure_staff(
     let started = std::time::Instant::now();
     let response = next.run(request).await;
     state.metrics.staff_answered(started.elapsed());
+    count_storage_fault(&state, &response);
     response
 }
 

@@ -137,7 +137,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await?;
+            db.commit(tx).await?;
             Ok(())
         })
     }
@@ -233,7 +233,7 @@ impl Store {
                 _ => StoreError::Database(e),
             })?;
             backend::audit::append(&mut tx, audit).await?;
-            tx.commit().await?;
+            db.commit(tx).await?;
             Ok(id)
         })
     }
@@ -311,7 +311,7 @@ impl Store {
             .rows_affected();
             if done == 1 {
                 backend::audit::append(&mut tx, audit).await?;
-                tx.commit().await?;
+                db.commit(tx).await?;
             }
             Ok(done == 1)
         })
@@ -343,7 +343,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             backend::audit::append(&mut tx, audit).await?;
-            tx.commit().await?;
+            db.commit(tx).await?;
             Ok(id)
         })
     }
@@ -372,7 +372,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             backend::audit::append(&mut tx, audit).await?;
-            tx.commit().await?;
+            db.commit(tx).await?;
             Ok(())
         })
     }
@@ -409,7 +409,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             backend::audit::append(&mut tx, audit).await?;
-            tx.commit().await?;
+            db.commit(tx).await?;
             Ok(())
         })
     }
@@ -479,15 +479,22 @@ impl Store {
                 if let Some(audit) = audit {
                     backend::audit::append(&mut tx, audit).await?;
                 }
-                tx.commit().await?;
+                db.commit(tx).await?;
             }
             Ok(moved == 1)
         })
     }
 
-    /// Whether the database answers (for `/readyz`).
+    /// Whether the gateway can take reports (for `/readyz`): the database answers and storing
+    /// has not stopped for good (see `health`).
     pub async fn ready(&self) -> bool {
-        on_backend!(self, db => sqlx::query("SELECT 1").execute(&db.pool).await.is_ok())
+        !self.health().is_stopped()
+            && on_backend!(self, db => sqlx::query("SELECT 1").execute(&db.pool).await.is_ok())
+    }
+
+    /// Whether storing works, for the metrics, the error answers and the server's stop.
+    pub fn health(&self) -> &std::sync::Arc<super::health::Health> {
+        on_backend!(self, db => &db.health)
     }
 
     /// Everything the statistics count, for every case still stored.

@@ -7,7 +7,9 @@
 
 #[macro_use]
 mod casework;
+pub mod health;
 mod outbox;
+mod pool;
 mod postgres;
 mod revocations;
 mod rows;

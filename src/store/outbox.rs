@@ -16,7 +16,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await?;
+            db.commit(tx).await?;
             Ok(())
         })
     }

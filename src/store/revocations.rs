@@ -38,7 +38,7 @@ impl Store {
             .bind(&audit.at)
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
+            db.commit(tx).await?;
             Ok(())
         })
     }
@@ -135,7 +135,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            tx.commit().await?;
+            db.commit(tx).await?;
             Ok(())
         })
     }
@@ -236,7 +236,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await?;
+            db.commit(tx).await?;
             Ok(())
         })
     }

@@ -168,8 +168,11 @@ async fn status(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<StatusRequest>,
 ) -> Result<Json<CaseView>, Problem> {
-    let found = find_case(&state, &request).await?;
-    Ok(Json(state.intake.view(&found).await?))
+    let checked = async {
+        let found = find_case(&state, &request).await?;
+        Ok::<_, Problem>(state.intake.view(&found).await?)
+    };
+    Ok(Json(checked.await.map_err(Problem::checking)?))
 }
 
 /// Finds the reporter's case from exactly one of a token or a lookup key.

@@ -108,6 +108,7 @@ const REPORT_SCRIPT_KEYS: &[&str] = &[
     "error-timeout",
     "error-internal",
     "error-unavailable",
+    "error-storage_unavailable",
     "error-too_many_requests",
 ];
 
@@ -129,6 +130,8 @@ const STATUS_SCRIPT_KEYS: &[&str] = &[
     "error-too_many_files",
     "error-internal",
     "error-unavailable",
+    "error-storage_unavailable",
+    "error-check_unavailable",
     "error-too_many_requests",
     "case-received-on",
 ];
@@ -481,7 +484,7 @@ async fn check_status(
     };
     let found = match state.intake.case_by_token(&token).await {
         Ok(found) => found,
-        Err(e) => return problem_page(&ctx, e.into(), "/status"),
+        Err(e) => return problem_page(&ctx, Problem::from(e).checking(), "/status"),
     };
     status_of(&state, &ctx, &token, &found).await
 }
@@ -517,7 +520,7 @@ async fn status_of(state: &AppState, ctx: &Ctx, token: &Token, found: &ReporterC
                 },
             )
         }
-        Err(e) => problem_page(ctx, e.into(), "/status"),
+        Err(e) => problem_page(ctx, Problem::from(e).checking(), "/status"),
     }
 }
 
@@ -716,17 +719,12 @@ fn unexpected_field() -> Problem {
 /// The friendly page for an error, with the same status code the API would give. In English
 /// it says exactly what the API says; in other languages, what the error's code means.
 pub fn problem_page(ctx: &Ctx, problem: Problem, back: &str) -> Response {
-    let failed_check = problem.failed_check;
-    let mut response = problem_page_inner(ctx, problem, back);
-    if failed_check {
-        response
-            .extensions_mut()
-            .insert(crate::http::error::FailedCheck);
-    }
+    let mut response = problem_page_inner(ctx, &problem, back);
+    problem.mark(&mut response);
     response
 }
 
-fn problem_page_inner(ctx: &Ctx, problem: Problem, back: &str) -> Response {
+fn problem_page_inner(ctx: &Ctx, problem: &Problem, back: &str) -> Response {
     let t = ctx.t;
     let heading = t.get(if problem.status.is_server_error() {
         "problem-title-server"

@@ -58,7 +58,15 @@ async fn metrics(
             (e.id.clone(), late)
         })
         .collect();
-    let gauges = crate::metrics::Gauges { overdue };
+    let health = state.store.health();
+    let gauges = crate::metrics::Gauges {
+        overdue,
+        storage: crate::metrics::StorageGauges {
+            failing: health.is_failing(),
+            stopped: health.is_stopped(),
+            refused: health.refused_total(),
+        },
+    };
     let outbox_depth = state.store.outbox_depth().await?;
     Ok((
         [(

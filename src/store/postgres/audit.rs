@@ -14,7 +14,7 @@ impl PostgresStore {
     pub async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         append(&mut tx, entry).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

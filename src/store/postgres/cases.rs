@@ -40,7 +40,7 @@ impl PostgresStore {
         for envelope in &new.envelopes {
             super::envelopes::insert_envelope(&mut tx, &case_id, envelope, new.today).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(case_id)
     }
 
@@ -127,7 +127,7 @@ impl PostgresStore {
             super::envelopes::insert_envelope(&mut tx, case_id, copy, today).await?;
         }
         super::audit::append(&mut tx, audit).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -156,7 +156,7 @@ impl PostgresStore {
             == 1;
         if changed {
             super::audit::append(&mut tx, audit).await?;
-            tx.commit().await?;
+            self.commit(tx).await?;
         }
         Ok(changed)
     }
@@ -178,7 +178,7 @@ impl PostgresStore {
         .execute(&mut *tx)
         .await?;
         super::audit::append(&mut tx, audit).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 }
@@ -220,7 +220,7 @@ impl PostgresStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(purged)
     }
 

@@ -116,7 +116,7 @@ impl PostgresStore {
         .bind(&yesterday)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -134,7 +134,7 @@ impl PostgresStore {
         if let Some(audit) = audit {
             super::audit::append(&mut tx, audit).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

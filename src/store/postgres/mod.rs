@@ -12,13 +12,15 @@ pub(in crate::store) mod envelopes;
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, SqlStr};
 
 use super::StoreError;
+use super::health::Health;
 
 fn migrator() -> Migrator {
     let migration = |version, description, sql| {
@@ -89,6 +91,7 @@ type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
 #[derive(Clone)]
 pub struct PostgresStore {
     pub(in crate::store) pool: PgPool,
+    pub(in crate::store) health: Arc<Health>,
 }
 
 impl PostgresStore {
@@ -102,10 +105,14 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(30))
+            .after_release(super::pool::is_clean::<PgConnection>)
             .connect_with(options)
             .await?;
         migrator().run(&pool).await?;
-        let store = PostgresStore { pool };
+        let store = PostgresStore {
+            pool,
+            health: Arc::default(),
+        };
         store.sweep(time::OffsetDateTime::now_utc().date()).await?;
         Ok(store)
     }
@@ -118,10 +125,20 @@ impl PostgresStore {
             .max_connections(1)
             .connect_with(options)
             .await?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            health: Arc::default(),
+        })
     }
 
     pub(in crate::store) async fn write(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// Commits a write transaction; a stored write ends an outage (see `health`).
+    pub(in crate::store) async fn commit(&self, tx: Tx) -> Result<(), StoreError> {
+        tx.commit().await?;
+        self.health.stored();
+        Ok(())
     }
 }

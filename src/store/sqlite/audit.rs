@@ -12,7 +12,7 @@ impl SqliteStore {
     pub async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         append(&mut tx, entry).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

@@ -89,7 +89,7 @@ impl SqliteStore {
             super::envelopes::insert_envelope(&mut tx, case_id, copy, today).await?;
         }
         super::audit::append(&mut tx, audit).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -126,7 +126,7 @@ impl SqliteStore {
             == 1;
         if changed {
             super::audit::append(&mut tx, audit).await?;
-            tx.commit().await?;
+            self.commit(tx).await?;
         }
         Ok(changed)
     }
@@ -149,7 +149,7 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await?;
         super::audit::append(&mut tx, audit).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -195,7 +195,7 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        tx.commit().await?;
+        self.commit(tx).await?;
         if purged > 0 {
             self.truncate_wal().await?;
         }

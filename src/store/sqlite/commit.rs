@@ -28,7 +28,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection, SqliteConnection};
@@ -37,6 +36,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::SqliteStore;
 use super::checkpoint::{CASES_PER_CHECKPOINT, Checkpoints};
 use crate::cases::Status;
+use crate::store::health::Health;
 use crate::store::{Day, EnvelopeBody, NewCase, NewEnvelope, StoreError, day_format, random_id};
 
 /// Most reports in one commit.
@@ -89,14 +89,14 @@ pub(super) fn start(
     wal: WalFile,
     checkpoints: Arc<Checkpoints>,
     ask_checkpoint: mpsc::Sender<()>,
+    health: Arc<Health>,
 ) -> Result<Queue, StoreError> {
     let (queue, mut jobs) = mpsc::channel::<Job>(4 * MAX_BATCH);
     let (committed, unsynced) = mpsc::channel::<Answers>(MAX_UNSYNCED);
-    let broken = Arc::new(AtomicBool::new(false));
-    let syncer_broken = broken.clone();
+    let syncer_health = health.clone();
     std::thread::Builder::new()
         .name("confide-wal-sync".into())
-        .spawn(move || answer_after_sync(unsynced, &syncer_broken, || wal.sync()))
+        .spawn(move || answer_after_sync(unsynced, &syncer_health, || wal.sync()))
         .map_err(StoreError::Wal)?;
     tokio::spawn(async move {
         let mut since_checkpoint = 0;
@@ -110,7 +110,7 @@ pub(super) fn start(
             }
             // After a failed sync nothing is stored any more: a reporter told to try again
             // later would otherwise leave a case behind with every try.
-            if broken.load(Ordering::Acquire) {
+            if health.is_stopped() {
                 for job in batch {
                     let _ = job.answer.send(Err(StoreError::Committer));
                 }
@@ -131,7 +131,7 @@ pub(super) fn start(
                             "the committer could not reconnect to the database: no report is \
                              stored from now on; check the disk, then restart the gateway"
                         );
-                        broken.store(true, Ordering::Release);
+                        health.stop_for_good();
                     }
                 }
                 continue;
@@ -151,7 +151,7 @@ pub(super) fn start(
                          report is acknowledged from now on; check the disk, then restart the \
                          gateway"
                     );
-                    broken.store(true, Ordering::Release);
+                    health.stop_for_good();
                 }
                 Err(e) => tracing::warn!(error = %e, "a WAL checkpoint failed"),
                 Ok(()) => {}
@@ -199,7 +199,13 @@ async fn commit(conn: &mut SqliteConnection, batch: Vec<Job>) -> Option<Answers>
                 .collect(),
         ),
         Err(e) => {
-            tracing::error!(error = %e, "committing a batch of reports failed");
+            // A full disk or a lost database is logged once per outage by `health`, as the
+            // refusals reach the HTTP layer; anything else is a fault of its own.
+            if e.is_unavailable() {
+                tracing::debug!(error = %e, "committing a batch of reports failed");
+            } else {
+                tracing::error!(error = %e, "committing a batch of reports failed");
+            }
             for job in batch {
                 let _ = job.answer.send(Err(StoreError::Committer));
             }
@@ -210,11 +216,11 @@ async fn commit(conn: &mut SqliteConnection, batch: Vec<Job>) -> Option<Answers>
 
 /// The syncer: takes every batch committed so far, syncs once, then answers them all. A batch
 /// is taken only after its commit returned, so the sync that follows covers it. After one
-/// failed sync (or once the committer found the disk failing: `broken`), every later batch is
-/// refused too.
+/// failed sync (or once the committer found the disk failing: storage stopped for good), every
+/// later batch is refused too. A synced batch tells `health` that storing works.
 fn answer_after_sync(
     mut unsynced: mpsc::Receiver<Answers>,
-    broken: &AtomicBool,
+    health: &Health,
     mut sync: impl FnMut() -> std::io::Result<()>,
 ) {
     while let Some(first) = unsynced.blocking_recv() {
@@ -222,7 +228,7 @@ fn answer_after_sync(
         while let Ok(more) = unsynced.try_recv() {
             ready.push(more);
         }
-        if !broken.load(Ordering::Acquire)
+        if !health.is_stopped()
             && let Err(e) = sync()
         {
             tracing::error!(
@@ -230,9 +236,12 @@ fn answer_after_sync(
                 "syncing the database's WAL failed: no report is acknowledged from now on; \
                  check the disk, then restart the gateway"
             );
-            broken.store(true, Ordering::Release);
+            health.stop_for_good();
         }
-        let failed = broken.load(Ordering::Acquire);
+        let failed = health.is_stopped();
+        if !failed {
+            health.stored();
+        }
         for (answer, result) in ready.into_iter().flatten() {
             let _ = answer.send(if failed {
                 Err(StoreError::Committer)
@@ -396,7 +405,7 @@ async fn insert(conn: &mut SqliteConnection, job: &Job) -> Result<String, StoreE
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::mpsc as std_mpsc;
 
     use super::*;
@@ -424,7 +433,7 @@ mod tests {
         let count = synced.clone();
         let mut results = results.into_iter();
         std::thread::spawn(move || {
-            answer_after_sync(unsynced, &AtomicBool::new(false), || {
+            answer_after_sync(unsynced, &Health::default(), || {
                 started_tx.send(()).unwrap();
                 gate_rx.recv().unwrap();
                 count.fetch_add(1, Ordering::SeqCst);

@@ -94,7 +94,7 @@ impl SqliteStore {
         .bind(day_format::to_text(today))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -105,7 +105,7 @@ impl SqliteStore {
             .bind(envelope_id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -129,7 +129,7 @@ impl SqliteStore {
         .bind(&yesterday)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -149,7 +149,7 @@ impl SqliteStore {
         if let Some(audit) = audit {
             super::audit::append(&mut tx, audit).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 }
@@ -168,7 +168,7 @@ impl SqliteStore {
         .bind(day_format::to_text(today))
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

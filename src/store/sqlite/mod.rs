@@ -20,9 +20,10 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{ConnectOptions, SqlStr};
+use sqlx::{ConnectOptions, SqlStr, SqliteConnection};
 
 use super::StoreError;
+use super::health::Health;
 
 /// The migrations, embedded in the binary so that a deployed gateway needs no source tree.
 fn migrator() -> Migrator {
@@ -105,6 +106,7 @@ pub struct SqliteStore {
     commits: Option<commit::Queue>,
     /// Checkpoints in two parts, the second by the committer (see `checkpoint`).
     checkpoints: Arc<checkpoint::Checkpoints>,
+    pub(in crate::store) health: Arc<Health>,
 }
 
 impl SqliteStore {
@@ -138,6 +140,7 @@ impl SqliteStore {
             .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(60));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .after_release(super::pool::is_clean::<SqliteConnection>)
             .connect_with(options.clone())
             .await?;
         migrator().run(&pool).await?;
@@ -156,6 +159,7 @@ impl SqliteStore {
         let checkpoints = Arc::new(checkpoint::Checkpoints::default());
         let ask_checkpoint = checkpoint::start(pool.clone(), checkpoints.clone());
         let wal = commit::WalFile::open(wal).map_err(StoreError::Wal)?;
+        let health = Arc::new(Health::default());
         let store = SqliteStore {
             commits: Some(commit::start(
                 committer_options,
@@ -163,9 +167,11 @@ impl SqliteStore {
                 wal,
                 checkpoints.clone(),
                 ask_checkpoint,
+                health.clone(),
             )?),
             checkpoints,
             pool,
+            health,
         };
         store.sweep(time::OffsetDateTime::now_utc().date()).await?;
         Ok(store)
@@ -184,6 +190,7 @@ impl SqliteStore {
             commits: None,
             checkpoints: Arc::default(),
             pool,
+            health: Arc::default(),
         })
     }
 
@@ -206,6 +213,13 @@ impl SqliteStore {
     /// A write transaction that holds the database's write lock from its start.
     pub(in crate::store) async fn write(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Commits a write transaction; a stored write ends an outage (see `health`).
+    pub(in crate::store) async fn commit(&self, tx: Tx) -> Result<(), StoreError> {
+        tx.commit().await?;
+        self.health.stored();
+        Ok(())
     }
 }
 
