@@ -206,10 +206,13 @@ impl Metrics {
         self.staff_latency.observe(elapsed);
     }
 
-    /// The text a scrape gets; `outbox_depth` is published with it only when live.
-    pub fn render(&self, gauges: &Gauges, outbox_depth: i64) -> String {
-        if self.interval_secs == 0 {
-            self.snapshot(outbox_depth);
+    /// The text a scrape gets; `outbox_depth` (if the database gave it) is published with it
+    /// only when live.
+    pub fn render(&self, gauges: &Gauges, outbox_depth: Option<i64>) -> String {
+        if self.interval_secs == 0
+            && let Some(depth) = outbox_depth
+        {
+            self.snapshot(depth);
         }
         let shown = &self.published;
         let mut out = String::new();
@@ -307,7 +310,7 @@ mod tests {
                     refused: 4,
                 },
             },
-            2,
+            Some(2),
         );
         assert!(text.contains("confide_refusals_total{kind=\"rate_limited\"} 1"));
         assert!(text.contains("confide_refusals_total{kind=\"not_found\"} 1"));
@@ -351,13 +354,13 @@ mod tests {
         m.report_accepted(SealedOn::Server);
         m.answered("submit", 200, Duration::from_millis(10));
         m.staff_answered(Duration::from_millis(10));
-        let before = m.render(&gauges, 5);
+        let before = m.render(&gauges, Some(5));
         assert!(before.contains("confide_reports_accepted_total{sealed_on=\"server\"} 0"));
         assert!(before.contains("confide_request_duration_seconds_count{class=\"submit\"} 0"));
         assert!(before.contains("confide_outbox_depth 0"));
         assert!(before.contains("confide_request_duration_seconds_count{class=\"staff\"} 1"));
         m.snapshot(5);
-        let after = m.render(&gauges, 9);
+        let after = m.render(&gauges, Some(9));
         assert!(after.contains("confide_reports_accepted_total{sealed_on=\"server\"} 1"));
         assert!(after.contains("confide_request_duration_seconds_count{class=\"submit\"} 1"));
         assert!(after.contains("confide_outbox_depth 5"));

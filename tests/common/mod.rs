@@ -211,6 +211,18 @@ impl Gateway {
         self.child.try_wait().unwrap().is_none()
     }
 
+    /// The process's exit status, once it exited by itself within `within`.
+    pub async fn exited_within(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+
     /// A client of the public listener that trusts only the example CA.
     pub fn reporter(&self) -> reqwest::Client {
         client_builder().build().unwrap()
@@ -559,4 +571,116 @@ pub fn first_recipient(keyring: &serde_json::Value) -> age::x25519::Recipient {
         .expect("a recipient")
         .parse()
         .expect("an age recipient")
+}
+
+/// Reports sent back to back by eight reporters until the caller stops the gateway, which it
+/// may do once `at_least` were acknowledged (this returns then). The reporters stop at the
+/// first failed request; awaiting the returned future gives every token the gateway returned.
+pub async fn reports_until(
+    gateway: &Gateway,
+    at_least: usize,
+) -> impl std::future::Future<Output = Vec<String>> + use<> {
+    use base64::Engine;
+    let keyring = gateway.keyring().await;
+    let recipient = first_recipient(&keyring);
+    let returned = Arc::new(tokio::sync::Mutex::new(Vec::<String>::new()));
+    let mut reporters = Vec::new();
+    for n in 0..8 {
+        let client = gateway.reporter();
+        let url = format!("{}/api/v1/reports", gateway.public);
+        let returned = returned.clone();
+        let recipient = recipient.clone();
+        reporters.push(tokio::spawn(async move {
+            for i in 0..1000 {
+                let text = format!("report {n}-{i}");
+                let sealed = confide::seal::seal(
+                    zeroize::Zeroizing::new(text.into_bytes()),
+                    std::slice::from_ref(&recipient),
+                )
+                .unwrap();
+                let body = serde_json::json!({
+                    "entity": "minusca",
+                    "envelope": base64::engine::general_purpose::STANDARD.encode(sealed),
+                });
+                let Ok(response) = client.post(&url).json(&body).send().await else {
+                    break;
+                };
+                let Ok(answer) = response.json::<serde_json::Value>().await else {
+                    break;
+                };
+                let Some(token) = answer["token"].as_str() else {
+                    break;
+                };
+                returned.lock().await.push(token.to_string());
+            }
+        }));
+    }
+    for _ in 0..600 {
+        if returned.lock().await.len() >= at_least {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    async move {
+        for r in reporters {
+            r.await.unwrap();
+        }
+        let tokens = returned.lock().await.clone();
+        assert!(
+            tokens.len() >= at_least,
+            "reports were acknowledged before the gateway stopped ({})",
+            tokens.len()
+        );
+        tokens
+    }
+}
+
+/// Every token finds its case, and every case's report opens for the intake officer (the first
+/// forty are opened).
+pub async fn every_token_finds_its_case(gateway: &Gateway, tokens: &[String]) {
+    let client = gateway.reporter();
+    for token in tokens {
+        let response = client
+            .post(format!("{}/api/v1/status", gateway.public))
+            .json(&serde_json::json!({ "token": token }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            200,
+            "an acknowledged token finds no case"
+        );
+    }
+    let staff = gateway.staff_client("intake-minusca");
+    let cases = gateway.cases_seen_by("intake-minusca").await;
+    assert!(cases.len() >= tokens.len());
+    let identity = age_identity("intake-minusca");
+    for case in cases.iter().take(40) {
+        let envelopes: Vec<serde_json::Value> = staff
+            .get(format!(
+                "{}/api/v1/staff/cases/{}/envelopes",
+                gateway.staff,
+                case["id"].as_str().unwrap()
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let body = staff
+            .get(format!(
+                "{}/api/v1/staff/envelopes/{}",
+                gateway.staff,
+                envelopes[0]["id"].as_str().unwrap()
+            ))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(confide::seal::open(&body, &identity).is_ok());
+    }
 }
