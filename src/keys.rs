@@ -119,11 +119,57 @@ pub fn protect(plain: &[u8], passphrase: Option<SecretString>) -> Result<Vec<u8>
     Ok(out)
 }
 
-/// Whether a key file is passphrase-protected.
+/// How a binary age file starts (what `age -p` writes unless asked for armour).
+const BINARY_START: &str = "age-encryption.org/v1\n";
+
+/// Whether a key file is passphrase-protected: an age file, armoured (as confide writes them)
+/// or binary (the reference tool's `age -p` default).
 pub fn is_protected(contents: &[u8]) -> bool {
-    contents
-        .trim_ascii_start()
-        .starts_with(ARMOR_START.as_bytes())
+    contents.starts_with(BINARY_START.as_bytes())
+        || contents
+            .trim_ascii_start()
+            .starts_with(ARMOR_START.as_bytes())
+}
+
+/// One passphrase for every protected key file a command opens, asked (or read from its file)
+/// the first time one is needed and kept, in memory that is wiped, until the command ends: a
+/// staff member's identity and TLS key share it, and are opened with one prompt.
+pub struct PassphraseOnce<F> {
+    ask: F,
+    known: std::sync::Mutex<Option<SecretString>>,
+}
+
+impl<F: Fn() -> Result<SecretString>> PassphraseOnce<F> {
+    pub fn new(ask: F) -> PassphraseOnce<F> {
+        PassphraseOnce {
+            ask,
+            known: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The passphrase, asked at most once.
+    pub fn get(&self) -> Result<SecretString> {
+        use secrecy::ExposeSecret;
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if known.is_none() {
+            *known = Some((self.ask)()?);
+        }
+        let passphrase = known
+            .as_ref()
+            .map(|p| p.expose_secret())
+            .unwrap_or_default();
+        Ok(SecretString::from(passphrase.to_owned()))
+    }
+}
+
+/// A TLS private key file (PEM), opened with the passphrase when it is protected.
+pub fn read_tls_key(
+    path: &Path,
+    ask: impl FnOnce() -> Result<SecretString>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let contents =
+        fs::read(path).with_context(|| format!("cannot read the TLS key {}", path.display()))?;
+    unprotect(contents, ask).with_context(|| format!("cannot open the TLS key {}", path.display()))
 }
 
 /// A key file's contents, opened with the passphrase `ask` gives when it is protected.
@@ -381,4 +427,71 @@ iterations = 2
 parallelism = 1
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passphrase() -> Result<SecretString> {
+        Ok(SecretString::from("a passphrase of many words".to_string()))
+    }
+
+    /// What `age -p` writes by default: the binary format, no armour.
+    fn binary_protected(plain: &[u8]) -> Vec<u8> {
+        let encryptor = age::Encryptor::with_user_passphrase(passphrase().unwrap());
+        let mut out = Vec::new();
+        let mut writer = encryptor.wrap_output(&mut out).unwrap();
+        std::io::Write::write_all(&mut writer, plain).unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn an_identity_protected_by_age_p_opens_in_its_binary_and_its_armoured_form() {
+        let (text, public) = new_identity("test");
+        let dir = tempfile::tempdir().unwrap();
+        for (name, file) in [
+            ("binary", binary_protected(text.as_bytes())),
+            (
+                "armoured",
+                protect(text.as_bytes(), passphrase().ok()).unwrap(),
+            ),
+        ] {
+            assert!(is_protected(&file), "{name}");
+            let path = dir.path().join(name);
+            std::fs::write(&path, &file).unwrap();
+            let identities = read_identities(&path, passphrase).unwrap();
+            let sealed = crate::seal::seal(
+                Zeroizing::new(b"opened".to_vec()),
+                &[public.parse().unwrap()],
+            )
+            .unwrap();
+            let mut opened = Vec::new();
+            std::io::Read::read_to_end(
+                &mut age::Decryptor::new(sealed.as_slice())
+                    .unwrap()
+                    .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+                    .unwrap(),
+                &mut opened,
+            )
+            .unwrap();
+            // Padded to its size bucket by `seal`.
+            assert!(opened.starts_with(b"opened"), "{name}");
+        }
+    }
+
+    #[test]
+    fn one_command_asks_its_passphrase_once_for_every_key_it_opens() {
+        let asked = std::sync::atomic::AtomicUsize::new(0);
+        let once = PassphraseOnce::new(|| {
+            asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            passphrase()
+        });
+        let key = protect(b"-----BEGIN PRIVATE KEY-----", passphrase().ok()).unwrap();
+        let identity = protect(b"AGE-SECRET-KEY-1", passphrase().ok()).unwrap();
+        unprotect(key, || once.get()).unwrap();
+        unprotect(identity, || once.get()).unwrap();
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
 }

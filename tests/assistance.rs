@@ -227,12 +227,12 @@ async fn support_is_offered_answered_by_the_survivor_and_tracked_without_opening
         .await;
     let note = seen["notes"][0]["id"].as_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("note.json");
     staff_ok(
         &gateway,
         "assistance-minusca",
-        &["open", &note, "--out", out.to_str().unwrap()],
+        &["open", &note, "--out", dir.path().to_str().unwrap()],
     );
+    let out = dir.path().join(format!("envelope-{note}.json"));
     assert!(std::fs::read_to_string(&out).unwrap().contains(NOTE));
     let (status, _) = gateway
         .staff_get("intake-minusca", &format!("/api/v1/staff/envelopes/{note}"))

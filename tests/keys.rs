@@ -199,9 +199,24 @@ fn staff_cli(gateway: &Gateway, dir: &Path, extra: &[&str]) -> Output {
     gateway.staff_cli_in(dir, extra)
 }
 
+/// The passphrase the new member's keys are protected with.
+const PASSPHRASE: &str = "correct horse battery staple";
+
+/// The member's certificate and TLS key, the key opened with [`PASSPHRASE`] (`keys staff`
+/// protects it with the identity's passphrase).
+fn unlocked_identity(dir: &Path) -> reqwest::Identity {
+    let key = confide::keys::read_tls_key(&dir.join("key.pem"), || {
+        Ok(secrecy::SecretString::from(PASSPHRASE.to_string()))
+    })
+    .unwrap();
+    let mut pem = std::fs::read(dir.join("cert.pem")).unwrap();
+    pem.extend_from_slice(&key);
+    reqwest::Identity::from_pem(&pem).unwrap()
+}
+
 async fn staff_status(gateway: &Gateway, dir: &Path) -> u16 {
     common::client_builder()
-        .identity(common::identity(dir))
+        .identity(unlocked_identity(dir))
         .build()
         .unwrap()
         .get(format!("{}/api/v1/staff/cases", gateway.staff))
@@ -222,7 +237,7 @@ async fn a_new_staff_member_made_by_the_key_commands_works_after_signing_and_sig
 
     let member = keys_dir.join("staff/intake-monusco-2");
     let passphrase = keys_dir.join("passphrase");
-    std::fs::write(&passphrase, "correct horse battery staple\n").unwrap();
+    std::fs::write(&passphrase, format!("{PASSPHRASE}\n")).unwrap();
     let entry = ok(confide(&[
         "keys",
         "staff",
@@ -250,6 +265,14 @@ async fn a_new_staff_member_made_by_the_key_commands_works_after_signing_and_sig
     assert!(
         !identity.contains("AGE-SECRET-KEY"),
         "the private key is not in clear"
+    );
+    // The TLS key, which speaks for the member (replies to survivors, status changes), is
+    // protected with the same passphrase: a stolen laptop gives away neither key.
+    let tls_key = std::fs::read_to_string(member.join("key.pem")).unwrap();
+    assert!(tls_key.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+    assert!(
+        !tls_key.contains("PRIVATE KEY"),
+        "the TLS key is not in clear"
     );
     assert_eq!(
         staff_status(&gateway, &member).await,
@@ -312,6 +335,18 @@ async fn a_new_staff_member_made_by_the_key_commands_works_after_signing_and_sig
     );
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("wrong passphrase"));
+    // Without the passphrase not even a listing goes out: the TLS key stays locked.
+    let locked = staff_cli(
+        &gateway,
+        &member,
+        &["--passphrase-file", wrong.to_str().unwrap(), "cases"],
+    );
+    assert!(!locked.status.success());
+    let said = String::from_utf8_lossy(&locked.stderr);
+    assert!(
+        said.contains("TLS key") && said.contains("wrong passphrase"),
+        "{said}"
+    );
     ok(staff_cli(
         &gateway,
         &member,

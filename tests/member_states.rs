@@ -40,13 +40,12 @@ fn deadlines(rows: &Value, case: &str) -> Vec<String> {
 
 fn open(gateway: &Gateway, name: &str, envelope: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("opened.json");
     staff_ok(
         gateway,
         name,
-        &["open", envelope, "--out", out.to_str().unwrap()],
+        &["open", envelope, "--out", dir.path().to_str().unwrap()],
     );
-    std::fs::read_to_string(out).unwrap()
+    std::fs::read_to_string(dir.path().join(format!("envelope-{envelope}.json"))).unwrap()
 }
 
 #[tokio::test]

@@ -106,3 +106,150 @@ async fn json_for_scripts_and_progress_for_large_transfers() {
     );
     assert!(!String::from_utf8_lossy(&output.stderr).contains("downloading"));
 }
+
+/// The names of the files in a folder, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn pulling_a_case_again_writes_the_new_message_and_photo_and_keeps_what_was_there() {
+    let gateway = Gateway::start();
+    let (status, page) = gateway
+        .submit_form(&[("entity", "minusca"), ("description", "what happened")])
+        .await;
+    assert_eq!(status, 200);
+    let token = common::token_on_page(&page);
+    let case = gateway.first_case_seen_by("intake-minusca").await;
+    let out = tempfile::tempdir().unwrap();
+    let folder = out.path().join(&case);
+    let out_arg = out.path().to_str().unwrap();
+
+    let (first, _) = run(
+        &gateway,
+        "intake-minusca",
+        &["--json", "pull", &case, "--out", out_arg],
+    );
+    assert_eq!(first["new"], 1, "{first}");
+    let before = names_in(&folder);
+    let report_file = before
+        .iter()
+        .find(|n| n.ends_with(".json"))
+        .unwrap()
+        .clone();
+    let report = std::fs::read(folder.join(&report_file)).unwrap();
+    assert!(
+        !report.ends_with(b"  \n") && report.ends_with(b"}\n"),
+        "the padding is stripped"
+    );
+
+    // The survivor adds a message with a photo.
+    let photo: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+    let (status, page) = gateway
+        .post_multipart(
+            "/status/message",
+            &[("token", &token), ("message", "here is a photo")],
+            &[("files", "photo.jpg", &photo)],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+
+    // Every case with something new, in one command: this one.
+    let (again, _) = run(
+        &gateway,
+        "intake-minusca",
+        &["--json", "pull", "--new", "--out", out_arg],
+    );
+    assert_eq!(again["new"], 2, "the message and the photo: {again}");
+    let after = names_in(&folder);
+    assert!(after.iter().any(|n| n.ends_with("-photo.jpg")), "{after:?}");
+    let photo_file = after.iter().find(|n| n.ends_with("-photo.jpg")).unwrap();
+    assert_eq!(std::fs::read(folder.join(photo_file)).unwrap(), photo);
+    assert!(
+        before.iter().all(|n| after.contains(n)),
+        "nothing that was there is gone"
+    );
+    assert_eq!(
+        std::fs::read(folder.join(&report_file)).unwrap(),
+        report,
+        "nothing that was there is changed"
+    );
+    assert_eq!(
+        after.len(),
+        before.len() + 4,
+        "two sealed, two opened: {after:?}"
+    );
+
+    // Pulling again changes nothing and says so.
+    let output = gateway.staff_cli("intake-minusca", &["pull", &case, "--out", out_arg]);
+    assert!(output.status.success());
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("0 new envelope(s), 3 already in"), "{said}");
+    assert_eq!(names_in(&folder), after);
+    let output = gateway.staff_cli("intake-minusca", &["pull", "--new", "--out", out_arg]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("nothing new"));
+
+    // `open` takes the same --out, a folder, and strips the padding too.
+    let report_id = report_file
+        .trim_start_matches("report-")
+        .trim_end_matches(".json")
+        .to_string();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = gateway.staff_cli(
+        "intake-minusca",
+        &[
+            "open",
+            &report_id,
+            "--out",
+            elsewhere.path().to_str().unwrap(),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read(elsewhere.path().join(format!("envelope-{report_id}.json"))).unwrap(),
+        report
+    );
+}
+
+#[tokio::test]
+async fn a_reader_that_closes_the_pipe_early_ends_the_listing_quietly() {
+    let gateway = Gateway::start();
+    for n in 0..3 {
+        let (status, _) = gateway
+            .submit_form(&[
+                ("entity", "minusca"),
+                ("description", &format!("report {n}")),
+            ])
+            .await;
+        assert_eq!(status, 200);
+    }
+    // As `confide staff cases | head -0`: the reader is gone before the first line.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_confide"))
+        .arg("staff")
+        .args(["--server", &gateway.staff])
+        .arg("--ca")
+        .arg(common::keys().join("tls/ca.pem"))
+        .arg("--cert")
+        .arg(common::staff_dir("intake-minusca").join("cert.pem"))
+        .arg("--key")
+        .arg(common::staff_dir("intake-minusca").join("key.pem"))
+        .arg("cases")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.status.success(), "{stderr}");
+}

@@ -73,9 +73,11 @@ pub enum CaseworkCommand {
         #[arg(long)]
         file: Option<PathBuf>,
     },
-    /// Download one envelope and open it into a file (for example a notification).
+    /// Download one envelope and open it into a folder (for example a notification).
     Open {
         envelope: String,
+        /// Folder to open it into (as `pull --out`), as `envelope-ID.json` or, for a file,
+        /// `envelope-ID-NAME`.
         #[arg(long)]
         out: PathBuf,
     },
@@ -283,14 +285,27 @@ pub async fn run(
             Ok(())
         }
         Open { envelope, out } => {
+            // The same folder and names as `pull`, without the case's sub-folder: the kind is
+            // not known here, so the stem is `envelope-ID`.
             let id = checked_id(envelope, "envelope")?;
             let body = client
                 .bytes(&format!("/api/v1/staff/envelopes/{id}"))
                 .await?;
             let plain =
                 open(&body, &identities()?)?.context("this envelope is not sealed to your key")?;
-            write_private(out, &plain)?;
-            human!("envelope {id} opened into {}", out.display());
+            let folder = super::folder::CaseFolder::at(out.clone())?;
+            let (name, written) =
+                folder.write_opened(&super::folder::CaseFolder::stem(None, id), &plain)?;
+            let path = folder.path().join(&name);
+            match written {
+                super::folder::Written::New => {
+                    human!("envelope {id} opened into {}", path.display())
+                }
+                super::folder::Written::AlreadyThere => {
+                    human!("envelope {id} was opened already: {}", path.display())
+                }
+            }
+            super::output::emit(json!({ "envelope": id, "file": path.display().to_string() }));
             Ok(())
         }
         Assistance { case } => {

@@ -322,11 +322,24 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             // signing ceremony.
             crate::keyring::check_entry(&entry)?;
             std::fs::create_dir_all(&out)?;
+            // One passphrase protects both private keys: the identity that opens reports and
+            // the TLS key that speaks for the member (replies, status changes), so that a
+            // stolen laptop gives away neither. The client asks it once per command.
+            let passphrase = passphrase.for_new_file()?;
+            let copy = |p: &Option<SecretString>| {
+                use secrecy::ExposeSecret;
+                p.as_ref()
+                    .map(|p| SecretString::from(p.expose_secret().to_owned()))
+            };
             write_private(
                 &out.join("identity.txt"),
-                &protect(identity.as_bytes(), passphrase.for_new_file()?)?,
+                &protect(identity.as_bytes(), copy(&passphrase))?,
             )?;
-            write_client(&out, &issued)?;
+            std::fs::write(out.join("cert.pem"), &issued.cert_pem)?;
+            write_private(
+                &out.join("key.pem"),
+                &protect(issued.key_pem.as_bytes(), passphrase)?,
+            )?;
             eprintln!(
                 "{name}'s identity and certificate written to {}; hand them over in person. Add to the keyring, then sign it:",
                 out.display()
@@ -442,7 +455,7 @@ async fn rotate(args: RotateArgs) -> Result<()> {
     let new_identity = x25519_identity(&args.identity, ask)?;
     let new_public = new_identity.to_public();
     let new: Vec<Box<dyn age::Identity + Send + Sync>> = vec![Box::new(new_identity)];
-    let client = super::staff_client::Client::new(&args.connection)?;
+    let client = super::staff_client::Client::new(&args.connection, ask)?;
     let staff = client.trusted_staff().await?;
     let me = staff
         .iter()

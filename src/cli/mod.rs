@@ -2,6 +2,7 @@
 
 mod casework;
 pub mod check;
+mod folder;
 mod keys;
 pub mod output;
 mod staff;

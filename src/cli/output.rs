@@ -38,15 +38,30 @@ pub fn finish(fallback: Option<Value>) -> anyhow::Result<()> {
         1 => results.remove(0),
         _ => Value::Array(results),
     };
-    println!("{}", serde_json::to_string_pretty(&value)?);
+    say(format_args!("{}", serde_json::to_string_pretty(&value)?));
     Ok(())
+}
+
+/// Writes a line to standard output. A reader that went away (`confide staff cases | head -1`)
+/// ends the command quietly, as it ends `ls` or `grep`, rather than with a panic.
+pub fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("cannot write to standard output: {e}");
+            std::process::exit(1);
+        }
+    }
 }
 
 /// `println!` for people: silent in JSON mode.
 macro_rules! human {
     ($($arg:tt)*) => {
         if !$crate::cli::output::json() {
-            println!($($arg)*);
+            $crate::cli::output::say(format_args!($($arg)*));
         }
     };
 }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
+use super::folder::{CaseFolder, Written};
 use super::output::human;
 use super::staff_client::Client;
 use crate::cases::EnvelopeKind;
@@ -45,11 +46,16 @@ pub struct StaffArgs {
 enum StaffCommand {
     /// List the cases you may see.
     Cases,
-    /// Download a case's envelopes sealed to you and open them into a folder.
+    /// Download a case's envelopes and open those sealed to you into a folder. Pulling again
+    /// writes only what is new and leaves what is there.
     Pull {
         /// The case id, as `cases` lists it.
-        case: String,
-        /// Folder to write into; a sub-folder named after the case is made.
+        #[arg(required_unless_present = "new")]
+        case: Option<String>,
+        /// Pull every case of yours with something not yet in the folder, instead of one.
+        #[arg(long, conflicts_with = "case")]
+        new: bool,
+        /// Folder to write into; a sub-folder named after each case is made.
         #[arg(long)]
         out: PathBuf,
     },
@@ -117,20 +123,35 @@ pub async fn run(args: StaffArgs) -> Result<()> {
         "never" => false,
         _ => !args.json && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
-    let client = Client::new(&args.connection)?.with_progress(progress);
-    command(&args, &client).await?;
+    let unlock = unlock(args.passphrase_file.clone());
+    let client = Client::new(&args.connection, || unlock.get())?.with_progress(progress);
+    command(&args, &client, &unlock).await?;
     super::output::finish(client.last_answer())
 }
 
-async fn command(args: &StaffArgs, client: &Client) -> Result<()> {
+/// The one passphrase of a command: the TLS key and the identity share it (`keys staff
+/// --protect` protects both with it).
+type Unlock = crate::keys::PassphraseOnce<Box<dyn Fn() -> Result<secrecy::SecretString>>>;
+
+fn unlock(file: Option<PathBuf>) -> Unlock {
+    crate::keys::PassphraseOnce::new(Box::new(move || {
+        super::keys::ask_passphrase(file.as_deref())
+    }))
+}
+
+async fn command(args: &StaffArgs, client: &Client, unlock: &Unlock) -> Result<()> {
+    let identities = || identities(args, unlock);
     match &args.command {
         StaffCommand::Cases => list_cases(client).await,
-        StaffCommand::Pull { case, out } => {
-            pull(client, checked_case(case)?, out, &identities(args)?).await
-        }
+        StaffCommand::Pull { case, new, out } => match case {
+            Some(case) if !new => pull(client, checked_case(case)?, out, &identities()?)
+                .await
+                .map(drop),
+            _ => pull_new(client, out, &identities()?).await,
+        },
         StaffCommand::Assign { case, to, nobody } => {
             let to = if *nobody { Vec::new() } else { to.clone() };
-            assign(client, checked_case(case)?, &to, &identities(args)?).await
+            assign(client, checked_case(case)?, &to, &identities()?).await
         }
         StaffCommand::Reply {
             case,
@@ -162,9 +183,7 @@ async fn command(args: &StaffArgs, client: &Client) -> Result<()> {
         }
         StaffCommand::Overdue => overdue(client).await,
         StaffCommand::Audit { out } => export_audit(client, out).await,
-        StaffCommand::Casework(command) => {
-            super::casework::run(client, command, || identities(args)).await
-        }
+        StaffCommand::Casework(command) => super::casework::run(client, command, identities).await,
     }
 }
 
@@ -185,14 +204,15 @@ pub(super) fn checked_case(case: &str) -> Result<&str> {
     }
 }
 
-fn identities(args: &StaffArgs) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> {
+fn identities(
+    args: &StaffArgs,
+    unlock: &Unlock,
+) -> Result<Vec<Box<dyn age::Identity + Send + Sync>>> {
     let path = args
         .identity
         .as_ref()
         .context("this command needs --identity FILE, your age identity, to open envelopes")?;
-    crate::keys::read_identities(path, || {
-        super::keys::ask_passphrase(args.passphrase_file.as_deref())
-    })
+    crate::keys::read_identities(path, || unlock.get())
 }
 
 async fn list_cases(client: &Client) -> Result<()> {
@@ -251,57 +271,89 @@ async fn envelopes(client: &Client, case: &str) -> Result<Vec<(EnvelopeKind, Str
         .collect()
 }
 
+/// Pulls a case into `out/CASE`: what is new is downloaded and written, what an earlier pull
+/// wrote is left as it is (see `folder`). Returns how many envelopes were new.
 async fn pull(
     client: &Client,
     case: &str,
     out: &Path,
     identities: &[Box<dyn age::Identity + Send + Sync>],
-) -> Result<()> {
+) -> Result<usize> {
     let listed = envelopes(client, case).await?;
-    let folder = out.join(case);
-    std::fs::create_dir_all(&folder)
-        .with_context(|| format!("cannot create {}", folder.display()))?;
-    let mut opened = 0;
-    let mut written = Vec::new();
+    let folder = CaseFolder::of_case(out, case)?;
+    let (mut new, mut sealed_only) = (0, 0);
+    let mut files = Vec::new();
     for (kind, id) in &listed {
-        let body = client
-            .bytes(&format!("/api/v1/staff/envelopes/{id}"))
-            .await?;
-        let stem = format!("{}-{id}", kind.code());
-        std::fs::write(folder.join(format!("{stem}.age")), &body)?;
+        let stem = CaseFolder::stem(Some(*kind), id);
+        let body = match folder.sealed(&stem)? {
+            Some(body) => body,
+            None => {
+                let body = client
+                    .bytes(&format!("/api/v1/staff/envelopes/{id}"))
+                    .await?;
+                folder.keep_sealed(&stem, &body)?;
+                new += 1;
+                body
+            }
+        };
         let Some(plain) = open(&body, identities)? else {
-            eprintln!(
-                "envelope {id} ({}) is not sealed to your key; kept sealed",
-                kind.code()
-            );
+            sealed_only += 1;
             continue;
         };
-        match seal::parse_attachment(&plain) {
-            Some((meta, content)) => {
-                let name = format!("{stem}-{}", safe_file_name(&meta.name));
-                write_private(&folder.join(&name), content)?;
-                written.push(json!({ "envelope": id, "kind": kind.code(), "file": name }));
-            }
-            None => {
-                let name = format!("{stem}.json");
-                write_private(&folder.join(&name), &trim_padding(&plain))?;
-                written.push(json!({ "envelope": id, "kind": kind.code(), "file": name }));
-            }
-        }
-        opened += 1;
+        let (name, written) = folder.write_opened(&stem, &plain)?;
+        files.push(json!({
+            "envelope": id,
+            "kind": kind.code(),
+            "file": name,
+            "new": written == Written::New,
+        }));
     }
+    let there = listed.len() - new;
     human!(
-        "{} envelope(s) written to {}, {} opened",
-        listed.len(),
-        folder.display(),
-        opened
+        "case {case}: {new} new envelope(s), {there} already in {}{}",
+        folder.path().display(),
+        if sealed_only > 0 {
+            format!("; {sealed_only} not sealed to your key, kept sealed")
+        } else {
+            String::new()
+        }
     );
     super::output::emit(json!({
         "case": case,
-        "folder": folder.display().to_string(),
+        "folder": folder.path().display().to_string(),
         "envelopes": listed.len(),
-        "opened": written,
+        "new": new,
+        "opened": files,
     }));
+    Ok(new)
+}
+
+/// Pulls every case of yours with an envelope not yet in `out`: the ones a new message, file or
+/// reply came to since the last pull.
+async fn pull_new(
+    client: &Client,
+    out: &Path,
+    identities: &[Box<dyn age::Identity + Send + Sync>],
+) -> Result<()> {
+    let cases: Vec<CaseRow> = client.json("/api/v1/staff/cases").await?;
+    let mut pulled = 0;
+    for case in &cases {
+        let id = checked_case(&case.id)?;
+        let folder = out.join(id);
+        let listed = envelopes(client, id).await?;
+        let missing = listed.iter().any(|(kind, envelope)| {
+            !folder
+                .join(format!("{}.age", CaseFolder::stem(Some(*kind), envelope)))
+                .exists()
+        });
+        if missing {
+            pull(client, id, out, identities).await?;
+            pulled += 1;
+        }
+    }
+    if pulled == 0 {
+        human!("nothing new in your {} case(s)", cases.len());
+    }
     Ok(())
 }
 
@@ -469,39 +521,6 @@ pub(super) fn parse_recipient(text: &str) -> Result<age::x25519::Recipient> {
         .map_err(|_| anyhow::anyhow!("the server sent an invalid age recipient"))
 }
 
-/// The opened document without its padding (trailing spaces), ending in one newline.
-fn trim_padding(plain: &[u8]) -> Zeroizing<Vec<u8>> {
-    let end = plain
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(0, |i| i + 1);
-    let mut out = Zeroizing::new(Vec::with_capacity(end + 1));
-    out.extend_from_slice(&plain[..end]);
-    out.push(b'\n');
-    out
-}
-
-/// A file name from a reporter's device, made safe to create in the case folder.
-fn safe_file_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect();
-    let cleaned = cleaned.trim_start_matches('.');
-    if cleaned.is_empty() {
-        "file".to_string()
-    } else {
-        cleaned.to_string()
-    }
-}
-
 /// Writes an opened envelope readable by its owner only, never over an existing file.
 pub(super) fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
@@ -513,18 +532,4 @@ pub(super) fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
         .with_context(|| format!("cannot create {} (does it exist already?)", path.display()))?;
     std::io::Write::write_all(&mut file, contents)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_from_reporters_cannot_leave_the_case_folder() {
-        assert_eq!(safe_file_name("../../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(safe_file_name("/abs/path.jpg"), "_abs_path.jpg");
-        assert_eq!(safe_file_name(".hidden"), "hidden");
-        assert_eq!(safe_file_name(""), "file");
-        assert_eq!(safe_file_name("photo 1.jpg"), "photo_1.jpg");
-    }
 }

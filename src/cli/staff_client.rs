@@ -64,7 +64,12 @@ pub struct TrustedStaff {
 }
 
 impl Client {
-    pub fn new(connection: &Connection) -> Result<Client> {
+    /// A client that presents the staff member's certificate; a protected TLS key is opened
+    /// with `passphrase` (asked once per command, shared with the identity).
+    pub fn new(
+        connection: &Connection,
+        passphrase: impl FnOnce() -> Result<secrecy::SecretString>,
+    ) -> Result<Client> {
         let read = |p: &Option<PathBuf>, flag: &str| -> Result<Vec<u8>> {
             let p = p.as_ref().with_context(|| {
                 format!("{flag} FILE is required (or its CONFIDE_STAFF_… variable)")
@@ -73,9 +78,14 @@ impl Client {
         };
         let ca = reqwest::Certificate::from_pem(&read(&connection.ca, "--ca")?)
             .context("--ca is not a PEM certificate")?;
-        let mut pem = read(&connection.cert, "--cert")?;
+        let key_path = connection
+            .key
+            .as_ref()
+            .context("--key FILE is required (or its CONFIDE_STAFF_… variable)")?;
+        let key = crate::keys::read_tls_key(key_path, passphrase)?;
+        let mut pem = zeroize::Zeroizing::new(read(&connection.cert, "--cert")?);
         pem.extend_from_slice(b"\n");
-        pem.extend_from_slice(&read(&connection.key, "--key")?);
+        pem.extend_from_slice(&key);
         let identity = reqwest::Identity::from_pem(&pem)
             .context("--cert and --key are not a PEM certificate and key")?;
         let http = reqwest::Client::builder()
