@@ -36,6 +36,18 @@ macro_rules! coded_enum {
             }
         }
 
+        impl $crate::codes::Coded for $name {
+            fn from_code(code: &str) -> Option<$name> {
+                $name::from_code(code)
+            }
+            fn known() -> String {
+                $name::known()
+            }
+            fn name_in_words() -> String {
+                $crate::codes::in_words(stringify!($name))
+            }
+        }
+
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.code())
@@ -47,9 +59,10 @@ macro_rules! coded_enum {
                 let text = String::deserialize(d)?;
                 Self::from_code(&text).ok_or_else(|| {
                     serde::de::Error::custom(format!(
-                        "unknown {}; use one of: {}",
-                        stringify!($name),
-                        Self::known()
+                        "{} {}{}",
+                        $crate::codes::UNKNOWN,
+                        $crate::codes::in_words(stringify!($name)),
+                        $crate::codes::allowed(&Self::known())
                     ))
                 })
             }
@@ -58,3 +71,47 @@ macro_rules! coded_enum {
 }
 
 pub(crate) use coded_enum;
+
+/// A closed vocabulary, for the command line's parsers.
+pub trait Coded: Sized {
+    fn from_code(code: &str) -> Option<Self>;
+    fn known() -> String;
+    fn name_in_words() -> String;
+}
+
+/// A command-line value of a closed vocabulary: a typo is refused before anything is sent,
+/// with the allowed codes named.
+pub fn parse<T: Coded>(text: &str) -> Result<T, String> {
+    T::from_code(text)
+        .ok_or_else(|| format!("not a {}{}", T::name_in_words(), allowed(&T::known())))
+}
+
+/// How every unknown code's message starts: the extractors keep such messages (they name only
+/// the allowed codes) and drop every other deserialisation message (which may repeat a value).
+pub const UNKNOWN: &str = "unknown";
+
+/// What follows the type's name in that message.
+pub fn allowed(known: &str) -> String {
+    format!("; use one of: {known}")
+}
+
+/// A type's name as words: `ReferralState` becomes `referral state`.
+pub fn in_words(name: &str) -> String {
+    let mut words = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            words.push(' ');
+        }
+        words.extend(c.to_lowercase());
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_type_name_reads_as_words() {
+        assert_eq!(super::in_words("ReferralState"), "referral state");
+        assert_eq!(super::in_words("Service"), "service");
+    }
+}

@@ -18,6 +18,8 @@ use super::staff::{checked_case, checked_id, open, parse_recipient, write_privat
 use super::staff_client::Client;
 use super::staff_client::TrustedStaff;
 use crate::allegation::{AllegationType, Classification, Implicated, PersonnelCategory, Victims};
+use crate::assistance::{Audience, ConsentPurpose, ReferralState, Service};
+use crate::notification::NationalAction;
 use crate::seal;
 
 #[derive(Subcommand)]
@@ -67,7 +69,8 @@ pub enum CaseworkCommand {
     /// outcome_not_substantiated, sanctions, paternity_follow_up), with optional sealed details.
     NationalAction {
         notification: String,
-        action: String,
+        #[arg(value_parser = crate::codes::parse::<NationalAction>)]
+        action: NationalAction,
         #[arg(long, conflicts_with = "file")]
         message: Option<String>,
         #[arg(long)]
@@ -87,12 +90,12 @@ pub enum CaseworkCommand {
     Consent {
         case: String,
         /// receive_assistance, share_information, share_identity or be_contacted.
-        #[arg(long)]
-        purpose: String,
+        #[arg(long, value_parser = crate::codes::parse::<ConsentPurpose>)]
+        purpose: ConsentPurpose,
         /// assistance_staff, service_providers, investigators, member_state or
         /// national_authorities.
-        #[arg(long)]
-        audience: String,
+        #[arg(long, value_parser = crate::codes::parse::<Audience>)]
+        audience: Audience,
         #[arg(long)]
         refused: bool,
     },
@@ -101,14 +104,18 @@ pub enum CaseworkCommand {
         case: String,
         /// safety_protection, medical, psychosocial, legal, education, livelihood_material or
         /// children_born_of_sea.
-        #[arg(long)]
-        service: String,
+        #[arg(long, value_parser = crate::codes::parse::<Service>)]
+        service: Service,
         /// Your organisation's code for the provider.
         #[arg(long)]
         provider: String,
     },
     /// Move a referral: accepted, declined, delivered, follow_up or closed.
-    Referral { referral: String, state: String },
+    Referral {
+        referral: String,
+        #[arg(value_parser = crate::codes::parse::<ReferralState>)]
+        state: ReferralState,
+    },
     /// A note on assistance, sealed to the entity's assistance officers.
     Note {
         case: String,
@@ -281,7 +288,7 @@ pub async fn run(
                     &json!({ "action": action, "envelope": envelope }),
                 )
                 .await?;
-            human!("{action} recorded on notification {id}");
+            human!("{} recorded on notification {id}", action.code());
             Ok(())
         }
         Open { envelope, out } => {
@@ -337,7 +344,9 @@ pub async fn run(
                 )
                 .await?;
             human!(
-                "consent to {purpose} with {audience} recorded as {}",
+                "consent to {} with {} recorded as {}",
+                purpose.code(),
+                audience.code(),
                 if *refused { "refused" } else { "given" }
             );
             Ok(())
@@ -365,7 +374,7 @@ pub async fn run(
             client
                 .post::<Value>(&path, &json!({ "state": state }))
                 .await?;
-            human!("referral {referral} is now {state}");
+            human!("referral {referral} is now {}", state.code());
             Ok(())
         }
         Note {

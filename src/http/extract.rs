@@ -135,9 +135,35 @@ fn field_problem(message: &str) -> String {
         format!("the field `{name}` is missing")
     } else if message.starts_with("unknown field") {
         "it has a field that is not expected here".to_string()
+    } else if let Some(known) = known_codes(message) {
+        known
     } else {
         "a field has the wrong type or value".to_string()
     }
+}
+
+/// The message of a closed vocabulary's refusal (`codes::coded_enum`: "unknown referral
+/// state; use one of: offered, …"), which names the allowed codes and never what was sent; or
+/// serde's own for a derived enum ("unknown variant `SENT`, expected one of `a`, `b`"), with
+/// the value sent left out. The allowed codes come last in both, after anything sent.
+fn known_codes(message: &str) -> Option<String> {
+    if let Some((_, known)) = message.rsplit_once(", expected ")
+        && message.starts_with("unknown variant `")
+    {
+        let known = known.trim_start_matches("one of ").replace('`', "");
+        return Some(format!(
+            "a value is not one of those allowed here; use one of: {known}"
+        ));
+    }
+    let (what, known) = message.rsplit_once("; use one of: ")?;
+    let what = what.strip_prefix(crate::codes::UNKNOWN)?.trim();
+    // The type's name in words, nothing a client could have put there.
+    if !what.chars().all(|c| c.is_ascii_lowercase() || c == ' ') {
+        return None;
+    }
+    Some(format!(
+        "this {what} is not one of those allowed; use one of: {known}"
+    ))
 }
 
 /// Whether a url-encoded body decodes to valid UTF-8 (serde_urlencoded would silently replace
@@ -193,5 +219,15 @@ mod tests {
             field_problem("invalid type: string \"my secret\", expected u32"),
             "a field has the wrong type or value"
         );
+        assert_eq!(
+            field_problem("unknown referral state; use one of: offered, accepted"),
+            "this referral state is not one of those allowed; use one of: offered, accepted"
+        );
+        let sneaky = "unknown variant `x, expected my secret`, expected one of `a`, `b`";
+        assert_eq!(
+            field_problem(sneaky),
+            "a value is not one of those allowed here; use one of: a, b"
+        );
+        assert!(!field_problem("unknown My Secret; use one of: a").contains("Secret"));
     }
 }
