@@ -151,6 +151,7 @@ error-answer_refused = This answer cannot be given now. The page shows what you 
 error-form_used = This form was sent already. To send a new report, open the report page again.
 error-unavailable = The site is restarting. Please try again in a minute.
 error-storage_unavailable = We cannot store reports or messages right now, and nothing was saved. Please try again in 5 minutes.
+error-storage_unconfirmed = We could not confirm that this was saved, so no follow-up number can be given for it. Please send it again in 5 minutes; if the first one was saved, staff may receive it twice.
 error-check_unavailable = We cannot check your case right now. Please try again in 5 minutes.
 error-too_many_requests = Too many requests came from your network just now. Please wait a minute and try again.
 error-keyring_unverified = This page could not confirm who would read your report, so nothing was sent. Do not send it from this page now: try again later, or report another way.

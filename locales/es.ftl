@@ -151,6 +151,7 @@ error-answer_refused = Esta respuesta no se puede dar ahora. La página le muest
 error-form_used = Este formulario ya se envió. Para enviar un nuevo reporte, abra otra vez la página de reporte.
 error-unavailable = El sitio se está reiniciando. Por favor, inténtelo de nuevo en un minuto.
 error-storage_unavailable = No podemos guardar denuncias ni mensajes en este momento, y no se guardó nada. Por favor, inténtelo de nuevo en 5 minutos.
+error-storage_unconfirmed = No pudimos confirmar que esto se guardó, así que no se le puede dar un número de seguimiento. Por favor, envíelo de nuevo en 5 minutos; si el primer envío se guardó, el personal puede recibirlo dos veces.
 error-check_unavailable = No podemos consultar su caso en este momento. Por favor, inténtelo de nuevo en 5 minutos.
 error-too_many_requests = Llegaron demasiadas solicitudes desde su red hace un momento. Espere un minuto e inténtelo de nuevo.
 error-keyring_unverified = Esta página no pudo confirmar quién leería su informe, así que no se envió nada. No lo envíe desde esta página ahora: inténtelo más tarde o informe por otro medio.

@@ -151,6 +151,7 @@ error-answer_refused = Cette réponse ne peut pas être donnée maintenant. La p
 error-form_used = Ce formulaire a déjà été envoyé. Pour faire un nouveau signalement, ouvrez à nouveau la page de signalement.
 error-unavailable = Le site redémarre. Merci de réessayer dans une minute.
 error-storage_unavailable = Nous ne pouvons pas enregistrer de signalement ni de message pour le moment, et rien n'a été enregistré. Merci de réessayer dans 5 minutes.
+error-storage_unconfirmed = Nous n'avons pas pu confirmer que ceci a été enregistré : aucun numéro de suivi ne peut donc être donné. Merci de l'envoyer à nouveau dans 5 minutes ; si le premier envoi a été enregistré, le personnel pourra le recevoir deux fois.
 error-check_unavailable = Nous ne pouvons pas vérifier votre dossier pour le moment. Merci de réessayer dans 5 minutes.
 error-too_many_requests = Trop de demandes sont venues de votre réseau à l’instant. Veuillez patienter une minute et réessayer.
 error-keyring_unverified = Cette page n'a pas pu confirmer qui lirait votre signalement : rien n'a été envoyé. Ne l'envoyez pas depuis cette page pour le moment ; réessayez plus tard ou signalez-le par un autre moyen.

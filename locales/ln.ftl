@@ -151,6 +151,7 @@ error-answer_refused = Eyano oyo ekoki kopesama sikoyo te. Lokasa ezali kolakisa
 error-form_used = Formulaire oyo etindamaki kala. Mpo na kotinda rapport ya sika, fungola lisusu lokasa ya rapport.
 error-unavailable = Site ezali kobanda lisusu. Meka lisusu sima ya miniti moko.
 error-storage_unavailable = Tokoki kobomba rapore to nsango te sikoyo, mpe eloko moko te ebombami. Meka lisusu sima ya miniti 5.
+error-storage_unconfirmed = Tokokaki te koyeba soki likambo oyo ebombami, yango wana nimero ya kolanda ekoki kopesama te. Tinda yango lisusu sima ya miniti 5; soki oyo ya liboso ebombamaki, basali bakoki kozwa yango mbala mibale.
 error-check_unavailable = Tokoki kotala likambo na yo te sikoyo. Meka lisusu sima ya miniti 5.
 error-too_many_requests = Masenga ebele mingi eutaki na réseau na yo sikawa oyo. Zela miniti moko mpe meka lisusu.
 error-keyring_unverified = Lokasa oyo ekoki te koyeba solo nani akotanga rapport na yo, yango wana eloko moko te etindami. Kotinda yango na lokasa oyo sikoyo te: meka lisusu sima, to yebisa na nzela mosusu.

@@ -150,6 +150,7 @@ error-answer_refused = A lîngbi ti mû kiringo-tënë so fadeso pëpe. Pazi ni 
 error-form_used = A tokua formulaire so awe. Ti tokua mbeni rapport ti fini, zi lani ti rapport ni ngbanga oko.
 error-unavailable = Site ni ayeke kîri ti töndâ. Sara ni mbeni fani na pekô ti miniti oko.
 error-storage_unavailable = E lingbi ti bata rapôro wala tënë pëpe fadë so, na a bata ye oko pëpe. Sara ni mbeni fani na pekô ti miniti 5.
+error-storage_unconfirmed = E lingbi ti hinga biani pëpe wala a bata ye so, ni la a lingbi ti mû nimero ti tambela na peko ni pëpe. Tokua ni mbeni fani na pekô ti miniti 5; tongana a bata ti kozo ni, azo ti kua alingbi ti wara ni fani use.
 error-check_unavailable = E lingbi ti bâ kpale ti mo pëpe fadë so. Sara ni mbeni fani na pekô ti miniti 5.
 error-too_many_requests = Aye mingi ahon ndo ti réseau ti mo fadeso. Ngbâ kêtê ngoi na mo tara ni ngbanga oko.
 error-keyring_unverified = Lembeti so alîngbi ti hînga biani zo so ayeke diko rapport ti mo pëpe, ndani la a tokua ye oko pëpe. Tokua ni na lembeti so fadeso pëpe: sara ni mbeni fani na pekô, wala fa ni na mbeni lêgë nde.

@@ -151,6 +151,7 @@ error-answer_refused = Jibu hili haliwezi kutolewa sasa. Ukurasa unaonyesha unac
 error-form_used = Fomu hii imeshatumwa. Ili kutuma ripoti mpya, fungua tena ukurasa wa ripoti.
 error-unavailable = Tovuti inaanza upya. Tafadhali jaribu tena baada ya dakika moja.
 error-storage_unavailable = Hatuwezi kuhifadhi ripoti wala ujumbe kwa sasa, na hakuna kilichohifadhiwa. Tafadhali jaribu tena baada ya dakika 5.
+error-storage_unconfirmed = Hatukuweza kuthibitisha kwamba hili limehifadhiwa, kwa hiyo hakuna namba ya ufuatiliaji inayoweza kutolewa. Tafadhali tuma tena baada ya dakika 5; kama la kwanza lilihifadhiwa, wafanyakazi wanaweza kulipokea mara mbili.
 error-check_unavailable = Hatuwezi kuangalia kesi yako kwa sasa. Tafadhali jaribu tena baada ya dakika 5.
 error-too_many_requests = Maombi mengi mno yametoka kwenye mtandao wako sasa hivi. Tafadhali subiri dakika moja kisha ujaribu tena.
 error-keyring_unverified = Ukurasa huu haukuweza kuthibitisha nani atasoma ripoti yako, kwa hiyo hakuna kilichotumwa. Usiitume kutoka ukurasa huu sasa: jaribu tena baadaye, au ripoti kwa njia nyingine.

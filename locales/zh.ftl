@@ -150,6 +150,7 @@ error-answer_refused = 现在不能提交这个回答。页面上会显示您可
 error-form_used = 此表格已经发送过。如需发送新的举报，请重新打开举报页面。
 error-unavailable = 网站正在重新启动。请过一分钟再试。
 error-storage_unavailable = 我们现在无法保存报告或消息，什么都没有保存。请过 5 分钟再试。
+error-storage_unconfirmed = 我们无法确认这已保存，因此无法给出跟进号码。请过 5 分钟再发送一次；如果第一次已经保存，工作人员可能会收到两次。
 error-check_unavailable = 我们现在无法查询您的案件。请过 5 分钟再试。
 error-too_many_requests = 刚才从您的网络发来的请求太多。请等一分钟后再试。
 error-keyring_unverified = 本页面无法确认谁会读到您的报告，所以什么都没有发送。现在请不要从这个页面发送：请稍后再试，或通过其他方式报告。

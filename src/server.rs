@@ -84,7 +84,8 @@ impl Running {
         while self.listeners.join_next().await.is_some() {}
         self.background.abort_all();
         tracing::info!("stopped");
-        if storage_stopped {
+        // Storing may also have stopped while a SIGTERM's requests were being finished.
+        if storage_stopped || self.health.is_stopped() {
             return Err(StorageStopped.into());
         }
         Ok(())

@@ -194,28 +194,38 @@ async fn a_failed_sync_stops_storing_says_so_and_exits_for_a_restart_that_loses_
     let tokens = common::reports_until(&gateway, 20).await;
 
     // The disk fails: the reporters' next reports are refused (they stop at the first), and
-    // nothing more is acknowledged.
+    // nothing more is acknowledged. Meanwhile a load balancer's probe and a scrape watch.
+    let ready_url = format!("{}/readyz", gateway.public);
+    let metrics_url = format!("{}/metrics", gateway.staff);
+    let (probe, scraper) = (gateway.reporter(), gateway.staff_client("auditor"));
     fs.fail_every_fsync();
+    let watch = tokio::spawn(async move {
+        let (mut not_ready, mut stopped) = (false, false);
+        for _ in 0..600 {
+            let Ok(ready) = probe.get(&ready_url).send().await else {
+                break;
+            };
+            not_ready |= ready.status() == 503;
+            let Ok(metrics) = scraper.get(&metrics_url).send().await else {
+                break;
+            };
+            stopped |= metrics
+                .text()
+                .await
+                .is_ok_and(|m| m.contains("confide_storage_stopped 1"));
+            if not_ready && stopped {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        (not_ready, stopped)
+    });
     let tokens = tokens.await;
-    let ready = gateway
-        .reporter()
-        .get(format!("{}/readyz", gateway.public))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 503, "a stopped gateway is not ready");
-    let metrics = gateway
-        .staff_client("auditor")
-        .get(format!("{}/metrics", gateway.staff))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(metrics.contains("confide_storage_stopped 1"), "{metrics}");
+    let (not_ready, stopped) = watch.await.unwrap();
+    assert!(not_ready, "a stopped gateway says it is not ready");
+    assert!(stopped, "the metrics say storing stopped");
     let status = gateway
-        .exited_within(Duration::from_secs(30))
+        .exited_within(Duration::from_secs(60))
         .await
         .expect("a gateway whose storage stopped exits by itself");
     assert_eq!(

@@ -155,6 +155,9 @@ async fn a_second_of_full_disk_is_refused_honestly_and_everything_works_again_on
     let token = answer["token"].as_str().unwrap().to_string();
     let (code, _, _) = send_message(&gateway, &token, 1000).await;
     assert_eq!(code, 201);
+    let case = gateway.first_case_seen_by("intake-minusca").await;
+    // The report and every message answered 201; a refused one must have left nothing.
+    let mut stored = 2;
 
     // The disk fills up. Messages large enough to need new pages in the WAL fail; each leaves
     // the pool connection it ran on as SQLite left it.
@@ -175,6 +178,7 @@ async fn a_second_of_full_disk_is_refused_honestly_and_everything_works_again_on
             assert_eq!(retry.as_deref(), Some("300"));
         } else {
             assert_eq!(code, 201, "a message is either stored or refused: {body}");
+            stored += 1;
         }
         // Staff work goes on meanwhile (each request appends to the audit chain).
         let (code, _) = gateway
@@ -208,7 +212,20 @@ async fn a_second_of_full_disk_is_refused_honestly_and_everything_works_again_on
         );
         let (code, body, _) = send_message(&gateway, &token, 200 << 10).await;
         assert_eq!(code, 201, "message {round} after space returned: {body}");
+        stored += 1;
     }
+    let (code, envelopes) = gateway
+        .staff_get(
+            "intake-minusca",
+            &format!("/api/v1/staff/cases/{case}/envelopes"),
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        envelopes.as_array().unwrap().len(),
+        stored,
+        "what was refused with \"nothing was saved\" left nothing: {envelopes}"
+    );
     let (code, body) = report(&gateway).await;
     assert_eq!(code, 201, "a report after space returned: {body}");
     // The outage ends, in the log, at the first write after a quiet time without refusals.
@@ -217,7 +234,15 @@ async fn a_second_of_full_disk_is_refused_honestly_and_everything_works_again_on
         .staff_get("intake-minusca", "/api/v1/staff/cases")
         .await;
     assert_eq!(code, 200);
-    let logs = gateway.logs();
+    // The line is read from the gateway's output by another thread: wait for it a little.
+    let mut logs = gateway.logs();
+    for _ in 0..100 {
+        if logs.contains("storage works again") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        logs = gateway.logs();
+    }
     let recovered = logs
         .lines()
         .find(|l| l.contains("storage works again"))

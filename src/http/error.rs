@@ -60,6 +60,31 @@ impl Problem {
         }
     }
 
+    /// Storage failed after the write reached its commit: whether it was saved is not known.
+    /// A report told this has no follow-up number, so it is to be sent again.
+    fn storage_unconfirmed(cause: String) -> Problem {
+        Problem {
+            storage_fault: Some(cause),
+            ..Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unconfirmed",
+                format!(
+                    "We could not confirm that this was saved, so no follow-up number can be given for it. Please send it again in {RETRY_MINUTES} minutes; if the first one was saved, staff may receive it twice."
+                ),
+            )
+        }
+    }
+
+    /// This refusal, or `instead` when it is one that must not say more than "not found" (a
+    /// case the caller may not see); a failure of storage stays what it is.
+    pub fn hidden_as(self, instead: Problem) -> Problem {
+        if self.status == StatusCode::FORBIDDEN || self.status == StatusCode::NOT_FOUND {
+            instead
+        } else {
+            self
+        }
+    }
+
     /// The same failure met by a status check, which had nothing to save.
     pub fn checking(self) -> Problem {
         if self.code != "storage_unavailable" {
@@ -120,6 +145,9 @@ impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
         if let StoreError::Conflict(message) = e {
             return Problem::new(StatusCode::CONFLICT, "conflict", message);
+        }
+        if let StoreError::Unconfirmed = e {
+            return Problem::storage_unconfirmed(e.to_string());
         }
         if e.is_unavailable() {
             return Problem::storage_unavailable(e.to_string());
@@ -213,6 +241,38 @@ mod tests {
         let mut response = checked.into_response();
         assert_eq!(response.headers()[axum::http::header::RETRY_AFTER], "300");
         assert!(response.extensions_mut().remove::<StorageFault>().is_some());
+    }
+
+    #[test]
+    fn every_language_says_when_to_try_again_as_the_retry_header_does() {
+        for lang in crate::i18n::LANGS.iter().map(|l| l.code) {
+            let t = Tr::negotiate(Some(lang), None);
+            assert_eq!(t.code(), lang);
+            for key in [
+                "error-storage_unavailable",
+                "error-storage_unconfirmed",
+                "error-check_unavailable",
+            ] {
+                let text = t.get(key);
+                assert_ne!(text, key, "{lang} lacks {key}");
+                assert!(
+                    text.contains(&RETRY_MINUTES.to_string()),
+                    "{lang} {key}: {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_write_whose_commit_could_not_be_confirmed_does_not_say_nothing_was_saved() {
+        let en = Tr::negotiate(Some("en"), None);
+        let unconfirmed = Problem::from(StoreError::Unconfirmed);
+        assert_eq!(unconfirmed.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(unconfirmed.code, "storage_unconfirmed");
+        assert!(!unconfirmed.message.contains("nothing was saved"));
+        assert_eq!(en.get("error-storage_unconfirmed"), unconfirmed.message);
+        let failed = Problem::from(StoreError::BatchFailed);
+        assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

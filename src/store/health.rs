@@ -146,9 +146,10 @@ impl StoreError {
     /// succeed unchanged later, and the reporter is told so.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Committer => true,
+            StoreError::Committer | StoreError::Unconfirmed => true,
             StoreError::Database(e) => database_unavailable(e),
             StoreError::LookupTaken
+            | StoreError::BatchFailed
             | StoreError::Migrate(_)
             | StoreError::Wal(_)
             | StoreError::UploadGone
@@ -158,15 +159,44 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// The same answer for another waiting reporter (a store error is not `Clone`: it may hold
+    /// a driver's error).
+    pub(super) fn same_kind(&self) -> StoreError {
+        match self {
+            StoreError::Unconfirmed => StoreError::Unconfirmed,
+            StoreError::BatchFailed => StoreError::BatchFailed,
+            _ => StoreError::Committer,
+        }
+    }
+
+    /// Whether SQLite reported an I/O error (`SQLITE_IOERR` and its extended codes), after
+    /// which what the kernel holds of the files is in doubt; a full disk or a busy lock is not
+    /// one.
+    pub fn is_disk_error(&self) -> bool {
+        const SQLITE_IOERR: i32 = 10;
+        match self {
+            StoreError::Database(sqlx::Error::Database(db))
+                if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() =>
+            {
+                db.code()
+                    .and_then(|code| code.parse::<i32>().ok())
+                    .is_some_and(|code| code & 0xff == SQLITE_IOERR)
+            }
+            _ => false,
+        }
+    }
+}
+
 fn database_unavailable(e: &sqlx::Error) -> bool {
     match e {
+        // Not `Protocol` or `BeginFailed`: those are faults in what was sent (sqlx's "too many
+        // arguments", an unexpected message), answered 500 and logged every time.
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_)
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::BeginFailed => true,
+        | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => {
             let Some(code) = db.code() else {
                 return false;

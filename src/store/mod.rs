@@ -44,6 +44,15 @@ pub enum StoreError {
     /// by the committer).
     #[error("the report could not be committed")]
     Committer,
+    /// A write reached its COMMIT but whether it is on disk is unknown: the sync after it
+    /// failed (SQLite), or the database's answer to the COMMIT was lost (PostgreSQL). The
+    /// client is told so, not that nothing was saved.
+    #[error("the write could not be confirmed durable")]
+    Unconfirmed,
+    /// A batch of new reports failed for a reason of its own (not storage being unavailable);
+    /// the cause was logged by the committer.
+    #[error("a batch of reports failed to commit")]
+    BatchFailed,
     /// The WAL file of the SQLite database could not be opened at start.
     #[error("the database's WAL file: {0}")]
     Wal(std::io::Error),

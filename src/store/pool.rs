@@ -10,7 +10,10 @@
 //!
 //! Both backends' pools therefore check each connection as it is released: a ping queues
 //! behind the driver's pending rollback, so when it answers the rollback has run, and a
-//! connection still counted as inside a transaction (or that fails the ping) is closed. The
+//! connection still counted as inside a transaction (or that fails the ping) is closed. On
+//! PostgreSQL the driver lowers its count as soon as the ROLLBACK is queued, so there the
+//! guarantee is the ping: it waits for the ROLLBACK's answer, and a connection whose ROLLBACK
+//! failed fails it and is closed. The
 //! pool opens a fresh one when it needs one. The check costs one round trip to the connection's
 //! worker thread (SQLite) or the server (PostgreSQL) per release; sqlx makes the same ping after
 //! it anyway.

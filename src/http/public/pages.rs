@@ -109,6 +109,7 @@ const REPORT_SCRIPT_KEYS: &[&str] = &[
     "error-internal",
     "error-unavailable",
     "error-storage_unavailable",
+    "error-storage_unconfirmed",
     "error-too_many_requests",
 ];
 
@@ -131,6 +132,7 @@ const STATUS_SCRIPT_KEYS: &[&str] = &[
     "error-internal",
     "error-unavailable",
     "error-storage_unavailable",
+    "error-storage_unconfirmed",
     "error-check_unavailable",
     "error-too_many_requests",
     "case-received-on",

@@ -273,7 +273,7 @@ async fn move_referral(
     };
     case_where(&state, &staff, &referral.case_id, assists)
         .await
-        .map_err(|_| missing())?;
+        .map_err(|refused| refused.hidden_as(missing()))?;
     check_move(referral.state, request.state)
         .map_err(|e| Problem::new(StatusCode::CONFLICT, "move_refused", e))?;
     let entry = audit(

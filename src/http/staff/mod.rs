@@ -51,17 +51,34 @@ impl FromRequestParts<AppState> for StaffMember {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        identify(parts.extensions.get::<ClientCertificate>(), state)
-            .await
-            .map(StaffMember)
+        // `require_staff` identified the member once, before any route ran.
+        match parts.extensions.get::<Identified>() {
+            Some(Identified(staff)) => Ok(StaffMember(staff.clone())),
+            None => identify(parts.extensions.get::<ClientCertificate>(), state, false)
+                .await
+                .map(StaffMember),
+        }
     }
 }
 
+/// The member `require_staff` identified, for the routes' extractor.
+#[derive(Clone)]
+struct Identified(Staff);
+
+/// The one route an auditor may reach while the database cannot say whether they were revoked:
+/// the metrics, which must be able to show that storage failed, and which carry no case.
+const METRICS_PATH: &str = "/metrics";
+
 /// The staff member a certificate names: in the keyring, and not revoked in the database (read
 /// on every request, so that a revocation takes effect at once on every gateway).
+///
+/// When the database cannot answer, every request is refused (503), except, with
+/// `metrics_scrape`, an auditor of the live keyring reaching `/metrics`: the keyring leaves out
+/// the members revoked up to its last refresh, and the metrics name no case and no person.
 async fn identify(
     certificate: Option<&ClientCertificate>,
     state: &AppState,
+    metrics_scrape: bool,
 ) -> Result<Staff, Problem> {
     let fingerprint = certificate.and_then(|c| c.0).ok_or_else(|| {
         Problem::new(
@@ -72,12 +89,17 @@ async fn identify(
     })?;
     let revoked = match state.store.is_revoked(&fingerprint).await {
         Ok(revoked) => revoked,
-        // The database cannot answer (a failing disk, a lost connection). The live keyring
-        // below already leaves out every member revoked up to its last refresh (two seconds
-        // ago at most), and every route but `/metrics` writes the audit chain before it answers,
-        // which fails too: what this lets through is an auditor's scrape, which must be able
-        // to show that storage failed.
-        Err(e) if e.is_unavailable() => false,
+        Err(e)
+            if metrics_scrape
+                && e.is_unavailable()
+                && state
+                    .keyring
+                    .current()
+                    .staff_by_fingerprint(&fingerprint)
+                    .is_some_and(|s| s.role == crate::keyring::Role::Auditor) =>
+        {
+            false
+        }
         Err(e) => return Err(e.into()),
     };
     if revoked {
@@ -105,8 +127,19 @@ pub async fn require_staff(
     request: Request,
     next: Next,
 ) -> Response {
-    match identify(request.extensions().get::<ClientCertificate>(), &state).await {
-        Ok(_) => next.run(request).await,
+    let mut request = request;
+    let scrape = request.uri().path() == METRICS_PATH;
+    match identify(
+        request.extensions().get::<ClientCertificate>(),
+        &state,
+        scrape,
+    )
+    .await
+    {
+        Ok(staff) => {
+            request.extensions_mut().insert(Identified(staff));
+            next.run(request).await
+        }
         Err(problem) => problem.into_response(),
     }
 }

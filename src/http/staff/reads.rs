@@ -143,7 +143,7 @@ async fn download_envelope(
         }
     })
     .await
-    .map_err(|_| missing())?;
+    .map_err(|refused| refused.hidden_as(missing()))?;
     state
         .store
         .record(&audit(

@@ -137,8 +137,18 @@ impl PostgresStore {
 
     /// Commits a write transaction; a stored write ends an outage (see `health`).
     pub(in crate::store) async fn commit(&self, tx: Tx) -> Result<(), StoreError> {
-        tx.commit().await?;
-        self.health.stored();
-        Ok(())
+        match tx.commit().await {
+            Ok(()) => {
+                self.health.stored();
+                Ok(())
+            }
+            // The COMMIT was sent but its answer was lost with the connection: the server may
+            // have committed it.
+            Err(sqlx::Error::Io(_)) => Err(StoreError::Unconfirmed),
+            Err(sqlx::Error::Database(db)) if db.code().is_some_and(|c| c.starts_with("08")) => {
+                Err(StoreError::Unconfirmed)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }

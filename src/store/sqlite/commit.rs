@@ -144,7 +144,7 @@ pub(super) fn start(
             // fails on this connection may have met a write error on the disk: nothing is
             // acknowledged any more.
             match checkpoints.finish(&mut conn).await {
-                Err(e) if is_disk_error(&e) => {
+                Err(e) if e.is_disk_error() => {
                     tracing::error!(
                         error = %e,
                         "a WAL checkpoint met a disk error on the committer's connection: no \
@@ -167,25 +167,17 @@ pub(super) fn start(
     Ok(queue)
 }
 
-/// Whether SQLite reported an I/O error (`SQLITE_IOERR` and its extended codes), after which
-/// what the kernel holds of the files is in doubt; a full disk or a busy lock is not one.
-fn is_disk_error(e: &StoreError) -> bool {
-    match e {
-        StoreError::Database(sqlx::Error::Io(_)) => true,
-        StoreError::Database(sqlx::Error::Database(db)) => db
-            .code()
-            .and_then(|code| code.parse::<i32>().ok())
-            .is_some_and(|code| code & 0xff == 10),
-        _ => false,
-    }
-}
-
 /// Commits one batch. Returns its answers for the syncer, or `None` when the commit failed and
-/// every report of the batch was answered with an error already.
+/// every report of the batch was answered with an error already: `Committer` (nothing was
+/// stored: the disk is full or the database gone), `Unconfirmed` (the COMMIT itself met a disk
+/// error, so whether the batch is in the WAL is unknown) or `BatchFailed` (a fault of its own,
+/// logged as such).
 async fn commit(conn: &mut SqliteConnection, batch: Vec<Job>) -> Option<Answers> {
+    let mut committing = false;
     let committed = async {
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         let results = insert_batch(&mut tx, &batch).await?;
+        committing = true;
         tx.commit().await?;
         Ok::<_, StoreError>(results)
     }
@@ -200,14 +192,20 @@ async fn commit(conn: &mut SqliteConnection, batch: Vec<Job>) -> Option<Answers>
         ),
         Err(e) => {
             // A full disk or a lost database is logged once per outage by `health`, as the
-            // refusals reach the HTTP layer; anything else is a fault of its own.
-            if e.is_unavailable() {
+            // refusals reach the HTTP layer (this line at debug only); anything else is a
+            // fault of its own.
+            let answer = if committing && e.is_disk_error() {
+                tracing::error!(error = %e, "committing a batch of reports met a disk error");
+                StoreError::Unconfirmed
+            } else if e.is_unavailable() {
                 tracing::debug!(error = %e, "committing a batch of reports failed");
+                StoreError::Committer
             } else {
                 tracing::error!(error = %e, "committing a batch of reports failed");
-            }
+                StoreError::BatchFailed
+            };
             for job in batch {
-                let _ = job.answer.send(Err(StoreError::Committer));
+                let _ = job.answer.send(Err(answer.same_kind()));
             }
             None
         }
@@ -242,9 +240,12 @@ fn answer_after_sync(
         if !failed {
             health.stored();
         }
+        // A batch that reaches the syncer was committed: once a sync failed, whether it is on
+        // disk is unknown (the kernel may have dropped its pages, or written them), so its
+        // reporters are told that it could not be confirmed, not that nothing was saved.
         for (answer, result) in ready.into_iter().flatten() {
             let _ = answer.send(if failed {
-                Err(StoreError::Committer)
+                Err(StoreError::Unconfirmed)
             } else {
                 result
             });
@@ -475,13 +476,13 @@ mod tests {
         gate.send(()).unwrap();
         assert!(matches!(
             a_answered.blocking_recv().unwrap(),
-            Err(StoreError::Committer)
+            Err(StoreError::Unconfirmed)
         ));
         let (b, b_answered) = batch("b");
         committed.blocking_send(b).unwrap();
         assert!(matches!(
             b_answered.blocking_recv().unwrap(),
-            Err(StoreError::Committer)
+            Err(StoreError::Unconfirmed)
         ));
         assert_eq!(synced.load(Ordering::SeqCst), 1, "no sync is tried again");
     }

@@ -207,19 +207,50 @@ impl SqliteStore {
     /// beginning (the committer finishes it: see `checkpoint`); called every second by a
     /// background task.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        // Once storing stopped, the WAL's content is in doubt: nothing of it is copied into
+        // the database file; the restart's recovery reads it back from what is on disk.
+        if self.health.is_stopped() {
+            return Ok(());
+        }
         self.checkpoints.bulk(&self.pool).await
     }
 
-    /// A write transaction that holds the database's write lock from its start.
+    /// A write transaction that holds the database's write lock from its start. None once
+    /// storing stopped for good: a write after a failed sync would be acknowledged into a WAL
+    /// whose earlier frames the kernel may have dropped, and recovery stops at the first of
+    /// those.
     pub(in crate::store) async fn write(&self) -> Result<Tx, StoreError> {
+        if self.health.is_stopped() {
+            return Err(StoreError::Committer);
+        }
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    /// Commits a write transaction; a stored write ends an outage (see `health`).
+    /// Commits a write transaction; a stored write ends an outage (see `health`). A disk error
+    /// in the commit (its sync of the WAL) stops storing for good, as a failed sync of the
+    /// committer's does.
     pub(in crate::store) async fn commit(&self, tx: Tx) -> Result<(), StoreError> {
-        tx.commit().await?;
-        self.health.stored();
-        Ok(())
+        if self.health.is_stopped() {
+            return Err(StoreError::Committer);
+        }
+        match tx.commit().await.map_err(StoreError::from) {
+            Ok(()) => {
+                self.health.stored();
+                Ok(())
+            }
+            Err(e) => {
+                if e.is_disk_error() {
+                    tracing::error!(
+                        error = %e,
+                        "a commit met a disk error: nothing is stored from now on; check the \
+                         disk (the gateway restarts to recover)"
+                    );
+                    self.health.stop_for_good();
+                    return Err(StoreError::Unconfirmed);
+                }
+                Err(e)
+            }
+        }
     }
 }
 
