@@ -100,6 +100,7 @@ pub(super) fn start(
         .map_err(StoreError::Wal)?;
     tokio::spawn(async move {
         let mut since_checkpoint = 0;
+        let mut failing = false;
         while let Some(first) = jobs.recv().await {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -117,7 +118,7 @@ pub(super) fn start(
                 continue;
             }
             let cases = batch.len();
-            let Some(answers) = commit(&mut conn, batch).await else {
+            let Some(answers) = commit(&mut conn, batch, &mut failing).await else {
                 // SQLite undoes a transaction whose commit failed, but the driver may still
                 // count it as open and refuse every later BEGIN: start again on a fresh
                 // connection.
@@ -172,7 +173,13 @@ pub(super) fn start(
 /// stored: the disk is full or the database gone), `Unconfirmed` (the COMMIT itself met a disk
 /// error, so whether the batch is in the WAL is unknown) or `BatchFailed` (a fault of its own,
 /// logged as such).
-async fn commit(conn: &mut SqliteConnection, batch: Vec<Job>) -> Option<Answers> {
+/// `failing` says whether the batch before failed because storage did, so that the cause is
+/// logged once per run of such failures.
+async fn commit(
+    conn: &mut SqliteConnection,
+    batch: Vec<Job>,
+    failing: &mut bool,
+) -> Option<Answers> {
     let mut committing = false;
     let committed = async {
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
@@ -183,13 +190,16 @@ async fn commit(conn: &mut SqliteConnection, batch: Vec<Job>) -> Option<Answers>
     }
     .await;
     match committed {
-        Ok(results) => Some(
-            batch
-                .into_iter()
-                .zip(results)
-                .map(|(job, result)| (job.answer, result))
-                .collect(),
-        ),
+        Ok(results) => {
+            *failing = false;
+            Some(
+                batch
+                    .into_iter()
+                    .zip(results)
+                    .map(|(job, result)| (job.answer, result))
+                    .collect(),
+            )
+        }
         Err(e) => {
             // A full disk or a lost database is logged once per outage by `health`, as the
             // refusals reach the HTTP layer (this line at debug only); anything else is a
@@ -198,7 +208,13 @@ async fn commit(conn: &mut SqliteConnection, batch: Vec<Job>) -> Option<Answers>
                 tracing::error!(error = %e, "committing a batch of reports met a disk error");
                 StoreError::Unconfirmed
             } else if e.is_unavailable() {
-                tracing::debug!(error = %e, "committing a batch of reports failed");
+                // The cause the outage's one line (`health`) cannot name: once per run of
+                // failed batches, at warn, and the rest at debug.
+                if std::mem::replace(failing, true) {
+                    tracing::debug!(error = %e, "committing a batch of reports failed");
+                } else {
+                    tracing::warn!(error = %e, "committing reports fails");
+                }
                 StoreError::Committer
             } else {
                 tracing::error!(error = %e, "committing a batch of reports failed");
