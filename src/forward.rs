@@ -23,10 +23,17 @@ pub fn check(config: &Config, keyring: &Keyring) -> Result<()> {
     targets(config, keyring).map(|_| ())
 }
 
-/// How long a gateway holds an entity's deliveries before another may take them.
-const LEASE_SECS: i64 = 300;
-/// Envelopes delivered in one round before the lease is given back.
-const ROUND: i64 = 64;
+/// How long a gateway's hold on an entity's deliveries lasts unless renewed. Short, so that the
+/// deliveries of a gateway that was killed mid-round go on from another (or from the same one,
+/// restarted) within half a minute; renewed every `RENEW_SECS` while the round runs.
+const LEASE_SECS: i64 = 30;
+const RENEW_SECS: u64 = 10;
+/// How long one round may go on before the hold is given back, so that gateways share the work.
+const ROUND_SECS: i64 = 150;
+/// Envelopes read from the outbox at a time.
+const PAGE: i64 = 64;
+/// The longest one delivery may take (a large file over a slow link).
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(150);
 
 struct Target {
     entity: String,
@@ -137,7 +144,7 @@ impl Forwarder {
     }
 
     /// One round for an entity: its waiting envelopes, page by page, one after another, while
-    /// this gateway holds the entity and well inside its lease. `skip` are envelopes the
+    /// this gateway holds the entity, renewing the hold as it goes. `skip` are envelopes the
     /// receiver refused, waiting for their own retry.
     async fn round(
         &self,
@@ -150,7 +157,7 @@ impl Forwarder {
             return Ok(Round::Idle);
         }
         let now = unix_now();
-        let until = now + LEASE_SECS;
+        let mut until = now + LEASE_SECS;
         if !self
             .store
             .claim_forwarding(&target.entity, now, until)
@@ -158,7 +165,26 @@ impl Forwarder {
         {
             return Ok(Round::Idle);
         }
-        let result = self.deliver_waiting(target, skip, now).await;
+        let deliveries = self.deliver_waiting(target, skip, now);
+        tokio::pin!(deliveries);
+        let period = Duration::from_secs(RENEW_SECS);
+        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        let result = loop {
+            tokio::select! {
+                result = &mut deliveries => break result,
+                _ = renew.tick() => {
+                    let next = unix_now() + LEASE_SECS;
+                    match self.store.renew_forwarding(&target.entity, until, next).await {
+                        Ok(true) => until = next,
+                        // Held too long without a renewal (a stalled database): another
+                        // gateway may deliver now, so this one stops. A delivery cut short
+                        // here is made again: at least once.
+                        Ok(false) => return Ok(Round::Idle),
+                        Err(e) => break Err(e.into()),
+                    }
+                }
+            }
+        };
         self.store.release_forwarding(&target.entity, until).await?;
         result
     }
@@ -173,13 +199,13 @@ impl Forwarder {
         let mut after = String::new();
         let mut tried = false;
         loop {
-            let page = self.store.waiting(&target.entity, &after, ROUND).await?;
+            let page = self.store.waiting(&target.entity, &after, PAGE).await?;
             let Some(last) = page.last() else {
                 break;
             };
             after = last.clone();
             for id in page.iter().filter(|id| !skip.contains_key(*id)) {
-                if unix_now() - started > LEASE_SECS / 2 {
+                if unix_now() - started > ROUND_SECS {
                     return Ok(Round::Done { refused });
                 }
                 tried = true;
@@ -310,10 +336,7 @@ fn client(forward: &crate::config::Forward) -> Result<reqwest::Client> {
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(Duration::from_secs(60))
-        // Well inside the lease, so that no other gateway delivers the same envelope meanwhile.
-        .timeout(Duration::from_secs(
-            u64::try_from(LEASE_SECS / 2).unwrap_or(150),
-        ))
+        .timeout(DELIVERY_TIMEOUT)
         .build()?)
 }
 

@@ -32,6 +32,10 @@ struct Inbox {
     deliveries: Arc<Mutex<Vec<Delivery>>>,
     /// Requests still to refuse with 503.
     refuse: Arc<AtomicUsize>,
+    /// Deliveries still to take; once none are left, every request hangs, unanswered.
+    take: Arc<AtomicUsize>,
+    /// Requests left hanging.
+    held: Arc<AtomicUsize>,
 }
 
 /// An entity's receiving endpoint: the example server certificate, and only clients with a
@@ -82,6 +86,17 @@ async fn receiver(addr: SocketAddr, inbox: Inbox) -> (SocketAddr, tokio::task::J
                             .refuse
                             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                             .is_ok();
+                        let taken = refused
+                            || inbox
+                                .take
+                                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                                    n.checked_sub(1)
+                                })
+                                .is_ok();
+                        if !taken {
+                            inbox.held.fetch_add(1, Ordering::SeqCst);
+                            std::future::pending::<()>().await;
+                        }
                         let status = if refused {
                             503
                         } else {
@@ -135,6 +150,7 @@ async fn every_report_reaches_the_entitys_endpoint_sealed_through_a_failing_rece
  {
     let inbox = Inbox::default();
     inbox.refuse.store(3, Ordering::SeqCst);
+    inbox.take.store(3, Ordering::SeqCst);
     let (addr, first) = receiver("127.0.0.1:0".parse().unwrap(), inbox.clone()).await;
 
     // The gateway's client certificate for the receiver, from the organisation CA.
@@ -160,15 +176,19 @@ async fn every_report_reaches_the_entitys_endpoint_sealed_through_a_failing_rece
 
     let mut sent = report(&gateway, "minusca", "before", 8).await;
     report(&gateway, "monusco", "not forwarded", 2).await;
-    // The receiver refuses three, takes some, and is killed; then the gateway is.
-    let counted = inbox.clone();
-    wait_for("three deliveries", || {
-        counted.deliveries.lock().unwrap().len() >= 3
+    // The receiver refuses three, takes three, and leaves the next hanging: the gateway is
+    // killed in the middle of a delivery, holding the entity's deliveries; then the receiver
+    // is killed too.
+    let held = inbox.clone();
+    wait_for("a delivery left hanging", || {
+        held.held.load(Ordering::SeqCst) >= 1
     })
     .await;
+    assert_eq!(inbox.deliveries.lock().unwrap().len(), 3);
+    gateway.kill();
     first.abort();
     let _ = first.await;
-    gateway.kill();
+    inbox.take.store(usize::MAX, Ordering::SeqCst);
 
     let mut gateway = Gateway::spawn_demo(dir.path(), data.path(), &[], &[]);
     sent.extend(report(&gateway, "minusca", "while the receiver is down", 4).await);
@@ -176,7 +196,8 @@ async fn every_report_reaches_the_entitys_endpoint_sealed_through_a_failing_rece
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (_, second) = receiver(addr, inbox.clone()).await;
 
-    // Every report of MINUSCA, and nothing else, arrives.
+    // Every report of MINUSCA, and nothing else, arrives: the restarted gateway takes over the
+    // killed one's hold once it lapses.
     let mut expected: HashMap<String, String> = HashMap::new();
     for case in gateway.cases_seen_by("intake-minusca").await {
         let id = case["id"].as_str().unwrap().to_string();
@@ -195,7 +216,17 @@ async fn every_report_reaches_the_entitys_endpoint_sealed_through_a_failing_rece
     assert_eq!(expected.len(), sent.len());
     let counted = inbox.clone();
     let wanted: HashSet<String> = expected.keys().cloned().collect();
+    let mut polls = 0;
     wait_for("every report delivered", || {
+        polls += 1;
+        if polls == 300 {
+            eprintln!("LOGS:\n{}", gateway.logs());
+            eprintln!(
+                "GOT {} of {}",
+                counted.deliveries.lock().unwrap().len(),
+                wanted.len()
+            );
+        }
         let got: HashSet<String> = counted
             .deliveries
             .lock()

@@ -40,6 +40,25 @@ impl Store {
             == 1))
     }
 
+    /// Keeps the entity's deliveries until `next`, if this gateway's claim (`until`) still
+    /// holds them; false when it no longer does.
+    pub async fn renew_forwarding(
+        &self,
+        entity: &str,
+        until: i64,
+        next: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE forward_targets SET claimed_until = $3 WHERE entity = $1 AND claimed_until = $2";
+        on_backend!(self, db => Ok(sqlx::query(sql)
+            .bind(entity)
+            .bind(until)
+            .bind(next)
+            .execute(&db.pool)
+            .await?
+            .rows_affected()
+            == 1))
+    }
+
     /// Gives the entity's deliveries back, if this gateway's claim (`until`) still holds them.
     pub async fn release_forwarding(&self, entity: &str, until: i64) -> Result<(), StoreError> {
         let sql =
