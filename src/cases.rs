@@ -1,53 +1,23 @@
 //! The case: its server-visible status codes, the kinds of envelope it holds, and who may see
 //! it. Pure logic: no I/O, no clock.
 
-use serde::Serialize;
-
 use crate::keyring::{Role, Staff};
 
-/// The statuses the UN publishes for SEA allegations, as codes the server stores.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Received,
-    Acknowledged,
-    PreliminaryAssessment,
-    UnderInvestigation,
-    ReferredToMemberState,
-    Substantiated,
-    NotSubstantiated,
-    Closed,
+crate::codes::coded_enum! {
+    /// The statuses the UN publishes for SEA allegations, as codes the server stores.
+    pub enum Status {
+        Received = "received",
+        Acknowledged = "acknowledged",
+        PreliminaryAssessment = "preliminary_assessment",
+        UnderInvestigation = "under_investigation",
+        ReferredToMemberState = "referred_to_member_state",
+        Substantiated = "substantiated",
+        NotSubstantiated = "not_substantiated",
+        Closed = "closed",
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 8] = [
-        Status::Received,
-        Status::Acknowledged,
-        Status::PreliminaryAssessment,
-        Status::UnderInvestigation,
-        Status::ReferredToMemberState,
-        Status::Substantiated,
-        Status::NotSubstantiated,
-        Status::Closed,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Received => "received",
-            Status::Acknowledged => "acknowledged",
-            Status::PreliminaryAssessment => "preliminary_assessment",
-            Status::UnderInvestigation => "under_investigation",
-            Status::ReferredToMemberState => "referred_to_member_state",
-            Status::Substantiated => "substantiated",
-            Status::NotSubstantiated => "not_substantiated",
-            Status::Closed => "closed",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.code() == code)
-    }
-
     /// What the status means for the reporter, in plain words, with what happens next.
     pub fn plain_words(self) -> &'static str {
         match self {
@@ -77,55 +47,26 @@ impl Status {
     }
 }
 
-/// What an envelope holds. Each kind is sealed to exactly the people who need it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EnvelopeKind {
-    /// The report as the reporter submitted it, sealed to the entity's intake officers.
-    Report,
-    /// A file the reporter attached, sealed like the report or message it came with.
-    Attachment,
-    /// Information the reporter added later, sealed to the case's staff.
-    Message,
-    /// A reply from staff, sealed to the reporter's reply key and the case's staff.
-    Reply,
-    /// The report re-sealed by an intake officer to the assigned investigators and intake.
-    Assignment,
-    /// What the case's staff share with a Member State, sealed to its focal points and to them.
-    Notification,
-    /// Details of national action, sealed like the notification it answers.
-    NationalAction,
-    /// A note on victim assistance, sealed to the entity's assistance officers.
-    AssistanceNote,
-}
-
-impl EnvelopeKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            EnvelopeKind::Report => "report",
-            EnvelopeKind::Attachment => "attachment",
-            EnvelopeKind::Message => "message",
-            EnvelopeKind::Reply => "reply",
-            EnvelopeKind::Assignment => "assignment",
-            EnvelopeKind::Notification => "notification",
-            EnvelopeKind::NationalAction => "national_action",
-            EnvelopeKind::AssistanceNote => "assistance_note",
-        }
-    }
-
-    pub const ALL: [EnvelopeKind; 8] = [
-        EnvelopeKind::Report,
-        EnvelopeKind::Attachment,
-        EnvelopeKind::Message,
-        EnvelopeKind::Reply,
-        EnvelopeKind::Assignment,
-        EnvelopeKind::Notification,
-        EnvelopeKind::NationalAction,
-        EnvelopeKind::AssistanceNote,
-    ];
-
-    pub fn from_code(code: &str) -> Option<EnvelopeKind> {
-        EnvelopeKind::ALL.into_iter().find(|k| k.code() == code)
+crate::codes::coded_enum! {
+    /// What an envelope holds. Each kind is sealed to exactly the people who need it.
+    pub enum EnvelopeKind {
+        /// The report as the reporter submitted it, sealed to the entity's intake officers.
+        Report = "report",
+        /// A file the reporter attached, sealed like the report or message it came with.
+        Attachment = "attachment",
+        /// Information the reporter added later, sealed to the case's staff.
+        Message = "message",
+        /// A reply from staff, sealed to the reporter's reply key and the case's staff.
+        Reply = "reply",
+        /// The report re-sealed by an intake officer to the assigned investigators and intake.
+        Assignment = "assignment",
+        /// What the case's staff share with a Member State, sealed to its focal points and to
+        /// them.
+        Notification = "notification",
+        /// Details of national action, sealed like the notification it answers.
+        NationalAction = "national_action",
+        /// A note on victim assistance, sealed to the entity's assistance officers.
+        AssistanceNote = "assistance_note",
     }
 }
 
@@ -251,7 +192,7 @@ mod tests {
 
     #[test]
     fn status_codes_round_trip_and_every_status_has_words() {
-        for s in Status::ALL {
+        for &s in Status::ALL {
             assert_eq!(Status::from_code(s.code()), Some(s));
             assert!(s.plain_words().len() > 20);
         }
@@ -321,8 +262,8 @@ mod tests {
             (Substantiated, Closed),
             (NotSubstantiated, Closed),
         ];
-        for from in Status::ALL {
-            for to in Status::ALL {
+        for &from in Status::ALL {
+            for &to in Status::ALL {
                 let expected = allowed.contains(&(from, to));
                 assert_eq!(
                     check_transition(from, to).is_ok(),

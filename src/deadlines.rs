@@ -56,18 +56,19 @@ pub struct CaseDates {
     pub investigation_started_on: Option<Date>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Deadline {
-    Acknowledge,
-    FirstFeedback,
-    InvestigationTarget,
-    InvestigationLimit,
-    /// Member State deadlines (`src/notification.rs`), listed with the Member State.
-    NotifyMemberState,
-    MemberStateAcknowledge,
-    NationalInvestigator,
-    NationalOutcome,
+crate::codes::coded_enum! {
+    /// A deadline the UN sets on a case, as the code the API and the exports use.
+    pub enum Deadline {
+        Acknowledge = "acknowledge",
+        FirstFeedback = "first_feedback",
+        InvestigationTarget = "investigation_target",
+        InvestigationLimit = "investigation_limit",
+        /// Member State deadlines (`src/notification.rs`), listed with the Member State.
+        NotifyMemberState = "notify_member_state",
+        MemberStateAcknowledge = "member_state_acknowledge",
+        NationalInvestigator = "national_investigator",
+        NationalOutcome = "national_outcome",
+    }
 }
 
 impl From<crate::notification::MemberStateDeadline> for Deadline {
@@ -126,7 +127,7 @@ pub fn day_of(at: &Option<String>) -> Option<Date> {
 }
 
 /// A deadline that is late or due soon.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Due {
     pub deadline: Deadline,
     #[serde(with = "crate::store::day_format")]

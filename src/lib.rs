@@ -56,6 +56,7 @@ pub mod metrics;
 pub mod notification;
 pub mod seal;
 pub mod server;
+pub mod staff_api;
 pub mod stats;
 pub mod store;
 pub mod telemetry;

@@ -95,11 +95,13 @@ async fn support_is_offered_answered_by_the_survivor_and_tracked_without_opening
         )
         .await;
     assert_eq!(status, 422);
-    for name in [
-        "intake-minusca",
-        "intake-monusco",
-        "auditor",
-        "member-state-focal-point",
+    // The case's intake officer sees the case, so is told referrals are not theirs; anyone
+    // else is answered as for a case that does not exist.
+    for (name, refusal) in [
+        ("intake-minusca", 403),
+        ("intake-monusco", 404),
+        ("auditor", 404),
+        ("member-state-focal-point", 404),
     ] {
         let (status, _) = gateway
             .staff_post(
@@ -108,7 +110,7 @@ async fn support_is_offered_answered_by_the_survivor_and_tracked_without_opening
                 json!({ "service": "medical", "provider": "clinic" }),
             )
             .await;
-        assert_eq!(status, 404, "{name}");
+        assert_eq!(status, refusal, "{name}");
     }
 
     // The survivor sees the offers in plain words and accepts one without JavaScript.
@@ -264,6 +266,36 @@ async fn support_is_offered_answered_by_the_survivor_and_tracked_without_opening
             "a note reached the investigator in {file}"
         );
     }
+    // The assigned investigator hands a need over too, and is told plainly that referrals are
+    // the assistance officers' (not that the case is someone else's).
+    staff_ok(
+        &gateway,
+        "investigator-minusca",
+        &["note", &case, "--message", HANDOVER],
+    );
+    let (status, refusal) = gateway
+        .staff_post(
+            "investigator-minusca",
+            &format!("/api/v1/staff/cases/{case}/referrals"),
+            json!({ "service": "medical", "provider": "clinic-a" }),
+        )
+        .await;
+    assert_eq!(status, 403, "{refusal}");
+    assert_eq!(refusal["error"]["code"], "assistance_only", "{refusal}");
+    assert!(
+        refusal["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("confide staff note"),
+        "{refusal}"
+    );
+    let (_, seen) = gateway
+        .staff_get(
+            "assistance-minusca",
+            &format!("/api/v1/staff/cases/{case}/assistance"),
+        )
+        .await;
+    assert_eq!(seen["notes"].as_array().unwrap().len(), 3, "{seen}");
 
     // Assistance does not depend on the complaint: a closed case can still get support.
     for to in ["acknowledged", "closed"] {

@@ -231,7 +231,14 @@ async fn a_member_state_is_notified_acknowledges_and_records_national_action_and
             json!({ "action": "medal_awarded" }),
         )
         .await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("use one of: national_investigator_appointed"),
+        "{body}"
+    );
     assert!(!body.to_string().contains("medal"), "{body}");
     let (_, list) = gateway
         .staff_get(

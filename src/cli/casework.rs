@@ -9,18 +9,22 @@ use anyhow::{Context, Result, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use clap::Subcommand;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::output::human;
 use super::staff::{checked_case, checked_id, open, parse_recipient, write_private};
 use super::staff_client::Client;
-use super::staff_client::TrustedStaff;
 use crate::allegation::{AllegationType, Classification, Implicated, PersonnelCategory, Victims};
 use crate::assistance::{Audience, ConsentPurpose, ReferralState, Service};
+use crate::keyring::Role;
 use crate::notification::NationalAction;
 use crate::seal;
+use crate::staff_api::{
+    Acknowledged, ActionRequest, AssistanceCase, CaseAssistance, CaseRecord, ClassificationAnswer,
+    ConsentRequest, Consents, Created, EnvelopeRequest, Member, MoveRequest, NotificationRecord,
+    Notified, NotifyRequest, ReferRequest, ReferralRecord, SealTo,
+};
 
 #[derive(Subcommand)]
 pub enum CaseworkCommand {
@@ -169,7 +173,7 @@ pub async fn run(
             };
             let path = format!("/api/v1/staff/cases/{}/classification", checked_case(case)?);
             client
-                .post::<Value>(&path, &serde_json::to_value(&classification)?)
+                .post::<ClassificationAnswer>(&path, &classification)
                 .await?;
             human!("case {case} classified");
             Ok(())
@@ -189,25 +193,22 @@ pub async fn run(
             let seal_to =
                 format!("/api/v1/staff/cases/{case}/notifications/{member_state}/seal-to");
             // The Member State's focal points and the people of the case's entity, nobody else.
-            let record: Value = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
-            let entity = record["entity"].as_str().unwrap_or_default().to_string();
-            let allowed = |s: &TrustedStaff| {
-                (s.role == "member_state" && s.member_state.as_deref() == Some(member_state))
-                    || (matches!(s.role.as_str(), "intake" | "investigator")
-                        && s.entities.contains(&entity))
-            };
+            let record: CaseRecord = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
+            let allowed =
+                |s: &Member| s.is_focal_point_of(member_state) || s.works_cases_of(&record.entity);
             let sealed =
                 seal_document(client, &seal_to, "confide-notification/1", &text, allowed).await?;
-            let answer: Value = client
+            let answer: Notified = client
                 .post(
                     &format!("/api/v1/staff/cases/{case}/notifications"),
-                    &json!({ "member_state": member_state, "identity_shared": identity_shared, "envelope": sealed }),
+                    &NotifyRequest {
+                        member_state: member_state.clone(),
+                        identity_shared: *identity_shared,
+                        envelope: sealed,
+                    },
                 )
                 .await?;
-            human!(
-                "{member_state} notified: notification {}",
-                answer["id"].as_str().unwrap_or_default()
-            );
+            human!("{member_state} notified: notification {}", answer.id);
             Ok(())
         }
         Notifications { case } => {
@@ -215,23 +216,20 @@ pub async fn run(
                 Some(case) => format!("/api/v1/staff/cases/{}/notifications", checked_case(case)?),
                 None => "/api/v1/staff/notifications".to_string(),
             };
-            let list: Vec<Value> = client.json(&path).await?;
+            let list: Vec<NotificationRecord> = client.json(&path).await?;
             if list.is_empty() {
                 human!("no notifications");
             }
             for n in list {
-                let actions: Vec<&str> = n["actions"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(|x| x["action"].as_str()).collect())
-                    .unwrap_or_default();
+                let actions: Vec<&str> = n.actions.iter().map(|a| a.action.code()).collect();
                 human!(
                     "{}  case {}  {}  notified {}  acknowledged {}  envelope {}  actions: {}",
-                    n["id"].as_str().unwrap_or_default(),
-                    n["case_id"].as_str().unwrap_or_default(),
-                    n["member_state"].as_str().unwrap_or_default(),
-                    n["notified_at"].as_str().unwrap_or_default(),
-                    n["acknowledged_at"].as_str().unwrap_or("no"),
-                    n["envelope_id"].as_str().unwrap_or_default(),
+                    n.id,
+                    n.case_id,
+                    n.member_state,
+                    n.notified_at,
+                    n.acknowledged_at.as_deref().unwrap_or("no"),
+                    n.envelope_id,
                     if actions.is_empty() {
                         "-".to_string()
                     } else {
@@ -246,7 +244,7 @@ pub async fn run(
                 "/api/v1/staff/notifications/{}/acknowledgement",
                 checked_id(notification, "notification")?
             );
-            client.post::<Value>(&path, &json!({})).await?;
+            client.post::<Acknowledged>(&path, &json!({})).await?;
             human!("notification {notification} acknowledged");
             Ok(())
         }
@@ -257,13 +255,10 @@ pub async fn run(
             file,
         } => {
             let id = checked_id(notification, "notification")?;
-            let notified: Value = client
+            let notified: NotificationRecord = client
                 .json(&format!("/api/v1/staff/notifications/{id}"))
                 .await?;
-            let state = notified["member_state"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let state = notified.member_state;
             let envelope = match text_of(message, file)? {
                 Some(text) => Some(
                     seal_document(
@@ -272,10 +267,9 @@ pub async fn run(
                         "confide-national-action/1",
                         &text,
                         // The notified Member State's focal points and the people of cases.
-                        |s: &TrustedStaff| {
-                            (s.role == "member_state"
-                                && s.member_state.as_deref() == Some(state.as_str()))
-                                || matches!(s.role.as_str(), "intake" | "investigator")
+                        |s: &Member| {
+                            s.is_focal_point_of(&state)
+                                || matches!(s.role, Role::Intake | Role::Investigator)
                         },
                     )
                     .await?,
@@ -283,9 +277,12 @@ pub async fn run(
                 None => None,
             };
             client
-                .post::<Value>(
+                .post::<Created>(
                     &format!("/api/v1/staff/notifications/{id}/actions"),
-                    &json!({ "action": action, "envelope": envelope }),
+                    &ActionRequest {
+                        action: *action,
+                        envelope,
+                    },
                 )
                 .await?;
             human!("{} recorded on notification {id}", action.code());
@@ -316,18 +313,40 @@ pub async fn run(
             Ok(())
         }
         Assistance { case } => {
-            let answer: Value = match case {
+            match case {
                 Some(case) => {
-                    client
-                        .json(&format!(
-                            "/api/v1/staff/cases/{}/assistance",
-                            checked_case(case)?
-                        ))
-                        .await?
+                    let case = checked_case(case)?;
+                    let answer: CaseAssistance = client
+                        .json(&format!("/api/v1/staff/cases/{case}/assistance"))
+                        .await?;
+                    print_assistance(case, &answer);
                 }
-                None => client.json("/api/v1/staff/assistance").await?,
-            };
-            human!("{}", serde_json::to_string_pretty(&answer)?);
+                None => {
+                    let cases: Vec<AssistanceCase> =
+                        client.json("/api/v1/staff/assistance").await?;
+                    if cases.is_empty() {
+                        human!("no cases in your entities");
+                    } else {
+                        human!(
+                            "{:<32}  {:<10}  {:<10}  {:<26}  OPEN REFERRALS",
+                            "CASE",
+                            "RECEIVED",
+                            "ENTITY",
+                            "STATUS"
+                        );
+                    }
+                    for c in cases {
+                        human!(
+                            "{}  {}  {:<10}  {:<26}  {}",
+                            c.id,
+                            crate::store::day_format::to_text(c.received_on),
+                            c.entity,
+                            c.status.code(),
+                            c.open_referrals
+                        );
+                    }
+                }
+            }
             Ok(())
         }
         Consent {
@@ -338,9 +357,13 @@ pub async fn run(
         } => {
             let path = format!("/api/v1/staff/cases/{}/consents", checked_case(case)?);
             client
-                .post::<Value>(
+                .post::<Consents>(
                     &path,
-                    &json!({ "purpose": purpose, "audience": audience, "given": !refused }),
+                    &ConsentRequest {
+                        purpose: *purpose,
+                        audience: *audience,
+                        given: !refused,
+                    },
                 )
                 .await?;
             human!(
@@ -357,13 +380,16 @@ pub async fn run(
             provider,
         } => {
             let path = format!("/api/v1/staff/cases/{}/referrals", checked_case(case)?);
-            let answer: Value = client
-                .post(&path, &json!({ "service": service, "provider": provider }))
+            let answer: ReferralRecord = client
+                .post(
+                    &path,
+                    &ReferRequest {
+                        service: *service,
+                        provider: provider.clone(),
+                    },
+                )
                 .await?;
-            human!(
-                "referral {} offered",
-                answer["id"].as_str().unwrap_or_default()
-            );
+            human!("referral {} offered", answer.id);
             Ok(())
         }
         Referral { referral, state } => {
@@ -372,7 +398,7 @@ pub async fn run(
                 checked_id(referral, "referral")?
             );
             client
-                .post::<Value>(&path, &json!({ "state": state }))
+                .post::<ReferralRecord>(&path, &MoveRequest { state: *state })
                 .await?;
             human!("referral {referral} is now {}", state.code());
             Ok(())
@@ -389,13 +415,13 @@ pub async fn run(
                 &format!("/api/v1/staff/cases/{case}/assistance-notes/seal-to"),
                 "confide-assistance-note/1",
                 &text,
-                |s: &TrustedStaff| s.role == "assistance",
+                |s: &Member| s.role == Role::Assistance,
             )
             .await?;
             client
-                .post::<Value>(
+                .post::<Created>(
                     &format!("/api/v1/staff/cases/{case}/assistance-notes"),
-                    &json!({ "envelope": sealed }),
+                    &EnvelopeRequest { envelope: sealed },
                 )
                 .await?;
             human!("note sealed to the assistance officers and sent");
@@ -413,6 +439,66 @@ pub async fn run(
             write_private(out, &body)?;
             human!("statistics of {year} written to {}", out.display());
             Ok(())
+        }
+    }
+}
+
+/// A case's consents, and (for assistance officers) its referrals and notes, as lines.
+fn print_assistance(case: &str, answer: &CaseAssistance) {
+    let day = |d: Option<crate::store::Day>| {
+        d.map(crate::store::day_format::to_text)
+            .unwrap_or_else(|| "-".into())
+    };
+    human!("case {case}");
+    if answer.consents.is_empty() {
+        human!("consents: none recorded");
+    } else {
+        human!("consents:");
+    }
+    for c in &answer.consents {
+        human!(
+            "  {:<20} with {:<22} {:<8} on {}",
+            c.purpose.code(),
+            c.audience.code(),
+            if c.given { "given" } else { "refused" },
+            day(Some(c.recorded_on))
+        );
+    }
+    if let Some(referrals) = &answer.referrals {
+        if referrals.is_empty() {
+            human!("referrals: none");
+        } else {
+            human!("referrals:");
+        }
+        for r in referrals {
+            human!(
+                "  {}  {:<20} {:<12} {:<10} offered {}  delivered {}  closed {}",
+                r.id,
+                r.service.code(),
+                r.provider,
+                r.state.code(),
+                day(Some(r.referred_on)),
+                day(r.delivered_on),
+                day(r.closed_on)
+            );
+        }
+    }
+    if let Some(notes) = &answer.notes {
+        human!(
+            "notes sealed to you: {}{}",
+            notes.len(),
+            if notes.is_empty() {
+                ""
+            } else {
+                " (`confide staff open ID --out DIR` opens one)"
+            }
+        );
+        for n in notes {
+            human!(
+                "  {}  {}",
+                n.id,
+                crate::store::day_format::to_text(n.created_on)
+            );
         }
     }
 }
@@ -453,16 +539,8 @@ async fn seal_document(
     seal_to_path: &str,
     format: &str,
     text: &str,
-    allowed: impl Fn(&TrustedStaff) -> bool,
+    allowed: impl Fn(&Member) -> bool,
 ) -> Result<String> {
-    #[derive(Deserialize)]
-    struct SealTo {
-        seal_to: Vec<Recipient>,
-    }
-    #[derive(Deserialize)]
-    struct Recipient {
-        recipient: String,
-    }
     if text.trim().is_empty() {
         bail!("the text is empty");
     }

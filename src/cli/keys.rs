@@ -446,8 +446,9 @@ async fn revoke(args: RevokeArgs) -> Result<()> {
 
 async fn rotate(args: RotateArgs) -> Result<()> {
     use super::staff::{INLINE_COPY_BYTES, open, parse_recipient};
+    use crate::staff_api::{ResealRequest, Resealed, SealedToMe, Uploaded};
     use base64::Engine;
-    use serde_json::{Value, json};
+    use serde_json::json;
     crate::tls::install_crypto_provider();
     let ask = || ask_passphrase(args.passphrase_file.as_deref());
     let old = crate::keys::read_identities(&args.old_identity, ask)?;
@@ -466,13 +467,7 @@ async fn rotate(args: RotateArgs) -> Result<()> {
             )
         })?;
 
-    #[derive(serde::Deserialize)]
-    struct Sealed {
-        id: String,
-        recipients: Vec<String>,
-        reply_recipient: Option<String>,
-    }
-    let listed: Vec<Sealed> = client.json("/api/v1/staff/sealed-to-me").await?;
+    let listed: Vec<SealedToMe> = client.json("/api/v1/staff/sealed-to-me").await?;
     let (mut resealed, mut already, mut left_out) = (0usize, 0usize, Vec::<String>::new());
     for (n, envelope) in listed.iter().enumerate() {
         if !crate::store::is_valid_id(&envelope.id) {
@@ -552,12 +547,20 @@ async fn rotate(args: RotateArgs) -> Result<()> {
         }
         let sealed = crate::seal::seal(plain, &keys)?;
         let request = if sealed.len() > INLINE_COPY_BYTES {
-            let answer: Value = client.post_bytes("/api/v1/staff/uploads", sealed).await?;
-            json!({ "upload": answer["upload"], "recipients": names })
+            let answer: Uploaded = client.post_bytes("/api/v1/staff/uploads", sealed).await?;
+            ResealRequest {
+                body: None,
+                upload: Some(answer.upload),
+                recipients: names,
+            }
         } else {
-            json!({ "body": base64::engine::general_purpose::STANDARD.encode(sealed), "recipients": names })
+            ResealRequest {
+                body: Some(base64::engine::general_purpose::STANDARD.encode(sealed)),
+                upload: None,
+                recipients: names,
+            }
         };
-        let _: Value = client
+        let _: Resealed = client
             .post(
                 &format!("/api/v1/staff/envelopes/{}/reseal", envelope.id),
                 &request,
@@ -616,19 +619,20 @@ fn kind_of(plain: &[u8]) -> crate::cases::EnvelopeKind {
 /// points and the case's people for what is shared with a Member State.
 fn may_hold(
     kind: crate::cases::EnvelopeKind,
-    other: &super::staff_client::TrustedStaff,
-    me: &super::staff_client::TrustedStaff,
+    other: &crate::staff_api::Member,
+    me: &crate::staff_api::Member,
 ) -> bool {
     use crate::cases::EnvelopeKind::*;
+    use crate::keyring::Role;
     let same_entity = other.entities.iter().any(|e| me.entities.contains(e));
-    let case_people = matches!(other.role.as_str(), "intake" | "investigator") && same_entity;
+    let case_role = matches!(other.role, Role::Intake | Role::Investigator);
+    let case_people = case_role && same_entity;
     match kind {
-        AssistanceNote => other.role == "assistance" && same_entity,
-        Notification | NationalAction if me.role == "member_state" => {
-            matches!(other.role.as_str(), "intake" | "investigator")
-                || (other.role == "member_state" && other.member_state == me.member_state)
+        AssistanceNote => other.role == Role::Assistance && same_entity,
+        Notification | NationalAction if me.role == Role::MemberState => {
+            case_role || (other.role == Role::MemberState && other.member_state == me.member_state)
         }
-        Notification | NationalAction => other.role == "member_state" || case_people,
+        Notification | NationalAction => other.role == Role::MemberState || case_people,
         _ => case_people,
     }
 }

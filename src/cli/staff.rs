@@ -9,15 +9,19 @@ use anyhow::{Context, Result, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use clap::{Args, Subcommand};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::folder::{CaseFolder, Written};
 use super::output::human;
 use super::staff_client::Client;
 use crate::cases::EnvelopeKind;
+use crate::keyring::Role;
 use crate::seal;
+use crate::staff_api::{
+    AssignRequest, Assigned, CaseRecord, Created, EnvelopeMeta, EnvelopeRequest, Member,
+    OverdueRow, Status, StatusChanged, StatusRequest, Uploaded,
+};
 use crate::store::is_valid_id;
 
 #[derive(Args)]
@@ -82,7 +86,11 @@ enum StaffCommand {
     },
     /// Change a case's status (received, acknowledged, preliminary_assessment,
     /// under_investigation, referred_to_member_state, substantiated, not_substantiated, closed).
-    Status { case: String, status: String },
+    Status {
+        case: String,
+        #[arg(value_parser = crate::codes::parse::<Status>)]
+        status: Status,
+    },
     /// Deadlines that are late or due soon, per entity.
     Overdue,
     /// Export the audit chain (auditors) as JSON lines, checking it on the way.
@@ -96,24 +104,6 @@ enum StaffCommand {
 
 /// Re-sealed copies larger than this are streamed to the server before the assignment.
 pub(super) const INLINE_COPY_BYTES: usize = 1 << 20;
-
-#[derive(Deserialize)]
-struct CaseRow {
-    id: String,
-    entity: String,
-    status: String,
-    received_on: String,
-    reply_recipient: String,
-    assignees: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct EnvelopeRow {
-    id: String,
-    kind: String,
-}
-
-use super::staff_client::TrustedStaff as KeyringStaff;
 
 pub async fn run(args: StaffArgs) -> Result<()> {
     crate::tls::install_crypto_provider();
@@ -169,16 +159,13 @@ async fn command(args: &StaffArgs, client: &Client, unlock: &Unlock) -> Result<(
             reply(client, checked_case(case)?, &text).await
         }
         StaffCommand::Status { case, status } => {
-            let answer: Value = client
+            let answer: StatusChanged = client
                 .post(
                     &format!("/api/v1/staff/cases/{}/status", checked_case(case)?),
-                    &json!({ "status": status }),
+                    &StatusRequest { status: *status },
                 )
                 .await?;
-            human!(
-                "case {case} is now {}",
-                answer["status"].as_str().unwrap_or(status)
-            );
+            human!("case {case} is now {}", answer.status.code());
             Ok(())
         }
         StaffCommand::Overdue => overdue(client).await,
@@ -216,7 +203,7 @@ fn identities(
 }
 
 async fn list_cases(client: &Client) -> Result<()> {
-    let cases: Vec<CaseRow> = client.json("/api/v1/staff/cases").await?;
+    let cases: Vec<CaseRecord> = client.json("/api/v1/staff/cases").await?;
     if cases.is_empty() {
         human!("no cases for you");
     }
@@ -231,7 +218,7 @@ async fn list_cases(client: &Client) -> Result<()> {
             c.id,
             c.received_on,
             c.entity,
-            c.status,
+            c.status.code(),
             assigned
         );
     }
@@ -258,16 +245,15 @@ pub(super) fn open(
 }
 
 async fn envelopes(client: &Client, case: &str) -> Result<Vec<(EnvelopeKind, String)>> {
-    let rows: Vec<EnvelopeRow> = client
+    let rows: Vec<EnvelopeMeta> = client
         .json(&format!("/api/v1/staff/cases/{case}/envelopes"))
         .await?;
+    // The id names a file: checked here, whatever the server sent (the kind is typed).
     rows.into_iter()
-        .map(
-            |row| match (EnvelopeKind::from_code(&row.kind), is_valid_id(&row.id)) {
-                (Some(kind), true) => Ok((kind, row.id)),
-                _ => bail!("the server listed an envelope with an invalid id or kind; stopping"),
-            },
-        )
+        .map(|row| match is_valid_id(&row.id) {
+            true => Ok((row.kind, row.id)),
+            false => bail!("the server listed an envelope with an invalid id; stopping"),
+        })
         .collect()
 }
 
@@ -335,7 +321,7 @@ async fn pull_new(
     out: &Path,
     identities: &[Box<dyn age::Identity + Send + Sync>],
 ) -> Result<()> {
-    let cases: Vec<CaseRow> = client.json("/api/v1/staff/cases").await?;
+    let cases: Vec<CaseRecord> = client.json("/api/v1/staff/cases").await?;
     let mut pulled = 0;
     for case in &cases {
         let id = checked_case(&case.id)?;
@@ -363,14 +349,16 @@ async fn assign(
     to: &[String],
     identities: &[Box<dyn age::Identity + Send + Sync>],
 ) -> Result<()> {
-    let record: CaseRow = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
+    let record: CaseRecord = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
     let staff = keyring_staff(client).await?;
     let mut recipients = Vec::new();
     for name in to {
         let member = staff
             .iter()
             .find(|s| {
-                &s.name == name && s.role == "investigator" && s.entities.contains(&record.entity)
+                &s.name == name
+                    && s.role == Role::Investigator
+                    && s.entities.contains(&record.entity)
             })
             .with_context(|| {
                 format!(
@@ -382,7 +370,7 @@ async fn assign(
     }
     for member in staff
         .iter()
-        .filter(|s| s.role == "intake" && s.entities.contains(&record.entity))
+        .filter(|s| s.role == Role::Intake && s.entities.contains(&record.entity))
     {
         recipients.push(parse_recipient(&member.recipient)?);
     }
@@ -408,17 +396,21 @@ async fn assign(
             })?;
             let sealed = seal::seal(plain, &recipients)?;
             if sealed.len() > INLINE_COPY_BYTES {
-                let answer: Value = client.post_bytes("/api/v1/staff/uploads", sealed).await?;
-                uploads.push(answer["upload"].as_str().unwrap_or_default().to_string());
+                let answer: Uploaded = client.post_bytes("/api/v1/staff/uploads", sealed).await?;
+                uploads.push(answer.upload);
             } else {
                 copies.push(STANDARD.encode(sealed));
             }
         }
     }
-    let answer: Value = client
+    let answer: Assigned = client
         .post(
             &format!("/api/v1/staff/cases/{case}/assignment"),
-            &json!({ "assignees": to, "copies": copies, "uploads": uploads }),
+            &AssignRequest {
+                assignees: to.to_vec(),
+                copies,
+                uploads,
+            },
         )
         .await?;
     if to.is_empty() {
@@ -426,8 +418,8 @@ async fn assign(
     } else {
         human!(
             "case {case} assigned to {}; {} envelope(s) re-sealed",
-            to.join(", "),
-            answer["copies"]
+            answer.assignees.join(", "),
+            answer.copies
         );
     }
     Ok(())
@@ -437,14 +429,14 @@ async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
     if text.trim().is_empty() {
         bail!("the reply is empty");
     }
-    let record: CaseRow = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
+    let record: CaseRecord = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
     let staff = keyring_staff(client).await?;
     let mut recipients = vec![parse_recipient(&record.reply_recipient)?];
     for member in staff.iter().filter(|s| {
         // Assignees as the signed keyring has them: investigators of the case's entity.
         s.entities.contains(&record.entity)
-            && (s.role == "intake"
-                || (s.role == "investigator" && record.assignees.contains(&s.name)))
+            && (s.role == Role::Intake
+                || (s.role == Role::Investigator && record.assignees.contains(&s.name)))
     }) {
         recipients.push(parse_recipient(&member.recipient)?);
     }
@@ -453,9 +445,11 @@ async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
     )?);
     let sealed = seal::seal(document, &recipients)?;
     client
-        .post::<Value>(
+        .post::<Created>(
             &format!("/api/v1/staff/cases/{case}/replies"),
-            &json!({ "envelope": STANDARD.encode(sealed) }),
+            &EnvelopeRequest {
+                envelope: STANDARD.encode(sealed),
+            },
         )
         .await?;
     human!(
@@ -466,29 +460,28 @@ async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
 }
 
 async fn overdue(client: &Client) -> Result<()> {
-    let rows: Vec<Value> = client.json("/api/v1/staff/overdue").await?;
+    let rows: Vec<OverdueRow> = client.json("/api/v1/staff/overdue").await?;
     if rows.is_empty() {
         human!("nothing late or due soon");
     }
     let mut entity = String::new();
     for row in rows {
-        let this = row["entity"].as_str().unwrap_or_default();
-        if this != entity {
-            entity = this.to_string();
+        if row.entity != entity {
+            entity = row.entity.clone();
             human!("{entity}:");
         }
-        let state = if row["overdue"].as_bool() == Some(true) {
-            "LATE"
-        } else {
-            "due soon"
+        let state = if row.due.overdue { "LATE" } else { "due soon" };
+        let deadline = match &row.member_state {
+            Some(member_state) => format!("{} ({member_state})", row.due.deadline.code()),
+            None => row.due.deadline.code().to_string(),
         };
         human!(
             "  {}  {:<20}  {}  {:<8}  ({})",
-            row["case_id"].as_str().unwrap_or_default(),
-            row["deadline"].as_str().unwrap_or_default(),
-            row["due_on"].as_str().unwrap_or_default(),
+            row.case_id,
+            deadline,
+            crate::store::day_format::to_text(row.due.due_on),
             state,
-            row["status"].as_str().unwrap_or_default()
+            row.status.code()
         );
     }
     Ok(())
@@ -512,7 +505,7 @@ async fn export_audit(client: &Client, out: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn keyring_staff(client: &Client) -> Result<Vec<KeyringStaff>> {
+async fn keyring_staff(client: &Client) -> Result<Vec<Member>> {
     client.trusted_staff().await
 }
 

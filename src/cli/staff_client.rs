@@ -6,6 +6,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
+use crate::staff_api::{ErrorAnswer, Keyring, Member, SignedDocument};
+
+/// An answer of the staff API: read as its `staff_api` type, and kept (as the server sent it)
+/// for `--json`.
+pub trait Answer: serde::de::DeserializeOwned + serde::Serialize {}
+impl<T: serde::de::DeserializeOwned + serde::Serialize> Answer for T {}
+
 /// How to reach the staff listener and who you are there.
 #[derive(Args)]
 pub struct Connection {
@@ -50,17 +57,6 @@ fn show_progress(label: &str, done: u64, total: u64) {
     if done >= total {
         eprintln!();
     }
-}
-
-/// A staff member of the organisation-signed keyring.
-#[derive(Clone, serde::Deserialize)]
-pub struct TrustedStaff {
-    pub name: String,
-    pub role: String,
-    pub entities: Vec<String>,
-    #[serde(default)]
-    pub member_state: Option<String>,
-    pub recipient: String,
 }
 
 impl Client {
@@ -133,35 +129,17 @@ impl Client {
     /// to leave out members revoked since. Refuses to go on without a pinned key or with a
     /// signature that does not verify, since sealing to a key the server made up would hand it
     /// the report.
-    pub async fn trusted_staff(&self) -> Result<Vec<TrustedStaff>> {
-        #[derive(serde::Deserialize)]
-        struct Served {
-            staff: Vec<Named>,
-            signed: Option<Signed>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Named {
-            name: String,
-        }
-        #[derive(serde::Deserialize)]
-        struct Signed {
-            document: String,
-            signature: String,
-        }
-        #[derive(serde::Deserialize)]
-        struct Document {
-            staff: Vec<TrustedStaff>,
-        }
+    pub async fn trusted_staff(&self) -> Result<Vec<Member>> {
         let pin = self.pin.context(
             "the organisation key is not pinned: pass --organisation-key KEY (or set CONFIDE_ORGANISATION_KEY) with the key your organisation published",
         )?;
-        let served: Served = self.json("/api/v1/staff/keyring").await?;
+        let served: Keyring = self.json("/api/v1/staff/keyring").await?;
         let signed = served
             .signed
             .context("the server sent an unsigned keyring; refusing to seal to it")?;
         pin.verify(&signed.document, &signed.signature)
             .context("the keyring the server sent is not signed by your organisation; refusing to seal to it. Tell your administrator")?;
-        let document: Document =
+        let document: SignedDocument =
             serde_json::from_str(&signed.document).context("the signed keyring cannot be read")?;
         let current: std::collections::HashSet<String> =
             served.staff.into_iter().map(|s| s.name).collect();
@@ -182,26 +160,33 @@ impl Client {
         if !response.status().is_success() {
             let status = response.status();
             let message = response
-                .json::<serde_json::Value>()
+                .json::<ErrorAnswer>()
                 .await
-                .ok()
-                .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+                .map(|answer| answer.error.message)
                 .unwrap_or_default();
             bail!("the server answered {status}: {message}");
         }
         Ok(response)
     }
 
-    pub async fn json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+    /// A typed answer (`staff_api`), remembered for `--json`.
+    pub async fn json<T: Answer>(&self, path: &str) -> Result<T> {
         let response = self
             .send(self.http.get(format!("{}{path}", self.base)))
             .await?;
-        let answer: serde_json::Value = response
-            .json()
+        self.answer(response).await
+    }
+
+    async fn answer<T: Answer>(&self, response: reqwest::Response) -> Result<T> {
+        let body = response
+            .bytes()
             .await
-            .context("the server's answer is not JSON")?;
+            .context("the server's answer was cut off; try again")?;
+        let answer: T = serde_json::from_slice(&body).context(
+            "the server's answer is not what this client expects: is the gateway the same version as this client?",
+        )?;
         self.remember(&answer);
-        serde_json::from_value(answer).context("the server's answer is not the JSON expected")
+        Ok(answer)
     }
 
     pub async fn bytes(&self, path: &str) -> Result<Vec<u8>> {
@@ -221,11 +206,7 @@ impl Client {
     }
 
     /// Streams a sealed file to the server (an upload).
-    pub async fn post_bytes<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        body: Vec<u8>,
-    ) -> Result<T> {
+    pub async fn post_bytes<T: Answer>(&self, path: &str, body: Vec<u8>) -> Result<T> {
         let total = body.len() as u64;
         let show = self.progress && total >= PROGRESS_FROM;
         let body = bytes::Bytes::from(body);
@@ -246,27 +227,14 @@ impl Client {
                 pieces,
             )));
         let response = self.send(request).await?;
-        let answer: serde_json::Value = response
-            .json()
-            .await
-            .context("the server's answer is not JSON")?;
-        self.remember(&answer);
-        serde_json::from_value(answer).context("the server's answer is not the JSON expected")
+        self.answer(response).await
     }
 
-    pub async fn post<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &serde_json::Value,
-    ) -> Result<T> {
+    /// Sends a typed request (`staff_api`) and reads the typed answer.
+    pub async fn post<T: Answer>(&self, path: &str, body: &impl serde::Serialize) -> Result<T> {
         let response = self
             .send(self.http.post(format!("{}{path}", self.base)).json(body))
             .await?;
-        let answer: serde_json::Value = response
-            .json()
-            .await
-            .context("the server's answer is not JSON")?;
-        self.remember(&answer);
-        serde_json::from_value(answer).context("the server's answer is not the JSON expected")
+        self.answer(response).await
     }
 }

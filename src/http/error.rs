@@ -6,7 +6,6 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::intake::IntakeError;
 use crate::store::StoreError;
@@ -215,7 +214,12 @@ impl From<IntakeError> for Problem {
 /// The JSON form, used by both APIs.
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": self.message } });
+        let body = crate::staff_api::ErrorAnswer {
+            error: crate::staff_api::ErrorBody {
+                code: self.code.to_string(),
+                message: self.message.clone(),
+            },
+        };
         let mut response = (self.status, Json(body)).into_response();
         self.mark(&mut response);
         response

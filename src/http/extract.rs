@@ -25,19 +25,45 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, _state: &S) -> Result<Self, Problem> {
         require_content_type(&req, "application/json")?;
         let bytes = read_body(req).await?;
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
-            let what = match e.classify() {
-                serde_json::error::Category::Data => field_problem(&e.to_string()),
-                serde_json::error::Category::Eof => "it ends too early".to_string(),
-                _ => "it is not well-formed JSON".to_string(),
-            };
-            Problem::bad_request(format!(
-                "The JSON body is not valid: {what} (line {}, column {}).",
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| json_problem(&e))
+    }
+}
+
+/// The answer to a JSON body that does not parse as the type the route takes.
+fn json_problem(e: &serde_json::Error) -> Problem {
+    // serde_json puts the position after the message; it is given once, at the end.
+    let text = e.to_string();
+    let message = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(message, _)| message);
+    // Well-formed, but a closed vocabulary's value is not one of its codes: the answer names
+    // the allowed ones, as a refusal of what the body means (422).
+    if e.classify() == serde_json::error::Category::Data
+        && let Some(known) = known_codes(message)
+    {
+        return Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_code",
+            format!(
+                "{} (line {}, column {}).",
+                capitalised(&known),
                 e.line(),
                 e.column()
-            ))
-        })
+            ),
+        );
     }
+    let what = match e.classify() {
+        serde_json::error::Category::Data => field_problem(message),
+        serde_json::error::Category::Eof => "it ends too early".to_string(),
+        _ => "it is not well-formed JSON".to_string(),
+    };
+    Problem::bad_request(format!(
+        "The JSON body is not valid: {what} (line {}, column {}).",
+        e.line(),
+        e.column()
+    ))
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for FormBody<T> {
@@ -124,6 +150,14 @@ fn require_content_type(req: &Request, expected: &str) -> Result<(), Problem> {
     }
 }
 
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// Says which of our fields is missing, or that there is a field we do not know, without
 /// repeating anything the client sent (not even an unknown field's name).
 fn field_problem(message: &str) -> String {
@@ -194,6 +228,35 @@ fn is_utf8_form(body: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_typo_in_a_closed_vocabulary_is_a_422_naming_every_allowed_code_and_not_the_typo() {
+        let e = serde_json::from_str::<crate::staff_api::MoveRequest>(r#"{"state":"acepted"}"#)
+            .unwrap_err();
+        let problem = super::json_problem(&e);
+        assert_eq!(problem.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem.code, "unknown_code");
+        let known = crate::assistance::ReferralState::known();
+        assert!(
+            problem.message.starts_with(&format!(
+                "This referral state is not one of those allowed; use one of: {known} (line 1"
+            )),
+            "{}",
+            problem.message
+        );
+        assert!(!problem.message.contains("acepted"));
+    }
+
+    #[test]
+    fn a_missing_field_is_named_once_with_its_position() {
+        let e = serde_json::from_str::<crate::staff_api::MoveRequest>("{}").unwrap_err();
+        let problem = super::json_problem(&e);
+        assert_eq!(problem.status, axum::http::StatusCode::BAD_REQUEST);
+        assert_eq!(
+            problem.message,
+            "The JSON body is not valid: the field `state` is missing (line 1, column 2)."
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -36,7 +36,7 @@ macro_rules! on_backend {
 }
 
 /// A Member State notification with the national action recorded on it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct NotificationRecord {
     pub id: String,
     pub case_id: String,
@@ -49,7 +49,7 @@ pub struct NotificationRecord {
     pub actions: Vec<NationalActionRecord>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct NationalActionRecord {
     pub id: String,
     pub action: NationalAction,
@@ -58,7 +58,7 @@ pub struct NationalActionRecord {
     pub recorded_at: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct ConsentRecord {
     pub purpose: ConsentPurpose,
     pub audience: Audience,
@@ -67,7 +67,7 @@ pub struct ConsentRecord {
     pub recorded_on: Day,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct ReferralRecord {
     pub id: String,
     pub case_id: String,
@@ -647,7 +647,16 @@ fn day(text: String) -> Result<Day, StoreError> {
 }
 
 mod maybe_day {
-    use serde::Serializer;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<time::Date>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(text) => super::day_format::from_text(&text)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom("a day is YYYY-MM-DD")),
+            None => Ok(None),
+        }
+    }
 
     pub fn serialize<S: Serializer>(day: &Option<time::Date>, s: S) -> Result<S::Ok, S::Error> {
         match day {

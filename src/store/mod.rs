@@ -114,7 +114,7 @@ pub struct NewCase<'a> {
 }
 
 /// A case as staff and the status page see it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct CaseRecord {
     pub id: String,
     pub entity: String,
@@ -133,7 +133,7 @@ pub struct CaseRecord {
 }
 
 /// An envelope's metadata.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct EnvelopeMeta {
     pub id: String,
     pub case_id: String,
@@ -143,6 +143,7 @@ pub struct EnvelopeMeta {
     pub size: u64,
     /// Who can open it: staff names, and `reporter`.
     pub recipients: Vec<String>,
+    /// How it is stored (whole or in pieces): the server's business, never sent.
     #[serde(skip)]
     pub chunks: u32,
 }
@@ -395,13 +396,18 @@ pub fn is_valid_id(id: &str) -> bool {
 }
 
 pub(crate) mod day_format {
-    use serde::Serializer;
+    use serde::{Deserialize, Deserializer, Serializer};
 
     const FORMAT: &[time::format_description::FormatItem<'static>] =
         time::macros::format_description!("[year]-[month]-[day]");
 
     pub fn serialize<S: Serializer>(day: &time::Date, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&to_text(*day))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<time::Date, D::Error> {
+        let text = String::deserialize(d)?;
+        from_text(&text).ok_or_else(|| serde::de::Error::custom("a day is YYYY-MM-DD"))
     }
 
     pub fn to_text(day: time::Date) -> String {

@@ -281,7 +281,7 @@ fn decode_envelope(state: &AppState, text: &str) -> Result<Vec<u8>, Problem> {
 pub async fn upload(
     State(state): State<AppState>,
     request: axum::extract::Request,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<crate::staff_api::Uploaded>), Problem> {
     let is_binary = request
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
@@ -300,7 +300,11 @@ pub async fn upload(
         .intake
         .receive_upload(&mut source, state.today())
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "upload": id }))))
+    // The same answer on both listeners: staff stream large re-sealed copies the same way.
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::staff_api::Uploaded { upload: id }),
+    ))
 }
 
 /// A request body as a stream of chunks.

@@ -8,8 +8,6 @@ use axum::routing::post;
 use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::{StaffMember, access, audit, visible_case};
 use crate::cases::{EnvelopeKind, Status, check_assignees, check_transition, may_assign, may_work};
@@ -18,6 +16,9 @@ use crate::http::error::Problem;
 use crate::intake::Recipients;
 use crate::keyring::Role;
 use crate::seal;
+use crate::staff_api::{
+    AssignRequest, Assigned, Created, EnvelopeRequest, StatusChanged, StatusRequest, Uploaded,
+};
 use crate::store::{EnvelopeBody, NewEnvelope, REPORTER, random_id};
 
 pub fn router() -> Router<AppState> {
@@ -27,25 +28,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/staff/cases/{id}/status", post(set_status))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AssignRequest {
-    /// Keyring names of the investigators; empty to unassign everyone.
-    assignees: Vec<String>,
-    /// The case's envelopes re-sealed to the assignees and the entity's intake officers (base64).
-    #[serde(default)]
-    copies: Vec<String>,
-    /// Larger re-sealed copies, streamed first to `/api/v1/staff/uploads`.
-    #[serde(default)]
-    uploads: Vec<String>,
-}
-
 async fn assign(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path(case_id): Path<String>,
     crate::http::extract::JsonBody(request): crate::http::extract::JsonBody<AssignRequest>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Assigned>, Problem> {
     let case = visible_case(&state, &staff, &case_id).await?;
     if !may_assign(&staff, &access(&case)) {
         let refusal = forbidden("Only an intake officer of this case's entity can assign it.");
@@ -87,24 +75,18 @@ async fn assign(
         .store
         .assign(&case.id, &assigned, &copies, state.today(), &entry)
         .await?;
-    Ok(Json(
-        json!({ "assignees": assigned, "copies": copies.len() }),
-    ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReplyRequest {
-    /// Base64 of an age file sealed to the reporter's reply key and the case's staff.
-    envelope: String,
+    Ok(Json(Assigned {
+        assignees: assigned,
+        copies: copies.len(),
+    }))
 }
 
 async fn reply(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path(case_id): Path<String>,
-    crate::http::extract::JsonBody(request): crate::http::extract::JsonBody<ReplyRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+    crate::http::extract::JsonBody(request): crate::http::extract::JsonBody<EnvelopeRequest>,
+) -> Result<(StatusCode, Json<Created>), Problem> {
     let case = visible_case(&state, &staff, &case_id).await?;
     if !may_work(&staff, &access(&case)) {
         let refusal = forbidden("This case is assigned to someone else.");
@@ -126,13 +108,7 @@ async fn reply(
         .store
         .add_reply(&case.id, &envelope, state.today(), &entry)
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": envelope.id }))))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StatusRequest {
-    status: String,
+    Ok((StatusCode::CREATED, Json(Created { id: envelope.id })))
 }
 
 async fn set_status(
@@ -140,20 +116,13 @@ async fn set_status(
     StaffMember(staff): StaffMember,
     Path(case_id): Path<String>,
     crate::http::extract::JsonBody(request): crate::http::extract::JsonBody<StatusRequest>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<StatusChanged>, Problem> {
     let case = visible_case(&state, &staff, &case_id).await?;
     if !may_work(&staff, &access(&case)) {
         let refusal = forbidden("This case is assigned to someone else.");
         return Err(super::refused(&state, &staff, &case.id, refusal).await);
     }
-    let to = Status::from_code(&request.status).ok_or_else(|| {
-        let known: Vec<&str> = Status::ALL.iter().map(|s| s.code()).collect();
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_status",
-            format!("Unknown status; use one of: {}.", known.join(", ")),
-        )
-    })?;
+    let to = request.status;
     check_transition(case.status, to)
         .map_err(|e| Problem::new(StatusCode::CONFLICT, "transition_refused", e.to_string()))?;
     let entry = audit(
@@ -174,7 +143,7 @@ async fn set_status(
             "Someone changed this case's status at the same time; look at it again and retry.",
         ));
     }
-    Ok(Json(json!({ "status": to.code() })))
+    Ok(Json(StatusChanged { status: to }))
 }
 
 /// A large re-sealed copy, streamed in before the assignment that names it.
@@ -182,12 +151,17 @@ pub async fn upload(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     request: axum::extract::Request,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<Uploaded>), Problem> {
     let answer = crate::http::public::api::upload(State(state.clone()), request).await?;
-    let id = answer.1["upload"].as_str().unwrap_or_default().to_string();
     state
         .store
-        .record(&audit(&state, &staff, "upload", "", id))
+        .record(&audit(
+            &state,
+            &staff,
+            "upload",
+            "",
+            answer.1.upload.clone(),
+        ))
         .await?;
     Ok(answer)
 }

@@ -8,24 +8,22 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use super::{
     StaffMember, access, audit, case_where, forbidden, seal_to, sealed_envelope, unprocessable,
 };
-use crate::assistance::{
-    Audience, ConsentPurpose, ReferralState, Service, check_move, is_provider_code,
-};
+use crate::assistance::{ConsentPurpose, ReferralState, check_move, is_provider_code};
 use crate::cases::{EnvelopeKind, may_assist, may_work};
 use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
 use crate::intake::Recipients;
 use crate::keyring::{Role, Staff};
-use crate::store::{
-    CaseRecord, ConsentRecord, EnvelopeMeta, ReferralRecord, is_valid_id, random_id,
+use crate::staff_api::{
+    AssistanceCase, CaseAssistance, ConsentRequest, Consents, Created, EnvelopeRequest,
+    MoveRequest, ReferRequest, SealTo,
 };
+use crate::store::{CaseRecord, ReferralRecord, is_valid_id, random_id};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -70,16 +68,6 @@ fn note_recipients(state: &AppState, case: &CaseRecord) -> Result<Recipients, Pr
         ));
     }
     Ok(recipients)
-}
-
-#[derive(Serialize)]
-struct AssistanceCase {
-    id: String,
-    entity: String,
-    status: crate::cases::Status,
-    #[serde(with = "crate::store::day_format")]
-    received_on: crate::store::Day,
-    open_referrals: usize,
 }
 
 /// The cases of the caller's entities, for assistance officers: metadata and open referrals.
@@ -128,16 +116,6 @@ async fn assistance_cases(
     Ok(Json(out))
 }
 
-#[derive(Serialize)]
-struct CaseAssistance {
-    consents: Vec<ConsentRecord>,
-    /// Absent for the case's staff, who see consents only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    referrals: Option<Vec<ReferralRecord>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    notes: Option<Vec<EnvelopeMeta>>,
-}
-
 async fn case_assistance(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
@@ -168,20 +146,12 @@ async fn case_assistance(
     }))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConsentRequest {
-    purpose: ConsentPurpose,
-    audience: Audience,
-    given: bool,
-}
-
 async fn set_consent(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path(case_id): Path<String>,
     JsonBody(request): JsonBody<ConsentRequest>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Consents>, Problem> {
     let case = case_where(&state, &staff, &case_id, sees_consents).await?;
     // Consent to share the victim's identity unlocks `identity_shared` notifications: it is
     // recorded by assistance officers, never by the people who would then rely on it.
@@ -208,17 +178,9 @@ async fn set_consent(
             &entry,
         )
         .await?;
-    Ok(Json(
-        json!({ "consents": state.store.consents(&case.id).await? }),
-    ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReferRequest {
-    service: Service,
-    /// The organisation's code for the provider, never a person's name.
-    provider: String,
+    Ok(Json(Consents {
+        consents: state.store.consents(&case.id).await?,
+    }))
 }
 
 async fn refer(
@@ -249,12 +211,6 @@ async fn refer(
     let entry = audit(&state, &staff, "refer", &case.id, referral.id.clone());
     state.store.add_referral(&referral, &entry).await?;
     Ok((StatusCode::CREATED, Json(referral)))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MoveRequest {
-    state: ReferralState,
 }
 
 async fn move_referral(
@@ -308,16 +264,18 @@ async fn move_referral(
     Ok(Json(moved))
 }
 
-/// Notes are written by assistance officers, or by intake officers handing over a need.
+/// Notes are written by assistance officers, or by the case's staff (its intake officers and
+/// assigned investigators) handing over a need they heard of. The writer keeps no copy unless
+/// they are an assistance officer: the note never enters the investigation file.
 fn writes_notes(staff: &Staff, case: &CaseRecord) -> bool {
-    assists(staff, case) || (staff.role == Role::Intake && staff.serves(&case.entity))
+    assists(staff, case) || may_work(staff, &access(case))
 }
 
 async fn note_seal_to(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path(case_id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<SealTo>, Problem> {
     let case = case_where(&state, &staff, &case_id, writes_notes).await?;
     state
         .store
@@ -332,19 +290,12 @@ async fn note_seal_to(
     Ok(seal_to(&note_recipients(&state, &case)?))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoteRequest {
-    /// Base64 of an age file sealed as `assistance-notes/seal-to` says.
-    envelope: String,
-}
-
 async fn add_note(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path(case_id): Path<String>,
-    JsonBody(request): JsonBody<NoteRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+    JsonBody(request): JsonBody<EnvelopeRequest>,
+) -> Result<(StatusCode, Json<Created>), Problem> {
     let case = case_where(&state, &staff, &case_id, writes_notes).await?;
     let recipients = note_recipients(&state, &case)?;
     let envelope = sealed_envelope(EnvelopeKind::AssistanceNote, &request.envelope, &recipients)?;
@@ -364,5 +315,5 @@ async fn add_note(
             Some(&entry),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": envelope.id }))))
+    Ok((StatusCode::CREATED, Json(Created { id: envelope.id })))
 }

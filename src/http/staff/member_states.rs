@@ -8,8 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::{
     StaffMember, access, audit, case_where, forbidden, seal_to, sealed_envelope, unprocessable,
@@ -23,7 +21,10 @@ use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
 use crate::intake::Recipients;
 use crate::keyring::{Role, Staff};
-use crate::notification::{NationalAction, focal_points, is_focal_point};
+use crate::notification::{focal_points, is_focal_point};
+use crate::staff_api::{
+    Acknowledged, ActionRequest, ClassificationAnswer, Created, Notified, NotifyRequest, SealTo,
+};
 use crate::store::{CaseRecord, NotificationRecord, is_valid_id};
 
 pub fn router() -> Router<AppState> {
@@ -66,14 +67,14 @@ async fn show_classification(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path(case_id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ClassificationAnswer>, Problem> {
     let case = visible_case(&state, &staff, &case_id).await?;
     let classification = state.store.classification(&case.id).await?;
     state
         .store
         .record(&audit(&state, &staff, "view-classification", &case.id, ""))
         .await?;
-    Ok(Json(json!({ "classification": classification })))
+    Ok(Json(ClassificationAnswer { classification }))
 }
 
 async fn classify(
@@ -81,7 +82,7 @@ async fn classify(
     StaffMember(staff): StaffMember,
     Path(case_id): Path<String>,
     JsonBody(classification): JsonBody<Classification>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ClassificationAnswer>, Problem> {
     let case = worked_case(&state, &staff, &case_id).await?;
     let classification = classification
         .checked()
@@ -93,7 +94,9 @@ async fn classify(
         .store
         .classify(&case.id, &classification, &entry)
         .await?;
-    Ok(Json(json!({ "classification": classification })))
+    Ok(Json(ClassificationAnswer {
+        classification: Some(classification),
+    }))
 }
 
 /// Who a notification to `member_state` is sealed to: its focal points and the case's staff.
@@ -132,7 +135,7 @@ async fn notification_seal_to(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path((case_id, member_state)): Path<(String, String)>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<SealTo>, Problem> {
     let case = worked_case(&state, &staff, &case_id).await?;
     let member_state = checked_member_state(&member_state)?;
     let recipients = notification_recipients(&state, &case, member_state)?;
@@ -143,24 +146,12 @@ async fn notification_seal_to(
     Ok(seal_to(&recipients))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NotifyRequest {
-    member_state: String,
-    /// Whether the sealed notification names the victim; refused without their recorded
-    /// consent to share their identity with the Member State.
-    #[serde(default)]
-    identity_shared: bool,
-    /// Base64 of an age file sealed to the focal points and the case's staff (see `seal-to`).
-    envelope: String,
-}
-
 async fn notify(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path(case_id): Path<String>,
     JsonBody(request): JsonBody<NotifyRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<Notified>), Problem> {
     let case = worked_case(&state, &staff, &case_id).await?;
     let member_state = checked_member_state(&request.member_state)?;
     let concerned = state
@@ -219,7 +210,10 @@ async fn notify(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": id, "envelope_id": envelope.id })),
+        Json(Notified {
+            id,
+            envelope_id: envelope.id,
+        }),
     ))
 }
 
@@ -317,7 +311,7 @@ async fn acknowledge(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Acknowledged>, Problem> {
     let (notification, focal) = reachable_notification(&state, &staff, &id).await?;
     if !focal {
         return Err(forbidden(
@@ -346,7 +340,7 @@ async fn acknowledge(
             "This notification was acknowledged already.",
         ));
     }
-    Ok(Json(json!({ "acknowledged": true })))
+    Ok(Json(Acknowledged { acknowledged: true }))
 }
 
 /// Who details of national action are sealed to: the focal points and the case's staff now.
@@ -366,7 +360,7 @@ async fn action_seal_to(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<SealTo>, Problem> {
     let (notification, _) = reachable_notification(&state, &staff, &id).await?;
     let recipients = action_recipients(&state, &notification).await?;
     state
@@ -382,15 +376,6 @@ async fn action_seal_to(
     Ok(seal_to(&recipients))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ActionRequest {
-    action: NationalAction,
-    /// Optional details, base64 of an age file sealed as `seal-to` says.
-    #[serde(default)]
-    envelope: Option<String>,
-}
-
 /// National action, recorded by a focal point, or by the case's staff when the Member State
 /// reported it another way.
 async fn add_action(
@@ -398,7 +383,7 @@ async fn add_action(
     StaffMember(staff): StaffMember,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<ActionRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<Created>), Problem> {
     let (notification, _) = reachable_notification(&state, &staff, &id).await?;
     if request.action.is_outcome() && notification.actions.iter().any(|a| a.action.is_outcome()) {
         return Err(Problem::new(
@@ -432,5 +417,5 @@ async fn add_action(
             &entry,
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": action_id }))))
+    Ok((StatusCode::CREATED, Json(Created { id: action_id })))
 }

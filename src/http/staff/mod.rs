@@ -172,6 +172,14 @@ async fn case_where(
     }
     let refusal = match state.store.case(case_id).await? {
         Some(case) if allowed(staff, &case) => return Ok(case),
+        // Someone who sees the case knows it exists, so they are told what they may do instead,
+        // not that it is someone else's. What the case's staff cannot do on their own case is
+        // the assistance officers' part (referrals, their notes).
+        Some(case) if may_see(staff, &access(&case)) => Problem::new(
+            StatusCode::FORBIDDEN,
+            "assistance_only",
+            "Only the assistance officers of this case's entity do this; hand the need over to them with `confide staff note CASE`.",
+        ),
         Some(case) if staff.role == Role::Investigator && staff.serves(&case.entity) => {
             Problem::new(
                 StatusCode::FORBIDDEN,
@@ -242,14 +250,17 @@ fn sealed_envelope(
 }
 
 /// Who an envelope must be sealed to, as the staff client needs it: names and age recipients.
-fn seal_to(recipients: &crate::intake::Recipients) -> axum::Json<serde_json::Value> {
-    let list: Vec<serde_json::Value> = recipients
+fn seal_to(recipients: &crate::intake::Recipients) -> axum::Json<crate::staff_api::SealTo> {
+    let seal_to = recipients
         .names
         .iter()
         .zip(&recipients.keys)
-        .map(|(name, key)| serde_json::json!({ "name": name, "recipient": key.to_string() }))
+        .map(|(name, key)| crate::staff_api::SealToMember {
+            name: name.clone(),
+            recipient: key.to_string(),
+        })
         .collect();
-    axum::Json(serde_json::json!({ "seal_to": list }))
+    axum::Json(crate::staff_api::SealTo { seal_to })
 }
 
 /// A request refused because the caller's role or entity does not allow it, recorded.

@@ -6,16 +6,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::reads::cases_for;
 use super::{StaffMember, audit};
 use crate::audit::AuditRecord;
-use crate::deadlines::{Due, case_dates, due, member_state_due};
+use crate::deadlines::{case_dates, due, member_state_due};
 use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::keyring::Role;
+use crate::staff_api::{Keyring, Member, OverdueRow, Signed};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -87,35 +86,32 @@ async fn metrics(
 async fn keyring(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Keyring>, Problem> {
     state
         .store
         .record(&audit(&state, &staff, "keyring", "", ""))
         .await?;
     let keyring = state.keyring.current();
-    let signed = keyring
-        .signature()
-        .map(|signature| json!({ "document": keyring.document(), "signature": signature }));
-    let staff: Vec<Value> = keyring
+    let signed = keyring.signature().map(|signature| Signed {
+        document: keyring.document().to_string(),
+        signature: signature.to_string(),
+    });
+    let staff = keyring
         .staff()
         .iter()
-        .map(|s| json!({ "name": s.name, "role": s.role, "entities": s.entities, "member_state": s.member_state, "recipient": s.recipient.to_string() }))
+        .map(|s| Member {
+            name: s.name.clone(),
+            role: s.role,
+            entities: s.entities.clone(),
+            member_state: s.member_state.clone(),
+            recipient: s.recipient.to_string(),
+        })
         .collect();
-    Ok(Json(
-        json!({ "entities": keyring.entities(), "staff": staff, "signed": signed }),
-    ))
-}
-
-#[derive(Serialize)]
-struct OverdueRow {
-    entity: String,
-    case_id: String,
-    status: crate::cases::Status,
-    /// For Member State deadlines: which Member State.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    member_state: Option<String>,
-    #[serde(flatten)]
-    due: Due,
+    Ok(Json(Keyring {
+        entities: keyring.entities().to_vec(),
+        staff,
+        signed,
+    }))
 }
 
 /// Member State deadlines that are late or due soon: for the case's staff and auditors, every

@@ -6,14 +6,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::actions::decode_checked;
 use super::{StaffMember, audit};
 use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::http::extract::JsonBody;
+use crate::staff_api::{ResealRequest, SealedToMe};
 use crate::store::{REPORTER, Resealed, is_valid_id};
 
 pub fn router() -> Router<AppState> {
@@ -27,7 +26,7 @@ pub fn router() -> Router<AppState> {
 async fn sealed_to_me(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
-) -> Result<Json<Vec<Value>>, Problem> {
+) -> Result<Json<Vec<SealedToMe>>, Problem> {
     state
         .store
         .record(&audit(&state, &staff, "list_sealed", "", ""))
@@ -46,14 +45,14 @@ async fn sealed_to_me(
         } else {
             None
         };
-        out.push(json!({
-            "id": meta.id,
-            "case_id": meta.case_id,
-            "kind": meta.kind,
-            "size": meta.size,
-            "recipients": meta.recipients,
-            "reply_recipient": reply_recipient,
-        }));
+        out.push(SealedToMe {
+            id: meta.id,
+            case_id: meta.case_id,
+            kind: meta.kind,
+            size: meta.size,
+            recipients: meta.recipients,
+            reply_recipient,
+        });
     }
     Ok(Json(out))
 }
@@ -97,23 +96,12 @@ fn same_size(old: usize, new: Option<usize>) -> Result<(), Problem> {
     Ok(())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Reseal {
-    /// The envelope sealed again, base64 (up to the staff body limit)...
-    body: Option<String>,
-    /// ...or a finished upload holding it.
-    upload: Option<String>,
-    /// Who it is now sealed to: the envelope's recipients, less any no longer in the keyring.
-    recipients: Vec<String>,
-}
-
 async fn reseal(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
     Path(id): Path<String>,
-    JsonBody(request): JsonBody<Reseal>,
-) -> Result<Json<Value>, Problem> {
+    JsonBody(request): JsonBody<ResealRequest>,
+) -> Result<Json<crate::staff_api::Resealed>, Problem> {
     let missing = || Problem::not_found("No envelope with this id is sealed to you.");
     if !is_valid_id(&id) {
         return Err(missing());
@@ -213,5 +201,8 @@ async fn reseal(
             ));
         }
     }
-    Ok(Json(json!({ "resealed": id, "recipients": names })))
+    Ok(Json(crate::staff_api::Resealed {
+        resealed: id,
+        recipients: names,
+    }))
 }
