@@ -47,7 +47,9 @@ coded_enum! {
 
 /// One implicated group: a category of personnel, and the Member State whose nationals they
 /// are when known and relevant.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Implicated {
     pub category: PersonnelCategory,
@@ -57,7 +59,7 @@ pub struct Implicated {
 }
 
 /// How many victims of each age group the report concerns, as far as is known.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Victims {
     pub adult: u32,
@@ -76,7 +78,7 @@ impl Victims {
 }
 
 /// A case's classification.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Classification {
     pub allegation: AllegationType,

@@ -26,7 +26,7 @@ pub struct AuditEntry {
 }
 
 /// A stored record, as exported to auditors (hashes in hex).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditRecord {
     pub seq: i64,
     pub at: String,
@@ -35,8 +35,10 @@ pub struct AuditRecord {
     pub case_id: String,
     pub detail: String,
     #[serde(with = "hex::serde")]
+    #[schemars(with = "String")]
     pub prev_hash: [u8; 32],
     #[serde(with = "hex::serde")]
+    #[schemars(with = "String")]
     pub hash: [u8; 32],
 }
 

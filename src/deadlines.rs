@@ -127,10 +127,11 @@ pub fn day_of(at: &Option<String>) -> Option<Date> {
 }
 
 /// A deadline that is late or due soon.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Due {
     pub deadline: Deadline,
     #[serde(with = "crate::store::day_format")]
+    #[schemars(with = "String")]
     pub due_on: Date,
     pub overdue: bool,
 }

@@ -147,7 +147,7 @@ pub fn read_signature(path: &Path) -> Result<Option<Signatures>, KeyringError> {
 }
 
 /// A role decides what a staff member may see and do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Receives new reports of their entities, triages and assigns them.
@@ -163,7 +163,7 @@ pub enum Role {
 }
 
 /// An entity that receives reports.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Entity {
     /// Short identifier used in forms and the API, e.g. `minusca`.

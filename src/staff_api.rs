@@ -26,7 +26,7 @@ pub use crate::store::{
 // ---- Requests --------------------------------------------------------------------------------
 
 /// `POST /api/v1/staff/cases/{id}/assignment`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignRequest {
     /// Keyring names of the investigators; empty to unassign everyone.
@@ -42,7 +42,7 @@ pub struct AssignRequest {
 
 /// A sealed document for the case: a reply (`…/replies`) or a note on assistance
 /// (`…/assistance-notes`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvelopeRequest {
     /// Base64 of an age file sealed as the route's `seal-to` (or, for replies, the case) says.
@@ -50,14 +50,14 @@ pub struct EnvelopeRequest {
 }
 
 /// `POST /api/v1/staff/cases/{id}/status`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusRequest {
     pub status: Status,
 }
 
 /// `POST /api/v1/staff/cases/{id}/consents`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
     pub purpose: ConsentPurpose,
@@ -66,7 +66,7 @@ pub struct ConsentRequest {
 }
 
 /// `POST /api/v1/staff/cases/{id}/referrals`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferRequest {
     pub service: Service,
@@ -75,14 +75,14 @@ pub struct ReferRequest {
 }
 
 /// `POST /api/v1/staff/referrals/{id}`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveRequest {
     pub state: ReferralState,
 }
 
 /// `POST /api/v1/staff/cases/{id}/notifications`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyRequest {
     pub member_state: String,
@@ -95,7 +95,7 @@ pub struct NotifyRequest {
 }
 
 /// `POST /api/v1/staff/notifications/{id}/actions`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     pub action: NationalAction,
@@ -105,7 +105,7 @@ pub struct ActionRequest {
 }
 
 /// `POST /api/v1/staff/envelopes/{id}/reseal`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResealRequest {
     /// The envelope sealed again, base64 (up to the staff body limit)...
@@ -121,63 +121,63 @@ pub struct ResealRequest {
 // ---- Answers ---------------------------------------------------------------------------------
 
 /// What was made: a reply, a note, a national action (201).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Created {
     pub id: String,
 }
 
 /// A file streamed in before the request that names it (201).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Uploaded {
     pub upload: String,
 }
 
 /// The case's assignees after an assignment, and how many re-sealed copies were stored.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Assigned {
     pub assignees: Vec<String>,
     pub copies: usize,
 }
 
 /// The case's status after a change.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StatusChanged {
     pub status: Status,
 }
 
 /// A case's classification; `None` until someone classifies it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClassificationAnswer {
     pub classification: Option<Classification>,
 }
 
 /// A case's consents, after one is recorded.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Consents {
     pub consents: Vec<ConsentRecord>,
 }
 
 /// A notification sent: its id and the envelope that holds what was shared.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Notified {
     pub id: String,
     pub envelope_id: String,
 }
 
 /// A notification acknowledged by its Member State's focal point.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Acknowledged {
     pub acknowledged: bool,
 }
 
 /// Who a document must be sealed to (`…/seal-to`): the client checks each against the signed
 /// keyring before sealing.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SealTo {
     pub seal_to: Vec<SealToMember>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SealToMember {
     pub name: String,
     /// An age X25519 recipient (`age1…`).
@@ -186,7 +186,7 @@ pub struct SealToMember {
 
 /// `GET /api/v1/staff/keyring`: the keyring the gateway holds now, and the organisation-signed
 /// document it came from, which is what a client trusts.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Keyring {
     pub entities: Vec<Entity>,
     pub staff: Vec<Member>,
@@ -195,7 +195,7 @@ pub struct Keyring {
 
 /// A staff member as a client needs them: to seal to them and to know what they may do. The
 /// signed keyring document holds the same fields (and more, which clients ignore).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Member {
     pub name: String,
     pub role: Role,
@@ -220,7 +220,7 @@ impl Member {
 }
 
 /// The keyring document and the organisation's signature over it (base64).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Signed {
     pub document: String,
     pub signature: String,
@@ -233,7 +233,7 @@ pub struct SignedDocument {
 }
 
 /// `GET /api/v1/staff/overdue`: one deadline of one case that is late or due soon.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OverdueRow {
     pub entity: String,
     pub case_id: String,
@@ -246,18 +246,19 @@ pub struct OverdueRow {
 }
 
 /// `GET /api/v1/staff/assistance`: a case of an assistance officer's entity.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssistanceCase {
     pub id: String,
     pub entity: String,
     pub status: Status,
     #[serde(with = "crate::store::day_format")]
+    #[schemars(with = "String")]
     pub received_on: crate::store::Day,
     pub open_referrals: usize,
 }
 
 /// `GET /api/v1/staff/cases/{id}/assistance`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CaseAssistance {
     pub consents: Vec<ConsentRecord>,
     /// Absent for the case's staff, who see consents only.
@@ -269,7 +270,7 @@ pub struct CaseAssistance {
 
 /// `GET /api/v1/staff/sealed-to-me`: an envelope sealed to the caller, with who else it is
 /// sealed to, so that it can be sealed again to the same people.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SealedToMe {
     pub id: String,
     pub case_id: String,
@@ -281,7 +282,7 @@ pub struct SealedToMe {
 }
 
 /// An envelope sealed again during a key rotation.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Resealed {
     pub resealed: String,
     pub recipients: Vec<String>,
@@ -289,15 +290,62 @@ pub struct Resealed {
 
 /// Every refusal and failure, on both listeners: a stable code and a sentence that says what to
 /// do. The message never repeats what was sent.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorAnswer {
     pub error: ErrorBody,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
+}
+
+/// The JSON Schemas (2020-12, as OpenAPI 3.1 takes them) of every type above, as components
+/// (`#/components/schemas/…`),
+/// by name. `docs/openapi.yaml` holds exactly these (`tests/openapi.rs` checks it and rewrites
+/// them with `CONFIDE_BLESS=1`), so the description cannot drift from the types.
+pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.definitions_path = "/components/schemas".into())
+        .into_generator();
+    macro_rules! each {
+        ($($t:ty),+ $(,)?) => { $( generator.subschema_for::<$t>(); )+ };
+    }
+    each!(
+        AssignRequest,
+        EnvelopeRequest,
+        StatusRequest,
+        ConsentRequest,
+        ReferRequest,
+        MoveRequest,
+        NotifyRequest,
+        ActionRequest,
+        ResealRequest,
+        Classification,
+        Created,
+        Uploaded,
+        Assigned,
+        StatusChanged,
+        ClassificationAnswer,
+        Consents,
+        Notified,
+        Acknowledged,
+        SealTo,
+        Keyring,
+        OverdueRow,
+        AssistanceCase,
+        CaseAssistance,
+        SealedToMe,
+        Resealed,
+        CaseRecord,
+        EnvelopeMeta,
+        NotificationRecord,
+        ReferralRecord,
+        AuditRecord,
+        ErrorAnswer,
+    );
+    generator.take_definitions(true).into_iter().collect()
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ macro_rules! on_backend {
 }
 
 /// A Member State notification with the national action recorded on it.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct NotificationRecord {
     pub id: String,
     pub case_id: String,
@@ -49,7 +49,7 @@ pub struct NotificationRecord {
     pub actions: Vec<NationalActionRecord>,
 }
 
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct NationalActionRecord {
     pub id: String,
     pub action: NationalAction,
@@ -58,16 +58,17 @@ pub struct NationalActionRecord {
     pub recorded_at: String,
 }
 
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ConsentRecord {
     pub purpose: ConsentPurpose,
     pub audience: Audience,
     pub given: bool,
     #[serde(with = "day_format")]
+    #[schemars(with = "String")]
     pub recorded_on: Day,
 }
 
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ReferralRecord {
     pub id: String,
     pub case_id: String,
@@ -75,14 +76,19 @@ pub struct ReferralRecord {
     pub provider: String,
     pub state: ReferralState,
     #[serde(with = "day_format")]
+    #[schemars(with = "String")]
     pub referred_on: Day,
     #[serde(with = "maybe_day")]
+    #[schemars(with = "Option<String>")]
     pub answered_on: Option<Day>,
     #[serde(with = "maybe_day")]
+    #[schemars(with = "Option<String>")]
     pub delivered_on: Option<Day>,
     #[serde(with = "maybe_day")]
+    #[schemars(with = "Option<String>")]
     pub followed_up_on: Option<Day>,
     #[serde(with = "maybe_day")]
+    #[schemars(with = "Option<String>")]
     pub closed_on: Option<Day>,
 }
 

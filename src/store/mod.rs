@@ -114,12 +114,13 @@ pub struct NewCase<'a> {
 }
 
 /// A case as staff and the status page see it.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct CaseRecord {
     pub id: String,
     pub entity: String,
     pub status: Status,
     #[serde(with = "day_format")]
+    #[schemars(with = "String")]
     pub received_on: Day,
     /// The reporter's reply public key: replies are sealed to it.
     pub reply_recipient: String,
@@ -133,12 +134,13 @@ pub struct CaseRecord {
 }
 
 /// An envelope's metadata.
-#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct EnvelopeMeta {
     pub id: String,
     pub case_id: String,
     pub kind: EnvelopeKind,
     #[serde(with = "day_format")]
+    #[schemars(with = "String")]
     pub created_on: Day,
     pub size: u64,
     /// Who can open it: staff names, and `reporter`.
