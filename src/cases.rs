@@ -67,6 +67,8 @@ crate::codes::coded_enum! {
         NationalAction = "national_action",
         /// A note on victim assistance, sealed to the entity's assistance officers.
         AssistanceNote = "assistance_note",
+        /// A note the case's staff write for one another, never for the reporter.
+        InternalNote = "internal_note",
     }
 }
 
@@ -95,6 +97,41 @@ pub struct TransitionError {
     pub from: &'static str,
     pub to: &'static str,
     pub allowed: String,
+}
+
+/// Why a case may not be closed yet.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotAnswered {
+    #[error(
+        "Send the reporter a final reply before closing: every report leaves its reporter a way back (the token), so they are told how their case ended. None has been sent since the last status change."
+    )]
+    NoFinalReply,
+    #[error(
+        "The reporter wrote after your last reply: answer them (`confide staff reply CASE`), then close."
+    )]
+    ReporterWroteLast,
+}
+
+/// Whether a case may be closed, from the days the store keeps: its last status change, the
+/// reporter's last report or message, and the last reply. Every confide report gives its
+/// reporter a way back (the token and its reply key), so nobody is ever without one: a case
+/// closes only after a reply sent on or after the day of the last status change and of the
+/// reporter's last word. Days, not times, because that is what envelopes keep of the reporter.
+pub fn check_final_reply(
+    last_change_on: Option<crate::store::Day>,
+    reporter_last_on: crate::store::Day,
+    last_reply_on: Option<crate::store::Day>,
+) -> Result<(), NotAnswered> {
+    let Some(replied) = last_reply_on else {
+        return Err(NotAnswered::NoFinalReply);
+    };
+    if last_change_on.is_some_and(|changed| replied < changed) {
+        return Err(NotAnswered::NoFinalReply);
+    }
+    if replied < reporter_last_on {
+        return Err(NotAnswered::ReporterWroteLast);
+    }
+    Ok(())
 }
 
 /// Checks a status change against the allowed transitions.
@@ -188,6 +225,31 @@ mod tests {
             recipient: age::x25519::Identity::generate().to_public(),
             fingerprint: [0; 32],
         }
+    }
+
+    #[test]
+    fn a_case_closes_only_after_a_reply_newer_than_its_last_change_and_the_reporters_last_word() {
+        use time::macros::date;
+        let (d1, d2, d3) = (
+            date!(2026 - 12 - 01),
+            date!(2026 - 12 - 02),
+            date!(2026 - 12 - 03),
+        );
+        assert_eq!(
+            check_final_reply(Some(d2), d1, None),
+            Err(NotAnswered::NoFinalReply)
+        );
+        assert_eq!(
+            check_final_reply(Some(d2), d1, Some(d1)),
+            Err(NotAnswered::NoFinalReply),
+            "a reply from before the outcome is not the final one"
+        );
+        assert_eq!(
+            check_final_reply(Some(d2), d3, Some(d2)),
+            Err(NotAnswered::ReporterWroteLast)
+        );
+        assert_eq!(check_final_reply(Some(d2), d1, Some(d2)), Ok(()));
+        assert_eq!(check_final_reply(Some(d1), d2, Some(d3)), Ok(()));
     }
 
     #[test]

@@ -106,6 +106,17 @@ pub fn member_state_due(
         .collect()
 }
 
+impl Clocks {
+    /// The same clocks with no horizon: every open deadline counts as due soon (a case's own
+    /// view lists them all, not only those of the coming days).
+    pub fn without_horizon(&self) -> Clocks {
+        Clocks {
+            due_soon_days: u16::MAX,
+            ..self.clone()
+        }
+    }
+}
+
 /// The clocks' dates of a stored case: staff actions' exact times, read as days.
 pub fn case_dates(case: &crate::store::CaseRecord) -> CaseDates {
     CaseDates {

@@ -162,6 +162,19 @@ pub enum Role {
     Auditor,
 }
 
+impl Role {
+    /// The role as the keyring file and the API spell it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Intake => "intake",
+            Role::Investigator => "investigator",
+            Role::Assistance => "assistance",
+            Role::MemberState => "member_state",
+            Role::Auditor => "auditor",
+        }
+    }
+}
+
 /// An entity that receives reports.
 #[derive(Clone, Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -229,7 +229,55 @@ pub struct Signed {
 /// The part of the signed keyring document a client reads.
 #[derive(Clone, Debug, Deserialize)]
 pub struct SignedDocument {
-    pub staff: Vec<Member>,
+    pub staff: Vec<SignedMember>,
+}
+
+/// A member as the organisation signed them, with their certificate's fingerprint, by which a
+/// client knows which member it is.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SignedMember {
+    #[serde(flatten)]
+    pub member: Member,
+    /// Lowercase hex SHA-256 of the DER of their client certificate.
+    pub certificate_sha256: String,
+}
+
+/// What staff seal: a reply (for the reporter and the case's staff), an internal note (the
+/// case's staff), a note on assistance (assistance officers), a notification or details of
+/// national action (focal points and the case's staff). The server sees none of it: who wrote
+/// it, when, and what it answers travel inside the envelope. Readers ignore fields they do not
+/// know, so documents of earlier versions (text only) still read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StaffDocument {
+    /// `confide-reply/2`, `confide-internal-note/1`, `confide-assistance-note/2`,
+    /// `confide-notification/2` or `confide-national-action/2` (the `/1` versions carry text
+    /// only).
+    pub format: String,
+    pub text: String,
+    /// When it was written, RFC 3339 UTC, by the writer's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// Its place in the case as the writer saw it: the number of envelopes they could see,
+    /// plus one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u32>,
+    /// The envelope it answers, if any (for a reply, the reporter's newest report or message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<String>,
+    /// The writer's keyring name. Never in a reply, which the reporter opens too: there it is
+    /// in `staff_only`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// A reply's author, sealed again to the case's staff only (base64 of an age file holding
+    /// `{"author": NAME}`, padded), so that the reporter cannot learn who wrote to them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_only: Option<String>,
+}
+
+/// What a reply's `staff_only` envelope holds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StaffOnly {
+    pub author: String,
 }
 
 /// `GET /api/v1/staff/overdue`: one deadline of one case that is late or due soon.
@@ -243,6 +291,38 @@ pub struct OverdueRow {
     pub member_state: Option<String>,
     #[serde(flatten)]
     pub due: Due,
+}
+
+/// `GET /api/v1/staff/cases`: a case with what a list needs to sort and mark it. The case's own
+/// fields come first, flattened, so a reader of a [`CaseRecord`] reads a listing too.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CaseListing {
+    #[serde(flatten)]
+    pub case: CaseRecord,
+    /// The day of the newest envelope sealed to the caller (the day received if none).
+    #[serde(with = "crate::store::day_format")]
+    #[schemars(with = "String")]
+    pub last_activity_on: crate::store::Day,
+    /// Envelopes sealed to the caller, and of them the reporter's messages and files.
+    pub envelopes: usize,
+    pub messages: usize,
+    pub files: usize,
+}
+
+/// `GET /api/v1/staff/cases/{id}/view`: everything the case's staff may see of one case, in one
+/// answer (one audit record): what a case view or a desk page draws.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CaseView {
+    pub case: CaseRecord,
+    /// The statuses the case may move to now.
+    pub next: Vec<Status>,
+    /// Every open deadline of the case and of each Member State concerned, soonest first.
+    pub deadlines: Vec<OverdueRow>,
+    pub classification: Option<Classification>,
+    /// The envelopes sealed to the caller, oldest first: the case's timeline.
+    pub envelopes: Vec<EnvelopeMeta>,
+    pub notifications: Vec<NotificationRecord>,
+    pub consents: Vec<ConsentRecord>,
 }
 
 /// `GET /api/v1/staff/assistance`: a case of an assistance officer's entity.
@@ -339,6 +419,8 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
         SealedToMe,
         Resealed,
         CaseRecord,
+        CaseListing,
+        CaseView,
         EnvelopeMeta,
         NotificationRecord,
         ReferralRecord,
@@ -380,13 +462,15 @@ mod tests {
     }
 
     #[test]
-    fn a_member_of_the_signed_document_is_read_with_its_role_typed_and_extra_fields_ignored() {
+    fn a_member_of_the_signed_document_is_read_with_its_role_typed_and_its_fingerprint() {
         let document = r#"{"staff":[{"name":"fp-fra","role":"member_state","entities":[],
-            "member_state":"FRA","recipient":"age1x","certificate_sha256":"00"}]}"#;
+            "member_state":"FRA","recipient":"age1x","certificate_sha256":"00","extra":1}]}"#;
         let read: SignedDocument = serde_json::from_str(document).unwrap();
-        assert_eq!(read.staff[0].role, Role::MemberState);
-        assert!(read.staff[0].is_focal_point_of("FRA"));
-        assert!(!read.staff[0].works_cases_of("minusca"));
+        let member = &read.staff[0].member;
+        assert_eq!(member.role, Role::MemberState);
+        assert!(member.is_focal_point_of("FRA"));
+        assert!(!member.works_cases_of("minusca"));
+        assert_eq!(read.staff[0].certificate_sha256, "00");
     }
 
     #[test]

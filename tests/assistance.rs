@@ -298,9 +298,17 @@ async fn support_is_offered_answered_by_the_survivor_and_tracked_without_opening
     assert_eq!(seen["notes"].as_array().unwrap().len(), 3, "{seen}");
 
     // Assistance does not depend on the complaint: a closed case can still get support.
-    for to in ["acknowledged", "closed"] {
-        staff_ok(&gateway, "intake-minusca", &["status", &case, to]);
-    }
+    staff_ok(
+        &gateway,
+        "intake-minusca",
+        &["status", &case, "acknowledged"],
+    );
+    staff_ok(
+        &gateway,
+        "intake-minusca",
+        &["reply", &case, "--message", "Support stays open to you."],
+    );
+    staff_ok(&gateway, "intake-minusca", &["status", &case, "closed"]);
     refer(&gateway, &case, "livelihood_material").await;
 
     let (_, chain) = gateway.staff_get("auditor", "/api/v1/staff/audit").await;

@@ -389,6 +389,24 @@ async fn statuses_move_only_along_the_allowed_transitions_and_the_reporter_reads
         ("not_substantiated", "could not confirm"),
         ("closed", "This case is closed"),
     ] {
+        if status == "closed" {
+            // Not before the reporter is told how it ended (`cases::check_final_reply`).
+            let (code, body) = set(status).await;
+            assert_eq!(code, 409, "{body}");
+            assert_eq!(body["error"]["code"], "final_reply_missing", "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Send the reporter a final reply before closing"),
+                "{body}"
+            );
+            common::staff_ok(
+                &gateway,
+                "intake-minusca",
+                &["reply", &case, "--message", "We could not confirm it."],
+            );
+        }
         let (code, body) = set(status).await;
         assert_eq!(code, 200, "{status}: {body}");
         assert!(

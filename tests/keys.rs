@@ -313,7 +313,11 @@ async fn a_new_staff_member_made_by_the_key_commands_works_after_signing_and_sig
         &["--passphrase-file", passphrase.to_str().unwrap(), "cases"],
     );
     let listed = ok(listed);
+    // The first digits of the id, under the header, name the case.
     let case = listed
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
         .split_whitespace()
         .next()
         .expect("one case")
@@ -391,6 +395,9 @@ async fn the_staff_cli_seals_to_nobody_the_organisation_did_not_sign() {
     assert_eq!(status, 200);
     let intake = common::staff_dir("intake-minusca");
     let case = ok(staff_cli(&gateway, &intake, &["cases"]))
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
         .split_whitespace()
         .next()
         .unwrap()

@@ -24,6 +24,11 @@ async fn a_case_closed_past_retention_is_deleted_and_its_token_answers_like_a_wr
             "intake-minusca",
             &["status", &case, "acknowledged"],
         );
+        staff_ok(
+            &gateway,
+            "intake-minusca",
+            &["reply", &case, "--message", "Nothing more can be done."],
+        );
         staff_ok(&gateway, "intake-minusca", &["status", &case, "closed"]);
         let files = pull(&gateway, "intake-minusca", &case);
         let sealed = files

@@ -172,9 +172,11 @@ async fn the_staff_cli_lists_the_cases_an_intake_officer_may_see() {
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert_eq!(stdout.lines().count(), 2, "a header and one case: {stdout}");
+    assert!(stdout.starts_with("CASE "), "{stdout}");
+    let row = stdout.lines().nth(1).unwrap();
     assert!(
-        stdout.contains("minusca") && stdout.contains("received"),
+        row.contains("minusca") && row.contains("received"),
         "{stdout}"
     );
 }

@@ -13,10 +13,12 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::output::human;
-use super::staff::{checked_case, checked_id, open, parse_recipient, write_private};
+use super::resolve;
+use super::staff::{checked_id, open, parse_recipient, write_private};
 use super::staff_client::Client;
 use crate::allegation::{AllegationType, Classification, Implicated, PersonnelCategory, Victims};
 use crate::assistance::{Audience, ConsentPurpose, ReferralState, Service};
+use crate::cases::EnvelopeKind;
 use crate::keyring::Role;
 use crate::notification::NationalAction;
 use crate::seal;
@@ -83,10 +85,10 @@ pub enum CaseworkCommand {
     /// Download one envelope and open it into a folder (for example a notification).
     Open {
         envelope: String,
-        /// Folder to open it into (as `pull --out`), as `envelope-ID.json` or, for a file,
-        /// `envelope-ID-NAME`.
+        /// Folder to open it into (as `pull --out`; default: your profile's), as
+        /// `envelope-ID.json` or, for a file, `envelope-ID-NAME`.
         #[arg(long)]
-        out: PathBuf,
+        out: Option<PathBuf>,
     },
     /// Assistance: the cases of your entities, or one case's consents, referrals and notes.
     Assistance { case: Option<String> },
@@ -142,6 +144,7 @@ pub enum CaseworkCommand {
 pub async fn run(
     client: &Client,
     command: &CaseworkCommand,
+    folder: Option<PathBuf>,
     identities: impl FnOnce() -> Result<Vec<Box<dyn age::Identity + Send + Sync>>>,
 ) -> Result<()> {
     use CaseworkCommand::*;
@@ -171,7 +174,10 @@ pub async fn run(
                     unknown_age: *unknown_age,
                 },
             };
-            let path = format!("/api/v1/staff/cases/{}/classification", checked_case(case)?);
+            let path = format!(
+                "/api/v1/staff/cases/{}/classification",
+                resolve::case(client, case).await?
+            );
             client
                 .post::<ClassificationAnswer>(&path, &classification)
                 .await?;
@@ -185,7 +191,7 @@ pub async fn run(
             file,
             identity_shared,
         } => {
-            let case = checked_case(case)?;
+            let case = resolve::case(client, case).await?;
             if !crate::allegation::is_member_state_code(member_state) {
                 bail!("--member-state takes an ISO 3166-1 alpha-3 code in capitals, such as FRA");
             }
@@ -196,8 +202,15 @@ pub async fn run(
             let record: CaseRecord = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
             let allowed =
                 |s: &Member| s.is_focal_point_of(member_state) || s.works_cases_of(&record.entity);
-            let sealed =
-                seal_document(client, &seal_to, "confide-notification/1", &text, allowed).await?;
+            let sealed = seal_document(
+                client,
+                &seal_to,
+                EnvelopeKind::Notification,
+                Some(&case),
+                &text,
+                allowed,
+            )
+            .await?;
             let answer: Notified = client
                 .post(
                     &format!("/api/v1/staff/cases/{case}/notifications"),
@@ -213,7 +226,10 @@ pub async fn run(
         }
         Notifications { case } => {
             let path = match case {
-                Some(case) => format!("/api/v1/staff/cases/{}/notifications", checked_case(case)?),
+                Some(case) => format!(
+                    "/api/v1/staff/cases/{}/notifications",
+                    resolve::case(client, case).await?
+                ),
                 None => "/api/v1/staff/notifications".to_string(),
             };
             let list: Vec<NotificationRecord> = client.json(&path).await?;
@@ -242,7 +258,7 @@ pub async fn run(
         Acknowledge { notification } => {
             let path = format!(
                 "/api/v1/staff/notifications/{}/acknowledgement",
-                checked_id(notification, "notification")?
+                resolve::notification(client, notification).await?
             );
             client.post::<Acknowledged>(&path, &json!({})).await?;
             human!("notification {notification} acknowledged");
@@ -254,7 +270,7 @@ pub async fn run(
             message,
             file,
         } => {
-            let id = checked_id(notification, "notification")?;
+            let id = resolve::notification(client, notification).await?;
             let notified: NotificationRecord = client
                 .json(&format!("/api/v1/staff/notifications/{id}"))
                 .await?;
@@ -264,7 +280,8 @@ pub async fn run(
                     seal_document(
                         client,
                         &format!("/api/v1/staff/notifications/{id}/seal-to"),
-                        "confide-national-action/1",
+                        EnvelopeKind::NationalAction,
+                        None,
                         &text,
                         // The notified Member State's focal points and the people of cases.
                         |s: &Member| {
@@ -297,7 +314,10 @@ pub async fn run(
                 .await?;
             let plain =
                 open(&body, &identities()?)?.context("this envelope is not sealed to your key")?;
-            let folder = super::folder::CaseFolder::at(out.clone())?;
+            let out = out.clone().or(folder).context(
+                "give --out DIR, or name a folder in your profile (`confide staff init --folder DIR`)",
+            )?;
+            let folder = super::folder::CaseFolder::at(out)?;
             let (name, written) =
                 folder.write_opened(&super::folder::CaseFolder::stem(None, id), &plain)?;
             let path = folder.path().join(&name);
@@ -315,11 +335,11 @@ pub async fn run(
         Assistance { case } => {
             match case {
                 Some(case) => {
-                    let case = checked_case(case)?;
+                    let case = resolve::case(client, case).await?;
                     let answer: CaseAssistance = client
                         .json(&format!("/api/v1/staff/cases/{case}/assistance"))
                         .await?;
-                    print_assistance(case, &answer);
+                    print_assistance(&case, &answer);
                 }
                 None => {
                     let cases: Vec<AssistanceCase> =
@@ -355,7 +375,10 @@ pub async fn run(
             audience,
             refused,
         } => {
-            let path = format!("/api/v1/staff/cases/{}/consents", checked_case(case)?);
+            let path = format!(
+                "/api/v1/staff/cases/{}/consents",
+                resolve::case(client, case).await?
+            );
             client
                 .post::<Consents>(
                     &path,
@@ -379,7 +402,10 @@ pub async fn run(
             service,
             provider,
         } => {
-            let path = format!("/api/v1/staff/cases/{}/referrals", checked_case(case)?);
+            let path = format!(
+                "/api/v1/staff/cases/{}/referrals",
+                resolve::case(client, case).await?
+            );
             let answer: ReferralRecord = client
                 .post(
                     &path,
@@ -408,12 +434,13 @@ pub async fn run(
             message,
             file,
         } => {
-            let case = checked_case(case)?;
+            let case = resolve::case(client, case).await?;
             let text = text_of(message, file)?.context("give --message TEXT or --file FILE")?;
             let sealed = seal_document(
                 client,
                 &format!("/api/v1/staff/cases/{case}/assistance-notes/seal-to"),
-                "confide-assistance-note/1",
+                EnvelopeKind::AssistanceNote,
+                None,
                 &text,
                 |s: &Member| s.role == Role::Assistance,
             )
@@ -537,7 +564,8 @@ fn read_text(path: &Path) -> Result<String> {
 async fn seal_document(
     client: &Client,
     seal_to_path: &str,
-    format: &str,
+    kind: EnvelopeKind,
+    case: Option<&str>,
     text: &str,
     allowed: impl Fn(&Member) -> bool,
 ) -> Result<String> {
@@ -568,8 +596,8 @@ async fn seal_document(
         .iter()
         .map(|r| parse_recipient(&r.recipient))
         .collect::<Result<Vec<_>>>()?;
-    let document = Zeroizing::new(serde_json::to_vec_pretty(
-        &json!({ "format": format, "text": text }),
-    )?);
+    let by = super::conversation::authoring(client, case).await?;
+    let document =
+        super::conversation::compose(super::conversation::format_of(kind)?, text, &by, None)?;
     Ok(STANDARD.encode(seal::seal(document, &recipients)?))
 }

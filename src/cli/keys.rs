@@ -600,18 +600,14 @@ async fn rotate(args: RotateArgs) -> Result<()> {
 /// An opened envelope's kind, from the format its JSON names; files and anything else are case
 /// material (reports, messages, their attachments and copies).
 fn kind_of(plain: &[u8]) -> crate::cases::EnvelopeKind {
-    use crate::cases::EnvelopeKind::*;
     #[derive(serde::Deserialize)]
     struct Named {
         format: String,
     }
-    match serde_json::from_slice::<Named>(plain).map(|n| n.format) {
-        Ok(f) if f == "confide-reply/1" => Reply,
-        Ok(f) if f == "confide-notification/1" => Notification,
-        Ok(f) if f == "confide-national-action/1" => NationalAction,
-        Ok(f) if f == "confide-assistance-note/1" => AssistanceNote,
-        _ => Report,
-    }
+    serde_json::from_slice::<Named>(&super::folder::trim_padding(plain))
+        .ok()
+        .and_then(|n| super::conversation::kind_of_format(&n.format))
+        .unwrap_or(crate::cases::EnvelopeKind::Report)
 }
 
 /// Whether a signed staff member may be a recipient of an envelope of this kind that `me` holds:

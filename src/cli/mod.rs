@@ -1,10 +1,14 @@
 //! The command line: `serve`, `demo`, `staff`, `keys`.
 
+mod case_view;
 mod casework;
 pub mod check;
+mod conversation;
 mod folder;
 mod keys;
 pub mod output;
+mod profile;
+mod resolve;
 mod staff;
 mod staff_client;
 

@@ -12,15 +12,17 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use super::conversation;
 use super::folder::{CaseFolder, Written};
 use super::output::human;
+use super::resolve;
 use super::staff_client::Client;
 use crate::cases::EnvelopeKind;
 use crate::keyring::Role;
 use crate::seal;
 use crate::staff_api::{
-    AssignRequest, Assigned, CaseRecord, Created, EnvelopeMeta, EnvelopeRequest, Member,
-    OverdueRow, Status, StatusChanged, StatusRequest, Uploaded,
+    AssignRequest, Assigned, CaseListing, CaseRecord, Created, EnvelopeMeta, EnvelopeRequest,
+    Member, OverdueRow, Status, StatusChanged, StatusRequest, Uploaded,
 };
 use crate::store::is_valid_id;
 
@@ -28,6 +30,11 @@ use crate::store::is_valid_id;
 pub struct StaffArgs {
     #[command(flatten)]
     pub connection: super::staff_client::Connection,
+    /// Your profile (`confide staff init` writes it): server, CA, organisation key, your
+    /// certificate, key and identity, and the folder to pull into. Default:
+    /// ~/.config/confide/staff.toml, if it exists. A flag wins over the profile.
+    #[arg(long, global = true, env = "CONFIDE_STAFF_PROFILE")]
+    profile: Option<PathBuf>,
     /// Your age identity file, to open and re-seal envelopes.
     #[arg(long, global = true, env = "CONFIDE_STAFF_IDENTITY")]
     identity: Option<PathBuf>,
@@ -44,12 +51,45 @@ pub struct StaffArgs {
     progress: String,
     #[command(subcommand)]
     command: StaffCommand,
+    /// The profile's folder, for commands given no --out.
+    #[arg(skip)]
+    folder: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
 enum StaffCommand {
-    /// List the cases you may see.
-    Cases,
+    /// Write your profile from the folder your administrator handed over (cert.pem, key.pem,
+    /// identity.txt, and ca.pem unless --ca is given), with --server and --organisation-key,
+    /// and check it against the gateway: afterwards no command needs those flags.
+    Init {
+        /// The folder your administrator handed over.
+        #[arg(long)]
+        from: PathBuf,
+        /// The folder to pull cases into when a command is given no --out.
+        #[arg(long)]
+        folder: Option<PathBuf>,
+        /// Replace an existing profile.
+        #[arg(long)]
+        force: bool,
+        /// Write the profile without checking it against the gateway.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// List the cases you may see, the most recently active first.
+    Cases {
+        /// The folder you pull into: cases with envelopes not yet pulled there are marked NEW.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Everything you may see of one case: status and what may come next, deadlines,
+    /// assignees, classification, the timeline (who wrote what when), notifications and
+    /// consents. The case may be named by the first digits of its id.
+    Case {
+        case: String,
+        /// The folder you pull into: the timeline marks what is not pulled yet.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Download a case's envelopes and open those sealed to you into a folder. Pulling again
     /// writes only what is new and leaves what is there.
     Pull {
@@ -59,9 +99,10 @@ enum StaffCommand {
         /// Pull every case of yours with something not yet in the folder, instead of one.
         #[arg(long, conflicts_with = "case")]
         new: bool,
-        /// Folder to write into; a sub-folder named after each case is made.
+        /// Folder to write into (default: your profile's); a sub-folder named after each case
+        /// is made.
         #[arg(long)]
-        out: PathBuf,
+        out: Option<PathBuf>,
     },
     /// Assign a case to investigators of its entity (intake officers): its envelopes are opened
     /// here and re-sealed to them and to the entity's intake officers.
@@ -81,6 +122,15 @@ enum StaffCommand {
         #[arg(long, conflicts_with = "file", required_unless_present = "file")]
         message: Option<String>,
         /// Read the reply text from a file.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// A note for the case's staff only (its intake officers and assignees), never the
+    /// reporter: copied to new assignees with the rest of the case.
+    InternalNote {
+        case: String,
+        #[arg(long, conflicts_with = "file", required_unless_present = "file")]
+        message: Option<String>,
         #[arg(long)]
         file: Option<PathBuf>,
     },
@@ -105,9 +155,28 @@ enum StaffCommand {
 /// Re-sealed copies larger than this are streamed to the server before the assignment.
 pub(super) const INLINE_COPY_BYTES: usize = 1 << 20;
 
-pub async fn run(args: StaffArgs) -> Result<()> {
+pub async fn run(mut args: StaffArgs) -> Result<()> {
     crate::tls::install_crypto_provider();
     super::output::set_json(args.json);
+    if let StaffCommand::Init {
+        from,
+        folder,
+        force,
+        offline,
+    } = &args.command
+    {
+        return init(&args, from, folder.as_deref(), *force, *offline).await;
+    }
+    let named = args.profile.is_some();
+    if let Some(path) = args.profile.clone().or_else(super::profile::default_path)
+        && let Some(profile) = super::profile::Profile::load(&path, named)?
+    {
+        args.connection.fill_from(&profile);
+        if args.identity.is_none() {
+            args.identity.clone_from(&profile.identity);
+        }
+        args.folder = profile.folder;
+    }
     let progress = match args.progress.as_str() {
         "always" => true,
         "never" => false,
@@ -117,6 +186,64 @@ pub async fn run(args: StaffArgs) -> Result<()> {
     let client = Client::new(&args.connection, || unlock.get())?.with_progress(progress);
     command(&args, &client, &unlock).await?;
     super::output::finish(client.last_answer())
+}
+
+/// Writes the profile, then (unless `offline`) checks it: the gateway answers, the keyring is
+/// signed by the pinned key, and this certificate is in it.
+async fn init(
+    args: &StaffArgs,
+    from: &Path,
+    folder: Option<&Path>,
+    force: bool,
+    offline: bool,
+) -> Result<()> {
+    let path = args
+        .profile
+        .clone()
+        .or_else(super::profile::default_path)
+        .context("no place for the profile: pass --profile FILE")?;
+    let connection = &args.connection;
+    let profile = super::profile::Profile::from_handover(
+        from,
+        connection
+            .server()
+            .context("give --server URL, the staff listener your administrator named")?,
+        connection.organisation_key().context(
+            "give --organisation-key KEY, the key your organisation published (ask your administrator)",
+        )?,
+        connection.ca(),
+        folder,
+    )?;
+    if !offline {
+        let mut checked = super::staff_client::Connection::default();
+        checked.fill_from(&profile);
+        let unlock = unlock(args.passphrase_file.clone());
+        let client = Client::new(&checked, || unlock.get())?;
+        let me = client.me().await.context(
+            "the profile was not written: the gateway could not confirm it (or pass --offline to write it anyway)",
+        )?;
+        if let Some(identity) = &profile.identity {
+            crate::keys::read_identities(identity, || unlock.get())
+                .context("the profile was not written: your identity cannot be opened")?;
+        }
+        human!(
+            "the gateway knows you as {} ({}{})",
+            me.name,
+            me.role.code(),
+            if me.entities.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", me.entities.join(", "))
+            }
+        );
+    }
+    profile.write(&path, force)?;
+    human!(
+        "profile written to {}: try `confide staff cases`",
+        path.display()
+    );
+    super::output::emit(json!({ "profile": path.display().to_string() }));
+    super::output::finish(None)
 }
 
 /// The one passphrase of a command: the TLS key and the identity share it (`keys staff
@@ -131,37 +258,64 @@ fn unlock(file: Option<PathBuf>) -> Unlock {
 
 async fn command(args: &StaffArgs, client: &Client, unlock: &Unlock) -> Result<()> {
     let identities = || identities(args, unlock);
+    // The folder of `--out`, else the profile's.
+    let folder = |out: &Option<PathBuf>| out.clone().or_else(|| args.folder.clone());
+    let out_folder = |out: &Option<PathBuf>| {
+        folder(out).context(
+            "give --out DIR, or name a folder in your profile (`confide staff init --folder DIR`)",
+        )
+    };
     match &args.command {
-        StaffCommand::Cases => list_cases(client).await,
+        StaffCommand::Init { .. } => bail!("`init` writes the profile before any other command"),
+        StaffCommand::Cases { out } => list_cases(client, folder(out).as_deref()).await,
+        StaffCommand::Case { case, out } => {
+            let case = resolve::case(client, case).await?;
+            super::case_view::show(client, &case, folder(out).as_deref(), identities).await
+        }
         StaffCommand::Pull { case, new, out } => match case {
-            Some(case) if !new => pull(client, checked_case(case)?, out, &identities()?)
-                .await
-                .map(drop),
-            _ => pull_new(client, out, &identities()?).await,
+            Some(case) if !new => pull(
+                client,
+                &resolve::case(client, case).await?,
+                &out_folder(out)?,
+                &identities()?,
+            )
+            .await
+            .map(drop),
+            _ => pull_new(client, &out_folder(out)?, &identities()?).await,
         },
         StaffCommand::Assign { case, to, nobody } => {
             let to = if *nobody { Vec::new() } else { to.clone() };
-            assign(client, checked_case(case)?, &to, &identities()?).await
+            assign(
+                client,
+                &resolve::case(client, case).await?,
+                &to,
+                &identities()?,
+            )
+            .await
         }
         StaffCommand::Reply {
             case,
             message,
             file,
         } => {
-            let text = match (message, file) {
-                (Some(text), _) => Zeroizing::new(text.clone()),
-                (None, Some(path)) => Zeroizing::new(
-                    std::fs::read_to_string(path)
-                        .with_context(|| format!("cannot read {}", path.display()))?,
-                ),
-                (None, None) => bail!("give the reply with --message TEXT or --file FILE"),
-            };
-            reply(client, checked_case(case)?, &text).await
+            let text = text_of(message, file, "reply")?;
+            reply(client, &resolve::case(client, case).await?, &text).await
+        }
+        StaffCommand::InternalNote {
+            case,
+            message,
+            file,
+        } => {
+            let text = text_of(message, file, "note")?;
+            internal_note(client, &resolve::case(client, case).await?, &text).await
         }
         StaffCommand::Status { case, status } => {
             let answer: StatusChanged = client
                 .post(
-                    &format!("/api/v1/staff/cases/{}/status", checked_case(case)?),
+                    &format!(
+                        "/api/v1/staff/cases/{}/status",
+                        resolve::case(client, case).await?
+                    ),
                     &StatusRequest { status: *status },
                 )
                 .await?;
@@ -170,7 +324,25 @@ async fn command(args: &StaffArgs, client: &Client, unlock: &Unlock) -> Result<(
         }
         StaffCommand::Overdue => overdue(client).await,
         StaffCommand::Audit { out } => export_audit(client, out).await,
-        StaffCommand::Casework(command) => super::casework::run(client, command, identities).await,
+        StaffCommand::Casework(command) => {
+            super::casework::run(client, command, args.folder.clone(), identities).await
+        }
+    }
+}
+
+/// The text of a reply or note, from `--message` or `--file`.
+fn text_of(
+    message: &Option<String>,
+    file: &Option<PathBuf>,
+    what: &str,
+) -> Result<Zeroizing<String>> {
+    match (message, file) {
+        (Some(text), _) => Ok(Zeroizing::new(text.clone())),
+        (None, Some(path)) => Ok(Zeroizing::new(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        )),
+        (None, None) => bail!("give the {what} with --message TEXT or --file FILE"),
     }
 }
 
@@ -202,27 +374,70 @@ fn identities(
     crate::keys::read_identities(path, || unlock.get())
 }
 
-async fn list_cases(client: &Client) -> Result<()> {
-    let cases: Vec<CaseRecord> = client.json("/api/v1/staff/cases").await?;
+async fn list_cases(client: &Client, out: Option<&Path>) -> Result<()> {
+    let mut cases: Vec<CaseListing> = client.json("/api/v1/staff/cases").await?;
     if cases.is_empty() {
         human!("no cases for you");
+        return Ok(());
     }
-    for c in cases {
-        let assigned = if c.assignees.is_empty() {
+    // The most recently active first; the oldest report first among equals.
+    cases.sort_by(|a, b| {
+        (b.last_activity_on, a.case.received_on, &a.case.id).cmp(&(
+            a.last_activity_on,
+            b.case.received_on,
+            &b.case.id,
+        ))
+    });
+    // NEW (something not yet pulled) only when the pull folder is named.
+    let new_column = |text: &str| match out {
+        Some(_) => format!("{text:<3}  "),
+        None => String::new(),
+    };
+    human!(
+        "{:<8}  {:<10}  {:<10}  {:<10}  {:<24}  {:>4}  {:>5}  {}ASSIGNED",
+        "CASE",
+        "RECEIVED",
+        "ACTIVE",
+        "ENTITY",
+        "STATUS",
+        "MSGS",
+        "FILES",
+        new_column("NEW")
+    );
+    for c in &cases {
+        checked_case(&c.case.id)?;
+        let new = out.map(|out| pulled_count(&out.join(&c.case.id)) < c.envelopes);
+        let assigned = if c.case.assignees.is_empty() {
             "-".to_string()
         } else {
-            c.assignees.join(",")
+            c.case.assignees.join(",")
         };
         human!(
-            "{}  {}  {:<10}  {:<26}  {}",
-            c.id,
-            c.received_on,
-            c.entity,
-            c.status.code(),
+            "{:<8}  {}  {}  {:<10}  {:<24}  {:>4}  {:>5}  {}{}",
+            short(&c.case.id),
+            crate::store::day_format::to_text(c.case.received_on),
+            crate::store::day_format::to_text(c.last_activity_on),
+            c.case.entity,
+            c.case.status.code(),
+            c.messages,
+            c.files,
+            new_column(if new == Some(true) { "NEW" } else { "-" }),
             assigned
         );
     }
     Ok(())
+}
+
+/// How many envelopes an earlier pull kept in a case's folder (each as `KIND-ID.age`).
+pub(super) fn pulled_count(folder: &Path) -> usize {
+    std::fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".age"))
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 /// Opens an envelope with any of the identities; `None` if it is not sealed to them.
@@ -321,10 +536,10 @@ async fn pull_new(
     out: &Path,
     identities: &[Box<dyn age::Identity + Send + Sync>],
 ) -> Result<()> {
-    let cases: Vec<CaseRecord> = client.json("/api/v1/staff/cases").await?;
+    let cases: Vec<CaseListing> = client.json("/api/v1/staff/cases").await?;
     let mut pulled = 0;
     for case in &cases {
-        let id = checked_case(&case.id)?;
+        let id = checked_case(&case.case.id)?;
         let folder = out.join(id);
         let listed = envelopes(client, id).await?;
         let missing = listed.iter().any(|(kind, envelope)| {
@@ -425,27 +640,42 @@ async fn assign(
     Ok(())
 }
 
+/// The reporter's reply key and the case's staff (intake of its entity and its assignees, as
+/// the signed keyring has them): who a reply is sealed to.
+async fn case_staff_keys(
+    client: &Client,
+    record: &CaseRecord,
+) -> Result<Vec<age::x25519::Recipient>> {
+    let staff = keyring_staff(client).await?;
+    staff
+        .iter()
+        .filter(|s| {
+            s.entities.contains(&record.entity)
+                && (s.role == Role::Intake
+                    || (s.role == Role::Investigator && record.assignees.contains(&s.name)))
+        })
+        .map(|s| parse_recipient(&s.recipient))
+        .collect()
+}
+
 async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
     if text.trim().is_empty() {
         bail!("the reply is empty");
     }
     let record: CaseRecord = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
-    let staff = keyring_staff(client).await?;
+    let staff = case_staff_keys(client, &record).await?;
+    let by = conversation::authoring(client, Some(case)).await?;
+    let document = conversation::compose(
+        conversation::format_of(EnvelopeKind::Reply)?,
+        text,
+        &by,
+        Some(&staff),
+    )?;
     let mut recipients = vec![parse_recipient(&record.reply_recipient)?];
-    for member in staff.iter().filter(|s| {
-        // Assignees as the signed keyring has them: investigators of the case's entity.
-        s.entities.contains(&record.entity)
-            && (s.role == Role::Intake
-                || (s.role == Role::Investigator && record.assignees.contains(&s.name)))
-    }) {
-        recipients.push(parse_recipient(&member.recipient)?);
-    }
-    let document = Zeroizing::new(serde_json::to_vec_pretty(
-        &json!({ "format": "confide-reply/1", "text": text }),
-    )?);
+    recipients.extend(staff);
     let sealed = seal::seal(document, &recipients)?;
-    client
-        .post::<Created>(
+    let answer: Created = client
+        .post(
             &format!("/api/v1/staff/cases/{case}/replies"),
             &EnvelopeRequest {
                 envelope: STANDARD.encode(sealed),
@@ -453,10 +683,47 @@ async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
         )
         .await?;
     human!(
-        "reply sealed to the reporter and {} staff member(s), and sent",
+        "reply {} sealed to the reporter and {} staff member(s), and sent",
+        short(&answer.id),
         recipients.len() - 1
     );
     Ok(())
+}
+
+/// A note for the case's staff only: sealed to them, never to the reporter.
+async fn internal_note(client: &Client, case: &str, text: &str) -> Result<()> {
+    if text.trim().is_empty() {
+        bail!("the note is empty");
+    }
+    let record: CaseRecord = client.json(&format!("/api/v1/staff/cases/{case}")).await?;
+    let staff = case_staff_keys(client, &record).await?;
+    let by = conversation::authoring(client, Some(case)).await?;
+    let document = conversation::compose(
+        conversation::format_of(EnvelopeKind::InternalNote)?,
+        text,
+        &by,
+        None,
+    )?;
+    let sealed = seal::seal(document, &staff)?;
+    let answer: Created = client
+        .post(
+            &format!("/api/v1/staff/cases/{case}/internal-notes"),
+            &EnvelopeRequest {
+                envelope: STANDARD.encode(sealed),
+            },
+        )
+        .await?;
+    human!(
+        "internal note {} sealed to the case's {} staff member(s) (not the reporter), and sent",
+        short(&answer.id),
+        staff.len()
+    );
+    Ok(())
+}
+
+/// The first eight digits of an id: enough to name it again (any unique prefix does).
+pub(super) fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
 }
 
 async fn overdue(client: &Client) -> Result<()> {

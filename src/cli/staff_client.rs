@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use crate::staff_api::{ErrorAnswer, Keyring, Member, SignedDocument};
+use crate::staff_api::{ErrorAnswer, Keyring, Member, SignedDocument, SignedMember};
 
 /// An answer of the staff API: read as its `staff_api` type, and kept (as the server sent it)
 /// for `--json`.
@@ -14,7 +14,7 @@ pub trait Answer: serde::de::DeserializeOwned + serde::Serialize {}
 impl<T: serde::de::DeserializeOwned + serde::Serialize> Answer for T {}
 
 /// How to reach the staff listener and who you are there.
-#[derive(Args)]
+#[derive(Args, Default)]
 pub struct Connection {
     /// Base URL of the staff listener, e.g. https://127.0.0.1:9443
     #[arg(long, global = true, env = "CONFIDE_STAFF_SERVER")]
@@ -36,10 +36,40 @@ pub struct Connection {
     organisation_key: Option<String>,
 }
 
+impl Connection {
+    /// Takes from the profile what no flag or environment variable gave.
+    pub fn fill_from(&mut self, profile: &super::profile::Profile) {
+        fn or<T: Clone>(given: &mut Option<T>, profile: &Option<T>) {
+            if given.is_none() {
+                given.clone_from(profile);
+            }
+        }
+        or(&mut self.server, &profile.server);
+        or(&mut self.ca, &profile.ca);
+        or(&mut self.cert, &profile.cert);
+        or(&mut self.key, &profile.key);
+        or(&mut self.organisation_key, &profile.organisation_key);
+    }
+
+    pub fn server(&self) -> Option<&str> {
+        self.server.as_deref()
+    }
+
+    pub fn ca(&self) -> Option<&std::path::Path> {
+        self.ca.as_deref()
+    }
+
+    pub fn organisation_key(&self) -> Option<&str> {
+        self.organisation_key.as_deref()
+    }
+}
+
 pub struct Client {
     http: reqwest::Client,
     base: String,
     pin: Option<crate::keyring::OrganisationKey>,
+    /// SHA-256 of the caller's certificate (DER), as the keyring names it.
+    fingerprint: [u8; 32],
     /// Show progress of large transfers on standard error.
     progress: bool,
     /// The server's last JSON answer (what `--json` prints for commands with no result of
@@ -79,7 +109,14 @@ impl Client {
             .as_ref()
             .context("--key FILE is required (or its CONFIDE_STAFF_… variable)")?;
         let key = crate::keys::read_tls_key(key_path, passphrase)?;
-        let mut pem = zeroize::Zeroizing::new(read(&connection.cert, "--cert")?);
+        let cert_pem = read(&connection.cert, "--cert")?;
+        let fingerprint = {
+            use rustls_pki_types::pem::PemObject;
+            let der = rustls_pki_types::CertificateDer::from_pem_slice(&cert_pem)
+                .context("--cert is not a PEM certificate")?;
+            crate::tls::fingerprint(&der)
+        };
+        let mut pem = zeroize::Zeroizing::new(cert_pem);
         pem.extend_from_slice(b"\n");
         pem.extend_from_slice(&key);
         let identity = reqwest::Identity::from_pem(&pem)
@@ -105,6 +142,7 @@ impl Client {
             http,
             base,
             pin,
+            fingerprint,
             progress: false,
             last: std::sync::Mutex::new(None),
         })
@@ -130,6 +168,27 @@ impl Client {
     /// signature that does not verify, since sealing to a key the server made up would hand it
     /// the report.
     pub async fn trusted_staff(&self) -> Result<Vec<Member>> {
+        Ok(self
+            .signed_staff()
+            .await?
+            .into_iter()
+            .map(|s| s.member)
+            .collect())
+    }
+
+    /// The caller as the signed keyring has them, found by their certificate's fingerprint: the
+    /// author named in what they seal.
+    pub async fn me(&self) -> Result<Member> {
+        let mine = hex::encode(self.fingerprint);
+        self.signed_staff()
+            .await?
+            .into_iter()
+            .find(|s| s.certificate_sha256 == mine)
+            .map(|s| s.member)
+            .context("your certificate is not in the keyring your organisation signed; ask your administrator")
+    }
+
+    async fn signed_staff(&self) -> Result<Vec<SignedMember>> {
         let pin = self.pin.context(
             "the organisation key is not pinned: pass --organisation-key KEY (or set CONFIDE_ORGANISATION_KEY) with the key your organisation published",
         )?;
@@ -146,7 +205,7 @@ impl Client {
         Ok(document
             .staff
             .into_iter()
-            .filter(|s| current.contains(&s.name))
+            .filter(|s| current.contains(&s.member.name))
             .collect())
     }
 

@@ -248,6 +248,9 @@ impl Gateway {
     /// options given (no pinned key unless `args` pins one).
     pub fn staff_cli_in(&self, dir: &Path, args: &[&str]) -> std::process::Output {
         Command::new(env!("CARGO_BIN_EXE_confide"))
+            // No profile of the machine's user fills what a test leaves out.
+            .env("XDG_CONFIG_HOME", "/nonexistent/confide-tests")
+            .env_remove("CONFIDE_STAFF_PROFILE")
             .arg("staff")
             .args(["--server", &self.staff])
             .arg("--ca")

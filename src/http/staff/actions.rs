@@ -10,7 +10,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::{StaffMember, access, audit, visible_case};
-use crate::cases::{EnvelopeKind, Status, check_assignees, check_transition, may_assign, may_work};
+use crate::cases::{
+    EnvelopeKind, Status, check_assignees, check_final_reply, check_transition, may_assign,
+    may_work,
+};
 use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::intake::Recipients;
@@ -26,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/staff/cases/{id}/assignment", post(assign))
         .route("/api/v1/staff/cases/{id}/replies", post(reply))
         .route("/api/v1/staff/cases/{id}/status", post(set_status))
+        .route(
+            "/api/v1/staff/cases/{id}/internal-notes",
+            post(internal_note),
+        )
 }
 
 async fn assign(
@@ -111,6 +118,42 @@ async fn reply(
     Ok((StatusCode::CREATED, Json(Created { id: envelope.id })))
 }
 
+/// A note the case's staff write for one another: sealed to them only, never to the reporter,
+/// and copied to new assignees with the rest of the case.
+async fn internal_note(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    Path(case_id): Path<String>,
+    crate::http::extract::JsonBody(request): crate::http::extract::JsonBody<EnvelopeRequest>,
+) -> Result<(StatusCode, Json<Created>), Problem> {
+    let case = visible_case(&state, &staff, &case_id).await?;
+    if !may_work(&staff, &access(&case)) {
+        let refusal = forbidden("This case is assigned to someone else.");
+        return Err(super::refused(&state, &staff, &case.id, refusal).await);
+    }
+    refuse_if_closed(&case)?;
+    let case_staff = state.intake.case_staff(&case);
+    let envelope =
+        super::sealed_envelope(EnvelopeKind::InternalNote, &request.envelope, &case_staff)?;
+    let entry = audit(
+        &state,
+        &staff,
+        "internal-note",
+        &case.id,
+        envelope.id.clone(),
+    );
+    state
+        .store
+        .add_envelopes(
+            &case.id,
+            std::slice::from_ref(&envelope),
+            state.today(),
+            Some(&entry),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(Created { id: envelope.id })))
+}
+
 async fn set_status(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
@@ -125,6 +168,22 @@ async fn set_status(
     let to = request.status;
     check_transition(case.status, to)
         .map_err(|e| Problem::new(StatusCode::CONFLICT, "transition_refused", e.to_string()))?;
+    if to == Status::Closed {
+        let envelopes = state.store.envelopes_of_case(&case.id).await?;
+        let last = |kinds: &[EnvelopeKind]| {
+            envelopes
+                .iter()
+                .filter(|e| kinds.contains(&e.kind))
+                .map(|e| e.created_on)
+                .max()
+        };
+        check_final_reply(
+            crate::deadlines::day_of(&case.status_changed_at),
+            last(&[EnvelopeKind::Report, EnvelopeKind::Message]).unwrap_or(case.received_on),
+            last(&[EnvelopeKind::Reply]),
+        )
+        .map_err(|e| Problem::new(StatusCode::CONFLICT, "final_reply_missing", e.to_string()))?;
+    }
     let entry = audit(
         &state,
         &staff,

@@ -116,10 +116,11 @@ async fn keyring(
 
 /// Member State deadlines that are late or due soon: for the case's staff and auditors, every
 /// Member State implicated in their cases; for a focal point, their own notifications' only.
-async fn member_state_rows(
+pub(super) async fn member_state_rows(
     state: &AppState,
     staff: &crate::keyring::Staff,
     cases: &[crate::store::CaseRecord],
+    clocks: &crate::deadlines::Clocks,
 ) -> Result<Vec<OverdueRow>, Problem> {
     let today = state.today();
     let mut pairs: Vec<(crate::store::CaseRecord, String)> = Vec::new();
@@ -149,9 +150,9 @@ async fn member_state_rows(
             .find(|n| n.member_state == member_state)
             .map(crate::stats::notification_dates)
             .unwrap_or_default();
-        let clocks =
-            crate::notification::clocks(case.received_on, &dates, &state.clocks.member_state);
-        for due in member_state_due(case.status, &clocks, &state.clocks, today) {
+        let member_clocks =
+            crate::notification::clocks(case.received_on, &dates, &clocks.member_state);
+        for due in member_state_due(case.status, &member_clocks, clocks, today) {
             rows.push(OverdueRow {
                 entity: case.entity.clone(),
                 case_id: case.id.clone(),
@@ -189,7 +190,7 @@ async fn overdue(
                 })
         })
         .collect();
-    rows.extend(member_state_rows(&state, &staff, &cases).await?);
+    rows.extend(member_state_rows(&state, &staff, &cases, &state.clocks).await?);
     rows.sort_by(|a, b| {
         (&a.entity, a.due.due_on, &a.case_id).cmp(&(&b.entity, b.due.due_on, &b.case_id))
     });

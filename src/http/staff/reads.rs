@@ -10,16 +10,19 @@ use axum::{Json, Router};
 
 use super::{StaffMember, audit, visible_case};
 use crate::cases::{EnvelopeKind, may_assist, may_see};
+use crate::deadlines::{case_dates, due};
 use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::keyring::Role;
 use crate::notification::is_focal_point;
+use crate::staff_api::{CaseListing, CaseView, OverdueRow};
 use crate::store::{CaseRecord, EnvelopeMeta, is_valid_id};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/staff/cases", get(list_cases))
         .route("/api/v1/staff/cases/{id}", get(show_case))
+        .route("/api/v1/staff/cases/{id}/view", get(view_case))
         .route("/api/v1/staff/cases/{id}/envelopes", get(list_envelopes))
         .route("/api/v1/staff/envelopes/{id}", get(download_envelope))
 }
@@ -48,8 +51,26 @@ pub async fn cases_for(
 async fn list_cases(
     State(state): State<AppState>,
     StaffMember(staff): StaffMember,
-) -> Result<Json<Vec<CaseRecord>>, Problem> {
+) -> Result<Json<Vec<CaseListing>>, Problem> {
     let cases = cases_for(&state, &staff).await?;
+    let mut listed = Vec::with_capacity(cases.len());
+    for case in cases {
+        let mut envelopes = state.store.envelopes_of_case(&case.id).await?;
+        envelopes.retain(|e| e.recipients.contains(&staff.name));
+        let count = |kind| envelopes.iter().filter(|e| e.kind == kind).count();
+        listed.push(CaseListing {
+            last_activity_on: envelopes
+                .iter()
+                .map(|e| e.created_on)
+                .max()
+                .unwrap_or(case.received_on),
+            envelopes: envelopes.len(),
+            messages: count(EnvelopeKind::Message),
+            files: count(EnvelopeKind::Attachment),
+            case,
+        });
+    }
+    let cases = listed;
     state
         .store
         .record(&audit(
@@ -74,6 +95,48 @@ async fn show_case(
         .record(&audit(&state, &staff, "view", &case.id, ""))
         .await?;
     Ok(Json(case))
+}
+
+/// One case as its staff see it, in one answer.
+async fn view_case(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    Path(case_id): Path<String>,
+) -> Result<Json<CaseView>, Problem> {
+    let case = visible_case(&state, &staff, &case_id).await?;
+    let mut envelopes = state.store.envelopes_of_case(&case.id).await?;
+    envelopes.retain(|e| e.recipients.contains(&staff.name));
+    let clocks = state.clocks.without_horizon();
+    let today = state.today();
+    let mut deadlines: Vec<OverdueRow> = due(&case_dates(&case), &clocks, today)
+        .into_iter()
+        .map(|due| OverdueRow {
+            entity: case.entity.clone(),
+            case_id: case.id.clone(),
+            status: case.status,
+            member_state: None,
+            due,
+        })
+        .collect();
+    deadlines.extend(
+        super::oversight::member_state_rows(&state, &staff, std::slice::from_ref(&case), &clocks)
+            .await?,
+    );
+    deadlines.sort_by_key(|row| row.due.due_on);
+    let view = CaseView {
+        next: case.status.next().to_vec(),
+        deadlines,
+        classification: state.store.classification(&case.id).await?,
+        envelopes,
+        notifications: state.store.notifications_of_case(&case.id).await?,
+        consents: state.store.consents(&case.id).await?,
+        case,
+    };
+    state
+        .store
+        .record(&audit(&state, &staff, "view", &view.case.id, ""))
+        .await?;
+    Ok(Json(view))
 }
 
 async fn list_envelopes(
