@@ -112,23 +112,29 @@ pub enum NotAnswered {
     ReporterWroteLast,
 }
 
-/// Whether a case may be closed, from the days the store keeps: its last status change, the
-/// reporter's last report or message, and the last reply. Every confide report gives its
-/// reporter a way back (the token and its reply key), so nobody is ever without one: a case
-/// closes only after a reply sent on or after the day of the last status change and of the
-/// reporter's last word. Days, not times, because that is what envelopes keep of the reporter.
+/// Whether a case may be closed: a reply must have gone to the reporter after the last status
+/// change (`last_change_at`, `last_reply_at`: exact staff times, RFC 3339) and on or after the day of the reporter's last report or message (the store keeps only
+/// their day). Every confide report gives its reporter a way back (the token and its reply
+/// key), so nobody is ever without one.
 pub fn check_final_reply(
-    last_change_on: Option<crate::store::Day>,
+    last_change_at: Option<&str>,
     reporter_last_on: crate::store::Day,
-    last_reply_on: Option<crate::store::Day>,
+    last_reply_at: Option<&str>,
 ) -> Result<(), NotAnswered> {
-    let Some(replied) = last_reply_on else {
+    let Some(replied) = last_reply_at else {
         return Err(NotAnswered::NoFinalReply);
     };
-    if last_change_on.is_some_and(|changed| replied < changed) {
+    // Times are to the second: a reply in the same second as the change counts as after it.
+    let at = |t: &str| {
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+    };
+    if let Some(changed) = last_change_at
+        && at(replied).is_none_or(|r| at(changed).is_some_and(|c| r < c))
+    {
         return Err(NotAnswered::NoFinalReply);
     }
-    if replied < reporter_last_on {
+    let replied_on = crate::deadlines::day_of(&Some(replied.to_string()));
+    if replied_on.is_none_or(|day| day < reporter_last_on) {
         return Err(NotAnswered::ReporterWroteLast);
     }
     Ok(())
@@ -230,26 +236,28 @@ mod tests {
     #[test]
     fn a_case_closes_only_after_a_reply_newer_than_its_last_change_and_the_reporters_last_word() {
         use time::macros::date;
-        let (d1, d2, d3) = (
-            date!(2026 - 12 - 01),
-            date!(2026 - 12 - 02),
-            date!(2026 - 12 - 03),
-        );
+        let changed = Some("2026-12-02T15:00:00Z");
         assert_eq!(
-            check_final_reply(Some(d2), d1, None),
+            check_final_reply(changed, date!(2026 - 12 - 01), None),
             Err(NotAnswered::NoFinalReply)
         );
         assert_eq!(
-            check_final_reply(Some(d2), d1, Some(d1)),
+            check_final_reply(changed, date!(2026 - 12 - 01), Some("2026-12-02T09:00:00Z")),
             Err(NotAnswered::NoFinalReply),
-            "a reply from before the outcome is not the final one"
+            "a reply from the morning is not the final word on an afternoon's outcome"
         );
         assert_eq!(
-            check_final_reply(Some(d2), d3, Some(d2)),
+            check_final_reply(changed, date!(2026 - 12 - 03), Some("2026-12-02T16:00:00Z")),
             Err(NotAnswered::ReporterWroteLast)
         );
-        assert_eq!(check_final_reply(Some(d2), d1, Some(d2)), Ok(()));
-        assert_eq!(check_final_reply(Some(d1), d2, Some(d3)), Ok(()));
+        assert_eq!(
+            check_final_reply(changed, date!(2026 - 12 - 02), Some("2026-12-02T16:00:00Z")),
+            Ok(())
+        );
+        assert_eq!(
+            check_final_reply(None, date!(2026 - 12 - 01), Some("2026-12-03T08:00:00Z")),
+            Ok(())
+        );
     }
 
     #[test]

@@ -264,20 +264,27 @@ pub struct StaffDocument {
     /// The envelope it answers, if any (for a reply, the reporter's newest report or message).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers: Option<String>,
-    /// The writer's keyring name. Never in a reply, which the reporter opens too: there it is
-    /// in `staff_only`.
+    /// The writer's keyring name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
-    /// A reply's author, sealed again to the case's staff only (base64 of an age file holding
-    /// `{"author": NAME}`, padded), so that the reporter cannot learn who wrote to them.
+    /// In a reply, which the reporter opens too, none of the four fields above is in clear:
+    /// they are sealed again to the case's staff only (base64 of an age file holding a
+    /// [`StaffOnly`], padded), so that the reporter learns neither who wrote to them nor
+    /// anything of the case's file (how many envelopes it holds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staff_only: Option<String>,
 }
 
-/// What a reply's `staff_only` envelope holds.
+/// What a reply's `staff_only` envelope holds: the fields a reply leaves out.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StaffOnly {
     pub author: String,
+    #[serde(default)]
+    pub at: Option<String>,
+    #[serde(default)]
+    pub seq: Option<u32>,
+    #[serde(default)]
+    pub answers: Option<String>,
 }
 
 /// `GET /api/v1/staff/overdue`: one deadline of one case that is late or due soon.

@@ -132,8 +132,8 @@ async fn a_case_is_read_in_one_place_with_who_wrote_what_and_the_reporter_never_
         assert!(shown.contains(expected), "{expected:?} in:\n{shown}");
     }
 
-    // The internal note is the case's: sealed to its staff, never to the reporter, and read by
-    // a new assignee with its author.
+    // The internal note is the case's: sealed to its staff, never to the reporter, and copied to
+    // a new assignee.
     let (_, envelopes) = gateway
         .staff_get(
             "intake-minusca",
@@ -164,14 +164,27 @@ async fn a_case_is_read_in_one_place_with_who_wrote_what_and_the_reporter_never_
         "investigator-minusca",
         &["--json", "case", prefix],
     );
-    let copied = theirs["timeline"]
+    let copies: Vec<&Value> = theirs["timeline"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["holds"] == "internal_note")
-        .unwrap_or_else(|| panic!("the note was copied: {theirs}"));
-    assert_eq!(copied["author"], "intake-minusca");
-    assert_eq!(copied["text"], NOTE);
+        .filter(|i| i["kind"] == "assignment")
+        .collect();
+    assert_eq!(
+        copies.len(),
+        4,
+        "the report, the file, the reply, the note: {theirs}"
+    );
+    assert!(
+        copies.iter().all(|c| c.get("author").is_none()),
+        "a copy is never shown as written by someone (a reporter's message could claim anyone): {theirs}"
+    );
+    let files = common::pull(&gateway, "investigator-minusca", &case);
+    assert!(
+        files.iter().any(|(n, b)| n.starts_with("assignment-")
+            && String::from_utf8_lossy(b).contains(NOTE)),
+        "the new assignee reads the note in the pulled copy"
+    );
 
     // Pulled, the case is no longer NEW.
     staff_ok(

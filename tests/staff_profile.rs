@@ -93,14 +93,14 @@ async fn init_writes_a_checked_profile_and_every_command_then_needs_only_the_cas
         "the profile's folder is used: {}",
         said(&listed)
     );
-    let shown = staff(&profile, &["case", &case[..5]]);
+    let shown = staff(&profile, &["case", &case[..6]]);
     assert!(shown.status.success(), "{}", said(&shown));
     assert!(
         said(&shown).contains("status: received"),
         "{}",
         said(&shown)
     );
-    let pulled = staff(&profile, &["pull", &case[..5]]);
+    let pulled = staff(&profile, &["pull", &case[..6]]);
     assert!(pulled.status.success(), "{}", said(&pulled));
     let in_folder: Vec<_> = std::fs::read_dir(cases.join(&case)).unwrap().collect();
     assert!(!in_folder.is_empty(), "pulled into the profile's folder");

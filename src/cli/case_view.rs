@@ -27,10 +27,6 @@ struct Item {
     /// The day the server keeps (the reporter's items have no finer time).
     on: String,
     size: u64,
-    /// For a copy re-sealed on assignment: the kind of document it holds, when it is a staff
-    /// document.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    holds: Option<EnvelopeKind>,
     /// For staff documents opened here: who, when, where in the case, what it answers.
     #[serde(skip_serializing_if = "Option::is_none")]
     author: Option<String>,
@@ -47,13 +43,14 @@ struct Item {
     pulled: Option<bool>,
 }
 
-/// Kinds opened for the view: staff documents, and copies made on assignment (which may hold
-/// one: an earlier reply or note, read again by a new assignee).
+/// Kinds opened for the view: the documents staff post through their own routes. Copies made
+/// on assignment are not: a copy of a reporter's message is indistinguishable from a copy of a
+/// reply, and a reporter can write anything in a message, "author" included, so a copy is never
+/// shown as written by someone (the new assignee pulls it to read it).
 fn is_staff_document(kind: EnvelopeKind) -> bool {
     matches!(
         kind,
-        EnvelopeKind::Assignment
-            | EnvelopeKind::Reply
+        EnvelopeKind::Reply
             | EnvelopeKind::InternalNote
             | EnvelopeKind::AssistanceNote
             | EnvelopeKind::Notification
@@ -84,7 +81,10 @@ pub async fn show(
     };
     let mut timeline = Vec::with_capacity(view.envelopes.len());
     for envelope in &view.envelopes {
-        timeline.push(item(client, envelope, &keys, out).await?);
+        if envelope.case_id != case {
+            anyhow::bail!("the server listed an envelope of another case; stopping");
+        }
+        timeline.push(item(client, case, envelope, &keys, out).await?);
     }
     timeline.sort_by(|a, b| (&a.on, rank(a)).cmp(&(&b.on, rank(b))));
     print(&view, &timeline);
@@ -97,6 +97,7 @@ pub async fn show(
 
 async fn item(
     client: &Client,
+    case: &str,
     envelope: &EnvelopeMeta,
     keys: &[Box<dyn age::Identity + Send + Sync>],
     out: Option<&Path>,
@@ -107,14 +108,14 @@ async fn item(
         kind: envelope.kind,
         on: day_format::to_text(envelope.created_on),
         size: envelope.size,
-        holds: None,
         author: None,
         at: None,
         seq: None,
         answers: None,
         text: None,
+        // The folder is named by the case asked for, not by what the server says.
         pulled: out.map(|out| {
-            out.join(&envelope.case_id)
+            out.join(case)
                 .join(format!(
                     "{}.age",
                     super::folder::CaseFolder::stem(Some(envelope.kind), id)
@@ -131,9 +132,6 @@ async fn item(
     if let Some(plain) = open(&body, keys)?
         && let Some(read) = conversation::read(&plain, keys)
     {
-        if envelope.kind == EnvelopeKind::Assignment {
-            item.holds = conversation::kind_of_format(&read.document.format);
-        }
         item.author = read.author;
         item.at = read.document.at.clone();
         item.seq = read.document.seq;
@@ -245,17 +243,15 @@ fn print(view: &CaseView, timeline: &[Item]) {
             .as_deref()
             .and_then(|t| t.lines().find(|l| !l.trim().is_empty()))
             .map(|l| {
-                let l = l.trim();
+                let l = printable(l.trim());
+                let l = l.as_str();
                 match l.char_indices().nth(72) {
                     Some((cut, _)) => format!(": \"{}…\"", &l[..cut]),
                     None => format!(": \"{l}\""),
                 }
             })
             .unwrap_or_default();
-        let kind = match item.holds {
-            Some(holds) => format!("{}({})", item.kind.code(), holds.code()),
-            None => item.kind.code().to_string(),
-        };
+        let kind = item.kind.code();
         let pulled = match item.pulled {
             Some(false) => "  NEW",
             _ => "",
@@ -302,6 +298,14 @@ fn print(view: &CaseView, timeline: &[Item]) {
             day_format::to_text(c.recorded_on)
         );
     }
+}
+
+/// Text written by others, safe to print on a terminal: control characters (escape sequences
+/// that could move the cursor or rewrite the screen) become spaces.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// A size as people read it.

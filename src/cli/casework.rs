@@ -32,6 +32,7 @@ use crate::staff_api::{
 pub enum CaseworkCommand {
     /// Classify a case for the UN's figures (intake or assigned investigators).
     Classify {
+        /// The case: its id, or its first 6 or more digits, as `cases` lists it.
         case: String,
         /// sexual_exploitation, sexual_abuse, other or unknown.
         #[arg(long)]
@@ -51,6 +52,7 @@ pub enum CaseworkCommand {
     /// Notify a Member State whose personnel are implicated: the text is sealed to its focal
     /// points and to the case's staff.
     Notify {
+        /// The case: its id, or its first 6 or more digits, as `cases` lists it.
         case: String,
         #[arg(long)]
         member_state: String,
@@ -74,6 +76,7 @@ pub enum CaseworkCommand {
     /// investigation_opened, declined_to_investigate, outcome_substantiated,
     /// outcome_not_substantiated, sanctions, paternity_follow_up), with optional sealed details.
     NationalAction {
+        /// The notification: its id, or its first 6 or more digits, as `notifications` lists it.
         notification: String,
         #[arg(value_parser = crate::codes::parse::<NationalAction>)]
         action: NationalAction,
@@ -94,6 +97,7 @@ pub enum CaseworkCommand {
     Assistance { case: Option<String> },
     /// Record the victim's consent, or its withdrawal (--refused).
     Consent {
+        /// The case: its id, or its first 6 or more digits, as `cases` lists it.
         case: String,
         /// receive_assistance, share_information, share_identity or be_contacted.
         #[arg(long, value_parser = crate::codes::parse::<ConsentPurpose>)]
@@ -107,6 +111,7 @@ pub enum CaseworkCommand {
     },
     /// Offer the victim a service (assistance officers).
     Refer {
+        /// The case: its id, or its first 6 or more digits, as `cases` lists it.
         case: String,
         /// safety_protection, medical, psychosocial, legal, education, livelihood_material or
         /// children_born_of_sea.
@@ -124,6 +129,7 @@ pub enum CaseworkCommand {
     },
     /// A note on assistance, sealed to the entity's assistance officers.
     Note {
+        /// The case: its id, or its first 6 or more digits, as `cases` lists it.
         case: String,
         #[arg(long, conflicts_with = "file", required_unless_present = "file")]
         message: Option<String>,

@@ -65,26 +65,35 @@ pub fn compose(
     by: &Authoring,
     staff_only: Option<&[age::x25519::Recipient]>,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let (author, staff_only) = match staff_only {
-        Some(staff) => {
-            let inner = Zeroizing::new(serde_json::to_vec(&StaffOnly {
-                author: by.author.clone(),
-            })?);
-            (
-                None,
-                Some(STANDARD.encode(crate::seal::seal(inner, staff)?)),
-            )
-        }
-        None => (Some(by.author.clone()), None),
-    };
-    let document = StaffDocument {
-        format: format.to_string(),
-        text: text.to_string(),
+    let known = StaffOnly {
+        author: by.author.clone(),
         at: Some(now()),
         seq: by.seq,
         answers: by.answers.clone(),
-        author,
-        staff_only,
+    };
+    let document = match staff_only {
+        // A reply: the reporter opens it too, so all but the text is sealed to the staff.
+        Some(staff) => {
+            let inner = Zeroizing::new(serde_json::to_vec(&known)?);
+            StaffDocument {
+                format: format.to_string(),
+                text: text.to_string(),
+                at: None,
+                seq: None,
+                answers: None,
+                author: None,
+                staff_only: Some(STANDARD.encode(crate::seal::seal(inner, staff)?)),
+            }
+        }
+        None => StaffDocument {
+            format: format.to_string(),
+            text: text.to_string(),
+            at: known.at,
+            seq: known.seq,
+            answers: known.answers,
+            author: Some(known.author),
+            staff_only: None,
+        },
     };
     Ok(Zeroizing::new(serde_json::to_vec_pretty(&document)?))
 }
@@ -96,22 +105,26 @@ pub struct Read {
     pub author: Option<String>,
 }
 
-/// Reads an opened envelope as a staff document, if it is one.
+/// Reads an opened envelope as a staff document, if it is one; a reply's sealed part is opened
+/// and merged in when it is sealed to `identities`.
 pub fn read(plain: &[u8], identities: &[Box<dyn age::Identity + Send + Sync>]) -> Option<Read> {
     let trimmed = super::folder::trim_padding(plain);
-    let document: StaffDocument = serde_json::from_slice(&trimmed).ok()?;
-    let author = match (&document.author, &document.staff_only) {
-        (Some(author), _) => Some(author.clone()),
-        (None, Some(sealed)) => STANDARD
-            .decode(sealed)
-            .ok()
-            .and_then(|body| super::staff::open(&body, identities).ok().flatten())
-            .and_then(|inner| {
-                serde_json::from_slice::<StaffOnly>(&super::folder::trim_padding(&inner)).ok()
-            })
-            .map(|s| s.author),
-        (None, None) => None,
-    };
+    let mut document: StaffDocument = serde_json::from_slice(&trimmed).ok()?;
+    let sealed = document
+        .staff_only
+        .as_deref()
+        .and_then(|sealed| STANDARD.decode(sealed).ok())
+        .and_then(|body| super::staff::open(&body, identities).ok().flatten())
+        .and_then(|inner| {
+            serde_json::from_slice::<StaffOnly>(&super::folder::trim_padding(&inner)).ok()
+        });
+    if let Some(known) = sealed {
+        document.author = Some(known.author);
+        document.at = known.at;
+        document.seq = known.seq;
+        document.answers = known.answers;
+    }
+    let author = document.author.clone();
     Some(Read { document, author })
 }
 
@@ -178,9 +191,10 @@ mod tests {
             Some(&[staff.to_public()]),
         )
         .unwrap();
+        let clear = String::from_utf8_lossy(&plain);
         assert!(
-            !String::from_utf8_lossy(&plain).contains("investigator-minusca"),
-            "the name is not in clear in what the reporter opens"
+            !clear.contains("investigator-minusca") && !clear.contains("\"seq\""),
+            "neither the name nor the place is in clear in what the reporter opens: {clear}"
         );
         let as_staff: Vec<Box<dyn age::Identity + Send + Sync>> = vec![Box::new(staff)];
         let as_reporter: Vec<Box<dyn age::Identity + Send + Sync>> = vec![Box::new(reporter)];
@@ -191,6 +205,12 @@ mod tests {
         let seen = read(&plain, &as_reporter).unwrap();
         assert_eq!(seen.author, None);
         assert_eq!(seen.document.text, "we read you");
+        assert_eq!(
+            (seen.document.at, seen.document.seq, seen.document.answers),
+            (None, None, None),
+            "nothing of the case's file reaches the reporter"
+        );
+        assert_eq!(read(&plain, &as_staff).unwrap().document.seq, Some(4));
     }
 
     #[test]

@@ -499,8 +499,13 @@ async fn rotate(args: RotateArgs) -> Result<()> {
                 envelope.id
             );
         };
-        // What it is, told by its content, not by the kind the server lists.
-        let kind = kind_of(&plain);
+        // What it is: a staff kind only when the server's list and the content agree (the
+        // server could lie about the kind to add a "reporter" of its own; a reporter can write
+        // any format into a message). Anything else is case material, sealed to case people.
+        let kind = match kind_of(&plain) {
+            told if told == envelope.kind => told,
+            _ => crate::cases::EnvelopeKind::Report,
+        };
         for name in &envelope.recipients {
             let fits = if name == crate::store::REPORTER {
                 kind == crate::cases::EnvelopeKind::Reply

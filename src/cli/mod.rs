@@ -59,7 +59,8 @@ pub enum Command {
         #[arg(long, hide = true)]
         pretend_now: Option<String>,
     },
-    /// Staff client: list cases and pull sealed reports to open them on this machine.
+    /// The staff client: cases, replies, notes and everything resolution 78/331 tracks; what is
+    /// sealed is opened and sealed on this machine only. Start with `confide staff init`.
     Staff(staff::StaffArgs),
     /// Check the audit chain: in a gateway's database, or in a file exported by an auditor.
     Audit {

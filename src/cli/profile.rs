@@ -55,6 +55,20 @@ impl Profile {
                 });
             }
         };
+        // The profile names the organisation key every seal is checked against: someone else
+        // able to change it could make this client trust their keyring.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)?.permissions().mode();
+            if mode & 0o022 != 0 {
+                bail!(
+                    "{} can be changed by other users of this machine; make it yours alone (chmod 600 {})",
+                    path.display(),
+                    path.display()
+                );
+            }
+        }
         let mut profile: Profile = toml::from_str(&text).with_context(|| {
             format!(
                 "the profile {} cannot be read (its keys are server, ca, organisation_key, cert, key, identity and folder)",
@@ -101,6 +115,9 @@ impl Profile {
         let mut file = options
             .open(path)
             .with_context(|| format!("cannot write {}", path.display()))?;
+        // A replaced profile keeps no looser mode it had.
+        #[cfg(unix)]
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
         std::io::Write::write_all(&mut file, text.as_bytes())?;
         Ok(())
     }
@@ -208,6 +225,20 @@ mod tests {
             format!("{error:#}").contains("confide staff init"),
             "{error:#}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_profile_others_may_change_is_refused_with_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("staff.toml");
+        std::fs::write(&path, "server = \"https://g\"\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let error = Profile::load(&path, true).unwrap_err();
+        assert!(format!("{error:#}").contains("chmod 600"), "{error:#}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Profile::load(&path, true).unwrap().is_some());
     }
 
     #[test]

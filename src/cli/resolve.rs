@@ -1,6 +1,8 @@
-//! Ids as people type them: a case or notification is named by any unique prefix of its id (as
-//! `git` names commits), found among those the caller may see. The full id is used from then
-//! on, so a prefix never reaches a URL the server has to guess at.
+//! Ids as people type them: a case or notification is named by any unique prefix of its id of
+//! at least [`SHORTEST`] digits (as `git` names commits), found among those the caller may see.
+//! The full id is used from then on, so a prefix never reaches a URL the server has to guess
+//! at. Six digits keep a slip of one digit from landing on another survivor's case: among
+//! 10,000 cases, a wrong six-digit prefix names a real case about once in 1,700 slips.
 
 use anyhow::{Result, bail};
 
@@ -8,14 +10,12 @@ use super::staff_client::Client;
 use crate::staff_api::{AssistanceCase, CaseListing, NotificationRecord};
 use crate::store::is_valid_id;
 
+/// The fewest digits that name a case or notification.
+pub const SHORTEST: usize = 6;
+
 /// The one id among `known` that starts with `given`; `what` names it in errors.
 pub fn unique(given: &str, known: &[String], what: &str, listed_by: &str) -> Result<String> {
-    let prefix = given.trim().to_ascii_lowercase();
-    if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_hexdigit()) || prefix.len() > 32 {
-        bail!(
-            "{given:?} is not a {what} id: give its 32 hex digits or the first few, as `{listed_by}` lists them"
-        );
-    }
+    let prefix = shape(given, what, listed_by)?;
     let matching: Vec<&String> = known.iter().filter(|id| id.starts_with(&prefix)).collect();
     match matching.as_slice() {
         [one] => Ok((*one).clone()),
@@ -34,11 +34,29 @@ pub fn unique(given: &str, known: &[String], what: &str, listed_by: &str) -> Res
     }
 }
 
+/// The prefix, lowercased, if it could name an id: checked before anything is asked of the
+/// server.
+fn shape(given: &str, what: &str, listed_by: &str) -> Result<String> {
+    let prefix = given.trim().to_ascii_lowercase();
+    if !prefix.chars().all(|c| c.is_ascii_hexdigit()) || prefix.len() > 32 {
+        bail!(
+            "{given:?} is not a {what} id: give its 32 hex digits or the first {SHORTEST} or more, as `{listed_by}` lists them"
+        );
+    }
+    if prefix.len() < SHORTEST {
+        bail!(
+            "give at least the first {SHORTEST} digits of the {what} id (as `{listed_by}` lists them), so that a slip cannot name another {what}"
+        );
+    }
+    Ok(prefix)
+}
+
 /// A case the caller may see, from a prefix: their cases, or an assistance officer's.
 pub async fn case(client: &Client, given: &str) -> Result<String> {
     if is_valid_id(given) {
         return Ok(given.to_string());
     }
+    shape(given, "case", "confide staff cases")?;
     let mut known: Vec<String> = client
         .json::<Vec<CaseListing>>("/api/v1/staff/cases")
         .await?
@@ -64,6 +82,7 @@ pub async fn notification(client: &Client, given: &str) -> Result<String> {
     if is_valid_id(given) {
         return Ok(given.to_string());
     }
+    shape(given, "notification", "confide staff notifications")?;
     let known: Vec<String> = match client
         .json::<Vec<NotificationRecord>>("/api/v1/staff/notifications")
         .await
@@ -105,21 +124,32 @@ mod tests {
 
     fn ids() -> Vec<String> {
         vec![
-            format!("3f2a{}", "0".repeat(28)),
-            format!("3f2b{}", "1".repeat(28)),
+            format!("3f2a000{}", "0".repeat(25)),
+            format!("3f2a001{}", "1".repeat(25)),
             format!("a{}", "2".repeat(31)),
         ]
     }
 
     #[test]
     fn a_unique_prefix_names_its_case_whatever_its_case() {
-        assert_eq!(unique("3F2A", &ids(), "case", "cases").unwrap(), ids()[0]);
-        assert_eq!(unique("a", &ids(), "case", "cases").unwrap(), ids()[2]);
+        assert_eq!(
+            unique("3F2A000", &ids(), "case", "cases").unwrap(),
+            ids()[0]
+        );
+        assert_eq!(unique("a22222", &ids(), "case", "cases").unwrap(), ids()[2]);
+    }
+
+    #[test]
+    fn fewer_than_six_digits_name_nothing_even_when_they_are_unique() {
+        let error = unique("a2", &ids(), "case", "cases")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("at least the first 6 digits"), "{error}");
     }
 
     #[test]
     fn an_ambiguous_prefix_names_the_matches_and_asks_for_more_digits() {
-        let error = unique("3f2", &ids(), "case", "cases")
+        let error = unique("3f2a00", &ids(), "case", "cases")
             .unwrap_err()
             .to_string();
         assert!(error.contains("start of 2 case ids"), "{error}");
@@ -132,12 +162,12 @@ mod tests {
 
     #[test]
     fn a_prefix_that_matches_nothing_or_is_not_hex_says_where_ids_are_listed() {
-        let none = unique("b", &ids(), "case", "confide staff cases").unwrap_err();
+        let none = unique("bbbbbb", &ids(), "case", "confide staff cases").unwrap_err();
         assert!(
             none.to_string().contains("`confide staff cases` lists"),
             "{none}"
         );
-        let typo = unique("3f-2", &ids(), "case", "confide staff cases").unwrap_err();
+        let typo = unique("3f-2a0", &ids(), "case", "confide staff cases").unwrap_err();
         assert!(typo.to_string().contains("is not a case id"), "{typo}");
     }
 }

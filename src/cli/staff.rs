@@ -85,6 +85,7 @@ enum StaffCommand {
     /// assignees, classification, the timeline (who wrote what when), notifications and
     /// consents. The case may be named by the first digits of its id.
     Case {
+        /// The case: its id, or its first 6 or more digits, as `cases` lists it.
         case: String,
         /// The folder you pull into: the timeline marks what is not pulled yet.
         #[arg(long)]
@@ -107,6 +108,7 @@ enum StaffCommand {
     /// Assign a case to investigators of its entity (intake officers): its envelopes are opened
     /// here and re-sealed to them and to the entity's intake officers.
     Assign {
+        /// The case: its id, or its first 6 or more digits, as `cases` lists it.
         case: String,
         /// Keyring names of the investigators, comma-separated.
         #[arg(long, value_delimiter = ',', required_unless_present = "nobody")]
@@ -117,6 +119,7 @@ enum StaffCommand {
     },
     /// Reply to the reporter: sealed to their reply key and to the case's staff.
     Reply {
+        /// The case: its id, or its first 6 or more digits, as `cases` lists it.
         case: String,
         /// The reply text.
         #[arg(long, conflicts_with = "file", required_unless_present = "file")]
@@ -128,6 +131,7 @@ enum StaffCommand {
     /// A note for the case's staff only (its intake officers and assignees), never the
     /// reporter: copied to new assignees with the rest of the case.
     InternalNote {
+        /// The case: its id, or its first 6 or more digits, as `cases` lists it.
         case: String,
         #[arg(long, conflicts_with = "file", required_unless_present = "file")]
         message: Option<String>,
@@ -137,6 +141,7 @@ enum StaffCommand {
     /// Change a case's status (received, acknowledged, preliminary_assessment,
     /// under_investigation, referred_to_member_state, substantiated, not_substantiated, closed).
     Status {
+        /// The case: its id, or its first 6 or more digits, as `cases` lists it.
         case: String,
         #[arg(value_parser = crate::codes::parse::<Status>)]
         status: Status,
@@ -428,13 +433,20 @@ async fn list_cases(client: &Client, out: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-/// How many envelopes an earlier pull kept in a case's folder (each as `KIND-ID.age`).
+/// How many envelopes an earlier pull kept in a case's folder: files named exactly
+/// `KIND-ID.age` (a reporter's file named `x.age` is written as `attachment-ID-x.age`, which
+/// does not count).
 pub(super) fn pulled_count(folder: &Path) -> usize {
+    let kept = |name: &str| {
+        name.strip_suffix(".age")
+            .and_then(|stem| stem.rsplit_once('-'))
+            .is_some_and(|(kind, id)| EnvelopeKind::from_code(kind).is_some() && is_valid_id(id))
+    };
     std::fs::read_dir(folder)
         .map(|entries| {
             entries
                 .filter_map(|e| e.ok())
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".age"))
+                .filter(|e| kept(&e.file_name().to_string_lossy()))
                 .count()
         })
         .unwrap_or(0)
@@ -792,4 +804,23 @@ pub(super) fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
         .with_context(|| format!("cannot create {} (does it exist already?)", path.display()))?;
     std::io::Write::write_all(&mut file, contents)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_kept_envelopes_count_as_pulled_not_a_reporters_file_named_like_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = "ab".repeat(16);
+        for name in [
+            format!("report-{id}.age"),
+            format!("internal_note-{id}.age"),
+            format!("attachment-{id}-photo.age"),
+            format!("report-{id}.json"),
+            "notes.age".to_string(),
+        ] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        assert_eq!(super::pulled_count(dir.path()), 2);
+    }
 }

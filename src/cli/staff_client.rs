@@ -98,7 +98,9 @@ impl Client {
     ) -> Result<Client> {
         let read = |p: &Option<PathBuf>, flag: &str| -> Result<Vec<u8>> {
             let p = p.as_ref().with_context(|| {
-                format!("{flag} FILE is required (or its CONFIDE_STAFF_… variable)")
+                format!(
+                    "{flag} FILE is required: write your profile once with `confide staff init`, or give {flag}"
+                )
             })?;
             std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
         };
@@ -107,7 +109,7 @@ impl Client {
         let key_path = connection
             .key
             .as_ref()
-            .context("--key FILE is required (or its CONFIDE_STAFF_… variable)")?;
+            .context("--key FILE is required: write your profile once with `confide staff init`, or give --key")?;
         let key = crate::keys::read_tls_key(key_path, passphrase)?;
         let cert_pem = read(&connection.cert, "--cert")?;
         let fingerprint = {
@@ -129,7 +131,7 @@ impl Client {
         let base = connection
             .server
             .as_deref()
-            .context("--server URL is required (or CONFIDE_STAFF_SERVER)")?
+            .context("--server URL is required: write your profile once with `confide staff init`, or give --server")?
             .trim_end_matches('/')
             .to_string();
         let pin = connection

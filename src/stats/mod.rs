@@ -685,6 +685,7 @@ mod tests {
                 first_feedback_at: None,
                 investigation_started_at: None,
                 closed_at: None,
+                last_reply_at: None,
             },
             classification: None,
             notifications: vec![],

@@ -506,7 +506,7 @@ impl Store {
     /// Everything the statistics count, for every case still stored.
     pub async fn case_facts(&self) -> Result<Vec<CaseFacts>, StoreError> {
         let cases_sql = "SELECT id, entity, status, received_on, reply_recipient, status_changed_at, acknowledged_at, \
-             first_feedback_at, investigation_started_at, closed_at, '' AS assignees FROM cases ORDER BY id";
+             first_feedback_at, investigation_started_at, closed_at, last_reply_at, '' AS assignees FROM cases ORDER BY id";
         let (cases, notifications, referrals) = on_backend!(self, db => {
             let cases = sqlx::query(cases_sql).fetch_all(&db.pool).await?;
             let cases = cases.iter().map(rows::case).collect::<Result<Vec<_>, _>>()?;

@@ -131,6 +131,9 @@ pub struct CaseRecord {
     pub first_feedback_at: Option<String>,
     pub investigation_started_at: Option<String>,
     pub closed_at: Option<String>,
+    /// The newest reply to the reporter (a closure needs one after the last status change).
+    #[serde(default)]
+    pub last_reply_at: Option<String>,
 }
 
 /// An envelope's metadata.

@@ -57,6 +57,7 @@ where
         first_feedback_at: row.maybe_text("first_feedback_at")?,
         investigation_started_at: row.maybe_text("investigation_started_at")?,
         closed_at: row.maybe_text("closed_at")?,
+        last_reply_at: row.maybe_text("last_reply_at")?,
     })
 }
 

@@ -178,9 +178,9 @@ async fn set_status(
                 .max()
         };
         check_final_reply(
-            crate::deadlines::day_of(&case.status_changed_at),
+            case.status_changed_at.as_deref(),
             last(&[EnvelopeKind::Report, EnvelopeKind::Message]).unwrap_or(case.received_on),
-            last(&[EnvelopeKind::Reply]),
+            case.last_reply_at.as_deref(),
         )
         .map_err(|e| Problem::new(StatusCode::CONFLICT, "final_reply_missing", e.to_string()))?;
     }

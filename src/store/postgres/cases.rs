@@ -11,7 +11,7 @@ use crate::store::{
 use crate::token::Verifier;
 
 const CASE_COLUMNS: &str = "SELECT c.id, c.entity, c.status, c.received_on, c.reply_recipient, \
-     c.status_changed_at, c.acknowledged_at, c.first_feedback_at, c.investigation_started_at, c.closed_at, \
+     c.status_changed_at, c.acknowledged_at, c.first_feedback_at, c.investigation_started_at, c.closed_at, c.last_reply_at, \
      (SELECT string_agg(staff, ',') FROM assignments a WHERE a.case_id = c.id) AS assignees \
      FROM cases c";
 
@@ -171,7 +171,7 @@ impl PostgresStore {
         let mut tx = self.write().await?;
         super::envelopes::insert_envelope(&mut tx, case_id, reply, today).await?;
         sqlx::query(
-            "UPDATE cases SET first_feedback_at = coalesce(first_feedback_at, $1) WHERE id = $2",
+            "UPDATE cases SET first_feedback_at = coalesce(first_feedback_at, $1), last_reply_at = $1 WHERE id = $2",
         )
         .bind(&audit.at)
         .bind(case_id)

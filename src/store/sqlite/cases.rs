@@ -10,7 +10,7 @@ use crate::store::{CaseRecord, Day, NewEnvelope, StoreError, day_format};
 use crate::token::Verifier;
 
 const CASE_COLUMNS: &str = "SELECT c.id, c.entity, c.status, c.received_on, c.reply_recipient, \
-     c.status_changed_at, c.acknowledged_at, c.first_feedback_at, c.investigation_started_at, c.closed_at, \
+     c.status_changed_at, c.acknowledged_at, c.first_feedback_at, c.investigation_started_at, c.closed_at, c.last_reply_at, \
      (SELECT group_concat(staff, ',') FROM assignments a WHERE a.case_id = c.id) AS assignees \
      FROM cases c";
 
@@ -142,8 +142,9 @@ impl SqliteStore {
         let mut tx = self.write().await?;
         super::envelopes::insert_envelope(&mut tx, case_id, reply, today).await?;
         sqlx::query(
-            "UPDATE cases SET first_feedback_at = coalesce(first_feedback_at, ?) WHERE id = ?",
+            "UPDATE cases SET first_feedback_at = coalesce(first_feedback_at, ?), last_reply_at = ? WHERE id = ?",
         )
+        .bind(&audit.at)
         .bind(&audit.at)
         .bind(case_id)
         .execute(&mut *tx)

@@ -87,6 +87,11 @@ fn migrator() -> Migrator {
             "no recipient index",
             include_str!("../../../migrations/sqlite/0010_no_recipient_index.sql"),
         ),
+        migration(
+            11,
+            "last reply",
+            include_str!("../../../migrations/sqlite/0011_last_reply.sql"),
+        ),
     ])
 }
 
