@@ -775,7 +775,8 @@ async fn export_audit(client: &Client, out: &Path) -> Result<()> {
         text.push_str(&serde_json::to_string(record)?);
         text.push('\n');
     }
-    std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))?;
+    // An export is evidence: never written over another.
+    write_private(out, text.as_bytes())?;
     super::output::emit(json!({ "records": count, "out": out.display().to_string() }));
     human!(
         "{count} audit records written to {}; the chain verifies",
