@@ -357,6 +357,16 @@ async fn a_week_of_casework_in_every_role_loses_nothing_and_every_mistake_names_
         &["referral", &referral, "offered"],
         "delivered",
     );
+    // The assistance officer's view of the case is its assistance: consents, referrals, notes.
+    let theirs = week.ok("assistance-minusca", &["case", c]);
+    for seen in [
+        "receive_assistance",
+        "medical",
+        "delivered",
+        "notes sealed to you: 2",
+    ] {
+        assert!(theirs.contains(seen), "{seen:?} in {theirs}");
+    }
     week.ok(
         "investigator-minusca",
         &["status", c, "under_investigation"],

@@ -13,7 +13,7 @@ use super::output::human;
 use super::staff::{checked_id, open, short};
 use super::staff_client::Client;
 use crate::cases::EnvelopeKind;
-use crate::staff_api::{CaseView, EnvelopeMeta};
+use crate::staff_api::{CaseAssistance, CaseView, EnvelopeMeta};
 use crate::store::day_format;
 
 /// Staff documents larger than this are not opened for the view (they are pulled).
@@ -64,9 +64,24 @@ pub async fn show(
     out: Option<&Path>,
     identities: impl FnOnce() -> Result<Vec<Box<dyn age::Identity + Send + Sync>>>,
 ) -> Result<()> {
-    let view: CaseView = client
+    let view: CaseView = match client
         .json(&format!("/api/v1/staff/cases/{case}/view"))
-        .await?;
+        .await
+    {
+        Ok(view) => view,
+        // An assistance officer sees no case file: their part of the case is its assistance.
+        Err(refused) => match client
+            .json::<CaseAssistance>(&format!("/api/v1/staff/cases/{case}/assistance"))
+            .await
+        {
+            Ok(assistance) if assistance.referrals.is_some() => {
+                super::casework::print_assistance(case, &assistance);
+                super::output::emit(serde_json::json!({ "assistance": assistance }));
+                return Ok(());
+            }
+            _ => return Err(refused),
+        },
+    };
     let wanted = view
         .envelopes
         .iter()

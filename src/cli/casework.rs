@@ -477,7 +477,7 @@ pub async fn run(
 }
 
 /// A case's consents, and (for assistance officers) its referrals and notes, as lines.
-fn print_assistance(case: &str, answer: &CaseAssistance) {
+pub(super) fn print_assistance(case: &str, answer: &CaseAssistance) {
     let day = |d: Option<crate::store::Day>| {
         d.map(crate::store::day_format::to_text)
             .unwrap_or_else(|| "-".into())

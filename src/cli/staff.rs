@@ -83,7 +83,7 @@ enum StaffCommand {
     },
     /// Everything you may see of one case: status and what may come next, deadlines,
     /// assignees, classification, the timeline (who wrote what when), notifications and
-    /// consents. The case may be named by the first digits of its id.
+    /// consents; for assistance officers, its consents, referrals and notes.
     Case {
         /// The case: its id, or its first 6 or more digits, as `cases` lists it.
         case: String,
