@@ -127,6 +127,20 @@ async fn assignment_replaces_assignees_and_copies_and_is_audited() {
             vec!["inv-a".to_string()]
         );
         assert_eq!(store.cases_assigned_to("inv-a").await.unwrap().len(), 1);
+        // The reporter writes while inv-a is assigned.
+        store
+            .add_envelopes(
+                &id,
+                &[envelope(
+                    EnvelopeKind::Message,
+                    b"sealed message",
+                    &["intake-minusca", "inv-a"],
+                )],
+                date!(2026 - 11 - 28),
+                None,
+            )
+            .await
+            .unwrap();
 
         let copy = envelope(
             EnvelopeKind::Assignment,
@@ -144,6 +158,18 @@ async fn assignment_replaces_assignees_and_copies_and_is_audited() {
             .await
             .unwrap();
         assert!(store.cases_assigned_to("inv-a").await.unwrap().is_empty());
+        assert!(
+            store.envelopes_sealed_to("inv-a").await.unwrap().is_empty(),
+            "the former assignee is no recipient of anything of the case, the message included"
+        );
+        let message = store
+            .envelopes_of_case(&id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.kind == EnvelopeKind::Message)
+            .unwrap();
+        assert_eq!(message.recipients, vec!["intake-minusca".to_string()]);
         let kinds: Vec<EnvelopeKind> = store
             .envelopes_of_case(&id)
             .await

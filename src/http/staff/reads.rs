@@ -160,22 +160,14 @@ async fn list_envelopes(
     Ok(Json(envelopes))
 }
 
-async fn download_envelope(
-    State(state): State<AppState>,
-    StaffMember(staff): StaffMember,
-    Path(envelope_id): Path<String>,
-) -> Result<Response, Problem> {
-    let missing = || Problem::not_found("No envelope with this id is visible to you.");
-    let meta = match is_valid_id(&envelope_id) {
-        true => state.store.envelope(&envelope_id).await?,
-        false => None,
-    };
-    let Some(meta) = meta.filter(|m| m.recipients.contains(&staff.name)) else {
-        return Err(super::refused(&state, &staff, "", missing()).await);
-    };
-    // Being a recipient is not enough: the caller must still be allowed near the case for
-    // this kind of envelope (an investigator taken off a case keeps old recipient rows). A
-    // refusal here is recorded by `case_where`.
+/// Being a recipient is not enough: the caller must still be allowed near the case for this
+/// kind of envelope (an investigator taken off a case, or rows left from before). Refusals are
+/// recorded by `case_where`; the caller hides them as a missing envelope.
+pub(super) async fn reachable(
+    state: &AppState,
+    staff: &crate::keyring::Staff,
+    meta: &EnvelopeMeta,
+) -> Result<CaseRecord, Problem> {
     let kind = meta.kind;
     // A focal point reaches an envelope of a notification to their own Member State only: the
     // notification itself or details of national action on it.
@@ -191,10 +183,10 @@ async fn download_envelope(
                         .iter()
                         .any(|a| a.envelope_id.as_deref() == Some(meta.id.as_str()))
             })
-            .any(|n| is_focal_point(&staff, &n.member_state)),
+            .any(|n| is_focal_point(staff, &n.member_state)),
         _ => false,
     };
-    super::case_where(&state, &staff, &meta.case_id, |s, case| {
+    super::case_where(state, staff, &meta.case_id, |s, case| {
         let access = super::access(case);
         match kind {
             EnvelopeKind::Notification | EnvelopeKind::NationalAction => {
@@ -206,7 +198,24 @@ async fn download_envelope(
         }
     })
     .await
-    .map_err(|refused| refused.hidden_as(missing()))?;
+}
+
+async fn download_envelope(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    Path(envelope_id): Path<String>,
+) -> Result<Response, Problem> {
+    let missing = || Problem::not_found("No envelope with this id is visible to you.");
+    let meta = match is_valid_id(&envelope_id) {
+        true => state.store.envelope(&envelope_id).await?,
+        false => None,
+    };
+    let Some(meta) = meta.filter(|m| m.recipients.contains(&staff.name)) else {
+        return Err(super::refused(&state, &staff, "", missing()).await);
+    };
+    reachable(&state, &staff, &meta)
+        .await
+        .map_err(|refused| refused.hidden_as(missing()))?;
     state
         .store
         .record(&audit(

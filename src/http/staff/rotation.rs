@@ -110,6 +110,11 @@ async fn reseal(
     if !meta.recipients.contains(&staff.name) {
         return Err(missing());
     }
+    // Only someone who may still read the envelope may replace it: an investigator taken off
+    // the case could otherwise put words of their choosing in place of a survivor's message.
+    super::reads::reachable(&state, &staff, &meta)
+        .await
+        .map_err(|refused| refused.hidden_as(missing()))?;
     // Only during the caller's own key rotation: the signed keyring gives them a new key.
     let new_key = staff.recipient.to_string();
     if !state.store.rotation_open(&staff.name, &new_key).await? {

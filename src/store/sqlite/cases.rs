@@ -72,6 +72,7 @@ impl SqliteStore {
         audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
+        drop_former_assignees(&mut tx, case_id, assignees).await?;
         sqlx::query("DELETE FROM assignments WHERE case_id = ?")
             .bind(case_id)
             .execute(&mut *tx)
@@ -229,6 +230,30 @@ impl SqliteStore {
             .fetch_all(&self.pool)
             .await?)
     }
+}
+
+/// Whoever is taken off a case loses every envelope of it, not only the assignment copies: what
+/// was sealed to them while assigned (the reporter's messages, replies, notes) could otherwise
+/// still be listed, fetched or re-sealed by them.
+async fn drop_former_assignees(
+    tx: &mut Tx,
+    case_id: &str,
+    assignees: &[String],
+) -> Result<(), StoreError> {
+    let former: Vec<String> = sqlx::query_scalar("SELECT staff FROM assignments WHERE case_id = ?")
+        .bind(case_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    for name in former.iter().filter(|n| !assignees.contains(n)) {
+        sqlx::query(
+            "DELETE FROM envelope_recipients WHERE recipient = ? AND envelope_id IN (SELECT id FROM envelopes WHERE case_id = ?)",
+        )
+        .bind(name)
+        .bind(case_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 async fn delete_envelopes_of_kind(
