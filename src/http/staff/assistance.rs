@@ -105,13 +105,7 @@ async fn assistance_cases(
     }
     state
         .store
-        .record(&audit(
-            &state,
-            &staff,
-            "list-assistance",
-            "",
-            format!("{} cases", out.len()),
-        ))
+        .record(&audit(&state, &staff, "list-assistance", "", ""))
         .await?;
     Ok(Json(out))
 }

@@ -252,13 +252,7 @@ async fn my_notifications(
     let list = state.store.notifications_to(&member_state).await?;
     state
         .store
-        .record(&audit(
-            &state,
-            &staff,
-            "list-notifications",
-            "",
-            format!("{} notifications", list.len()),
-        ))
+        .record(&audit(&state, &staff, "list-notifications", "", ""))
         .await?;
     Ok(Json(list))
 }

@@ -215,7 +215,8 @@ fn access(case: &CaseRecord) -> Access<'_> {
     }
 }
 
-/// An audit entry for an action by `staff` now.
+/// An audit entry for an action by `staff` now. A read's detail never counts what it returned:
+/// the count would move when a report arrives, and the record's exact time would date it.
 fn audit(
     state: &AppState,
     staff: &Staff,

@@ -196,13 +196,7 @@ async fn overdue(
     });
     state
         .store
-        .record(&audit(
-            &state,
-            &staff,
-            "overdue",
-            "",
-            format!("{} deadlines", rows.len()),
-        ))
+        .record(&audit(&state, &staff, "overdue", "", ""))
         .await?;
     Ok(Json(rows))
 }

@@ -73,13 +73,7 @@ async fn list_cases(
     let cases = listed;
     state
         .store
-        .record(&audit(
-            &state,
-            &staff,
-            "list",
-            "",
-            format!("{} cases", cases.len()),
-        ))
+        .record(&audit(&state, &staff, "list", "", ""))
         .await?;
     Ok(Json(cases))
 }
@@ -149,13 +143,7 @@ async fn list_envelopes(
     envelopes.retain(|e| e.recipients.contains(&staff.name));
     state
         .store
-        .record(&audit(
-            &state,
-            &staff,
-            "list-envelopes",
-            &case_id,
-            format!("{} envelopes", envelopes.len()),
-        ))
+        .record(&audit(&state, &staff, "list-envelopes", &case_id, ""))
         .await?;
     Ok(Json(envelopes))
 }
