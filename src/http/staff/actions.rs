@@ -94,12 +94,7 @@ async fn reply(
     Path(case_id): Path<String>,
     crate::http::extract::JsonBody(request): crate::http::extract::JsonBody<EnvelopeRequest>,
 ) -> Result<(StatusCode, Json<Created>), Problem> {
-    let case = visible_case(&state, &staff, &case_id).await?;
-    if !may_work(&staff, &access(&case)) {
-        let refusal = forbidden("This case is assigned to someone else.");
-        return Err(super::refused(&state, &staff, &case.id, refusal).await);
-    }
-    refuse_if_closed(&case)?;
+    let case = open_case_to_work(&state, &staff, &case_id).await?;
     let case_staff = state.intake.case_staff(&case);
     let body = decode_checked(&request.envelope, case_staff.names.len() + 1)?;
     let mut recipients = case_staff.names;
@@ -126,12 +121,7 @@ async fn internal_note(
     Path(case_id): Path<String>,
     crate::http::extract::JsonBody(request): crate::http::extract::JsonBody<EnvelopeRequest>,
 ) -> Result<(StatusCode, Json<Created>), Problem> {
-    let case = visible_case(&state, &staff, &case_id).await?;
-    if !may_work(&staff, &access(&case)) {
-        let refusal = forbidden("This case is assigned to someone else.");
-        return Err(super::refused(&state, &staff, &case.id, refusal).await);
-    }
-    refuse_if_closed(&case)?;
+    let case = open_case_to_work(&state, &staff, &case_id).await?;
     let case_staff = state.intake.case_staff(&case);
     let envelope =
         super::sealed_envelope(EnvelopeKind::InternalNote, &request.envelope, &case_staff)?;
@@ -238,6 +228,21 @@ pub(crate) fn decode_checked(text: &str, recipients: usize) -> Result<Vec<u8>, P
         )
     })?;
     Ok(body)
+}
+
+/// A case the caller works on and that still takes something: for replies and notes.
+async fn open_case_to_work(
+    state: &AppState,
+    staff: &crate::keyring::Staff,
+    case_id: &str,
+) -> Result<crate::store::CaseRecord, Problem> {
+    let case = visible_case(state, staff, case_id).await?;
+    if !may_work(staff, &access(&case)) {
+        let refusal = forbidden("This case is assigned to someone else.");
+        return Err(super::refused(state, staff, &case.id, refusal).await);
+    }
+    refuse_if_closed(&case)?;
+    Ok(case)
 }
 
 /// A closed case takes nothing more (it is purged a fixed time after closure).

@@ -116,7 +116,34 @@ async fn keyring(
 
 /// Member State deadlines that are late or due soon: for the case's staff and auditors, every
 /// Member State implicated in their cases; for a focal point, their own notifications' only.
-pub(super) async fn member_state_rows(
+/// The deadlines of `cases` that `clocks` list as late or due soon: the cases' own and, as
+/// [`member_state_rows`] says, those of the Member States concerned.
+pub(super) async fn deadline_rows(
+    state: &AppState,
+    staff: &crate::keyring::Staff,
+    cases: &[crate::store::CaseRecord],
+    clocks: &crate::deadlines::Clocks,
+) -> Result<Vec<OverdueRow>, Problem> {
+    let today = state.today();
+    let mut rows: Vec<OverdueRow> = cases
+        .iter()
+        .flat_map(|case| {
+            due(&case_dates(case), clocks, today)
+                .into_iter()
+                .map(|due| OverdueRow {
+                    entity: case.entity.clone(),
+                    case_id: case.id.clone(),
+                    status: case.status,
+                    member_state: None,
+                    due,
+                })
+        })
+        .collect();
+    rows.extend(member_state_rows(state, staff, cases, clocks).await?);
+    Ok(rows)
+}
+
+async fn member_state_rows(
     state: &AppState,
     staff: &crate::keyring::Staff,
     cases: &[crate::store::CaseRecord],
@@ -175,22 +202,7 @@ async fn overdue(
         Role::Auditor => state.store.open_cases().await?,
         _ => cases_for(&state, &staff).await?,
     };
-    let today = state.today();
-    let mut rows: Vec<OverdueRow> = cases
-        .iter()
-        .flat_map(|case| {
-            due(&case_dates(case), &state.clocks, today)
-                .into_iter()
-                .map(|due| OverdueRow {
-                    entity: case.entity.clone(),
-                    case_id: case.id.clone(),
-                    status: case.status,
-                    member_state: None,
-                    due,
-                })
-        })
-        .collect();
-    rows.extend(member_state_rows(&state, &staff, &cases, &state.clocks).await?);
+    let mut rows = deadline_rows(&state, &staff, &cases, &state.clocks).await?;
     rows.sort_by(|a, b| {
         (&a.entity, a.due.due_on, &a.case_id).cmp(&(&b.entity, b.due.due_on, &b.case_id))
     });

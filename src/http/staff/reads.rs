@@ -10,12 +10,11 @@ use axum::{Json, Router};
 
 use super::{StaffMember, audit, visible_case};
 use crate::cases::{EnvelopeKind, may_assist, may_see};
-use crate::deadlines::{case_dates, due};
 use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::keyring::Role;
 use crate::notification::is_focal_point;
-use crate::staff_api::{CaseListing, CaseView, OverdueRow};
+use crate::staff_api::{CaseListing, CaseView};
 use crate::store::{CaseRecord, EnvelopeMeta, is_valid_id};
 
 pub fn router() -> Router<AppState> {
@@ -100,22 +99,13 @@ async fn view_case(
     let case = visible_case(&state, &staff, &case_id).await?;
     let mut envelopes = state.store.envelopes_of_case(&case.id).await?;
     envelopes.retain(|e| e.recipients.contains(&staff.name));
-    let clocks = state.clocks.without_horizon();
-    let today = state.today();
-    let mut deadlines: Vec<OverdueRow> = due(&case_dates(&case), &clocks, today)
-        .into_iter()
-        .map(|due| OverdueRow {
-            entity: case.entity.clone(),
-            case_id: case.id.clone(),
-            status: case.status,
-            member_state: None,
-            due,
-        })
-        .collect();
-    deadlines.extend(
-        super::oversight::member_state_rows(&state, &staff, std::slice::from_ref(&case), &clocks)
-            .await?,
-    );
+    let mut deadlines = super::oversight::deadline_rows(
+        &state,
+        &staff,
+        std::slice::from_ref(&case),
+        &state.clocks.without_horizon(),
+    )
+    .await?;
     deadlines.sort_by_key(|row| row.due.due_on);
     let view = CaseView {
         next: case.status.next().to_vec(),
