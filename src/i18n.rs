@@ -1,7 +1,9 @@
-//! The reporter's languages: Fluent message files under `locales/`, embedded in the binary, one
-//! bundle per language, chosen by the page's switcher (`?lang=`) or the browser's preference.
-//! English is the reference: every other file must hold every English key (a test checks it),
-//! and a translation nobody fluent has reviewed says so at its top.
+//! The languages of the pages: Fluent message files embedded in the binary, one bundle per
+//! language, chosen by the page's switcher (`?lang=`) or the browser's preference. Two books:
+//! the reporter's pages (`locales/*.ftl`, nine languages) and the staff desk
+//! (`locales/desk/*.ftl`, the UN's working languages English and French). In each, English is
+//! the reference: every other file must hold every English key (a test checks it), and a
+//! translation nobody fluent has reviewed says so at its top.
 
 use std::sync::OnceLock;
 
@@ -33,6 +35,38 @@ pub static LANGS: [Lang; 9] = [
     lang("sg", "Sängö", false, include_str!("../locales/sg.ftl")),
 ];
 
+/// The staff desk's languages.
+pub static DESK_LANGS: [Lang; 2] = [
+    lang(
+        "en",
+        "English",
+        false,
+        include_str!("../locales/desk/en.ftl"),
+    ),
+    lang(
+        "fr",
+        "Français",
+        false,
+        include_str!("../locales/desk/fr.ftl"),
+    ),
+];
+
+/// Which pages a message is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Book {
+    Reporter,
+    Desk,
+}
+
+impl Book {
+    pub fn langs(self) -> &'static [Lang] {
+        match self {
+            Book::Reporter => &LANGS,
+            Book::Desk => &DESK_LANGS,
+        }
+    }
+}
+
 const fn lang(code: &'static str, name: &'static str, rtl: bool, source: &'static str) -> Lang {
     Lang {
         code,
@@ -43,7 +77,8 @@ const fn lang(code: &'static str, name: &'static str, rtl: bool, source: &'stati
 }
 
 struct Catalog {
-    bundles: Vec<FluentBundle<FluentResource>>,
+    reporter: Vec<FluentBundle<FluentResource>>,
+    desk: Vec<FluentBundle<FluentResource>>,
 }
 
 /// Parses every language's messages now (at start), rather than at the first page.
@@ -54,7 +89,8 @@ pub fn load() {
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| Catalog {
-        bundles: LANGS.iter().map(bundle).collect(),
+        reporter: LANGS.iter().map(bundle).collect(),
+        desk: DESK_LANGS.iter().map(bundle).collect(),
     })
 }
 
@@ -77,26 +113,40 @@ fn bundle(lang: &Lang) -> FluentBundle<FluentResource> {
 /// A language's messages, for one page.
 #[derive(Clone, Copy)]
 pub struct Tr {
+    book: Book,
     index: usize,
 }
 
 impl Tr {
-    /// The language whose code is `code`, if it is one of ours.
+    /// The reporter's language whose code is `code`, if it is one of ours.
     pub fn of(code: &str) -> Option<Tr> {
-        LANGS
+        Tr::of_in(Book::Reporter, code)
+    }
+
+    /// The language of `book` whose code is `code`.
+    pub fn of_in(book: Book, code: &str) -> Option<Tr> {
+        book.langs()
             .iter()
             .position(|l| l.code == code)
-            .map(|index| Tr { index })
+            .map(|index| Tr { book, index })
     }
 
     pub fn english() -> Tr {
-        Tr { index: 0 }
+        Tr {
+            book: Book::Reporter,
+            index: 0,
+        }
     }
 
     /// The page's language: the one asked for with `?lang=`, else the first of the browser's
     /// preferences (`Accept-Language`) that we have, else English.
     pub fn negotiate(asked: Option<&str>, accept_language: Option<&str>) -> Tr {
-        if let Some(tr) = asked.and_then(Tr::of) {
+        Tr::negotiate_in(Book::Reporter, asked, accept_language)
+    }
+
+    /// As [`Tr::negotiate`], among the languages of `book`.
+    pub fn negotiate_in(book: Book, asked: Option<&str>, accept_language: Option<&str>) -> Tr {
+        if let Some(tr) = asked.and_then(|code| Tr::of_in(book, code)) {
             return tr;
         }
         let mut preferences: Vec<(f32, &str)> = accept_language
@@ -120,13 +170,13 @@ impl Tr {
             .filter(|(weight, _)| *weight > 0.0)
             .find_map(|(_, tag)| {
                 let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
-                Tr::of(&primary)
+                Tr::of_in(book, &primary)
             })
-            .unwrap_or_else(Tr::english)
+            .unwrap_or(Tr { book, index: 0 })
     }
 
     pub fn lang(&self) -> &'static Lang {
-        &LANGS[self.index]
+        &self.book.langs()[self.index]
     }
 
     pub fn code(&self) -> &'static str {
@@ -155,6 +205,19 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// The message `key` with two arguments (a number keeps its plural forms).
+    pub fn with2(
+        &self,
+        key: &str,
+        (a, first): (&'static str, impl Into<fluent_bundle::FluentValue<'static>>),
+        (b, second): (&'static str, impl Into<fluent_bundle::FluentValue<'static>>),
+    ) -> String {
+        let mut args = FluentArgs::new();
+        args.set(a, first);
+        args.set(b, second);
+        self.format(key, Some(&args))
+    }
+
     /// A message with a number, so that the language's plural forms apply.
     pub fn count(&self, key: &str, name: &'static str, value: usize) -> String {
         let mut args = FluentArgs::new();
@@ -163,7 +226,10 @@ impl Tr {
     }
 
     fn format(&self, key: &str, args: Option<&FluentArgs<'_>>) -> String {
-        let bundles = &catalog().bundles;
+        let bundles = match self.book {
+            Book::Reporter => &catalog().reporter,
+            Book::Desk => &catalog().desk,
+        };
         for bundle in [&bundles[self.index], &bundles[0]] {
             if let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) {
                 let mut errors = Vec::new();
@@ -201,7 +267,8 @@ impl Tr {
 
     /// Every language, for the switcher: (code, name, whether it is this page's).
     pub fn switcher(&self) -> Vec<(&'static str, &'static str, bool)> {
-        LANGS
+        self.book
+            .langs()
             .iter()
             .enumerate()
             .map(|(i, l)| (l.code, l.name, i == self.index))
@@ -224,11 +291,20 @@ pub fn keys_of(source: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    const BOOKS: [Book; 2] = [Book::Reporter, Book::Desk];
+
     #[test]
     fn every_language_has_every_english_message_and_nothing_else() {
-        let english = keys_of(LANGS[0].source);
+        for book in BOOKS {
+            every_message_in(book);
+        }
+    }
+
+    fn every_message_in(book: Book) {
+        let langs = book.langs();
+        let english = keys_of(langs[0].source);
         assert!(english.len() > 50, "{}", english.len());
-        for lang in &LANGS[1..] {
+        for lang in &langs[1..] {
             let keys = keys_of(lang.source);
             let missing: Vec<&String> = english.iter().filter(|k| !keys.contains(k)).collect();
             assert!(
@@ -243,7 +319,7 @@ mod tests {
                 lang.code
             );
             // Parsing and formatting every message finds syntax errors and missing references.
-            let tr = Tr::of(lang.code).unwrap();
+            let tr = Tr::of_in(book, lang.code).unwrap();
             for key in &english {
                 let text = tr.format(key, Some(&sample_args()));
                 assert!(!text.is_empty() && text != *key, "{}: {key}", lang.code);
@@ -253,10 +329,17 @@ mod tests {
 
     #[test]
     fn every_language_is_translated_not_copied() {
-        let english: Vec<String> = keys_of(LANGS[0].source);
-        let en = Tr::english();
-        for lang in &LANGS[1..] {
-            let tr = Tr::of(lang.code).unwrap();
+        for book in BOOKS {
+            translated_not_copied(book);
+        }
+    }
+
+    fn translated_not_copied(book: Book) {
+        let langs = book.langs();
+        let english: Vec<String> = keys_of(langs[0].source);
+        let en = Tr::of_in(book, "en").unwrap();
+        for lang in &langs[1..] {
+            let tr = Tr::of_in(book, lang.code).unwrap();
             let same: Vec<&String> = english.iter().filter(|k| tr.get(k) == en.get(k)).collect();
             // A few messages may rightly read the same (a name, a number).
             assert!(
@@ -271,7 +354,7 @@ mod tests {
 
     #[test]
     fn translations_nobody_fluent_reviewed_say_so() {
-        for lang in &LANGS[1..] {
+        for lang in LANGS[1..].iter().chain(&DESK_LANGS[1..]) {
             assert!(
                 lang.source
                     .lines()
@@ -285,23 +368,33 @@ mod tests {
 
     #[test]
     fn every_key_a_template_uses_is_in_english() {
-        let english = keys_of(LANGS[0].source);
-        let templates = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/templates"))
+        every_template_key_in(Book::Reporter, "/templates", 40);
+        every_template_key_in(Book::Desk, "/templates/desk", 40);
+    }
+
+    fn every_template_key_in(book: Book, folder: &str, at_least: usize) {
+        let english = keys_of(book.langs()[0].source);
+        let templates = std::fs::read_dir(format!("{}{folder}", env!("CARGO_MANIFEST_DIR")))
             .unwrap()
-            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| std::fs::read_to_string(p).unwrap())
             .collect::<Vec<_>>()
             .join("\n");
         let mut used = 0;
         for quote in ["t.get(\"", "t.with(\""] {
             for piece in templates.split(quote).skip(1) {
                 let key = piece.split('"').next().unwrap();
-                assert!(english.contains(&key.to_string()), "templates use {key}");
+                assert!(
+                    english.contains(&key.to_string()),
+                    "templates{folder} use {key}"
+                );
                 used += 1;
             }
         }
         assert!(
-            used > 40,
-            "templates translate their text ({used} keys found)"
+            used > at_least,
+            "templates{folder} translate their text ({used} keys found)"
         );
     }
 

@@ -31,7 +31,8 @@
 //! - [`tls`] builds the rustls configurations and fingerprints certificates.
 //! - [`config`] reads and validates `confide.toml` with `CONFIDE_…` overrides.
 //! - [`server`] starts it all; [`cli`] is the command line, including the staff client, the
-//!   key ceremonies and `check`; [`keys`] makes certificates, identities and signatures; [`telemetry`] sets up logging; `fuzzing` holds
+//!   key ceremonies and `check`; [`desk`] is the staff desk, the same client drawn as pages
+//!   in the member's own browser, served on their machine's loopback; [`keys`] makes certificates, identities and signatures; [`telemetry`] sets up logging; `fuzzing` holds
 //!   the harnesses of the fuzz targets in `fuzz/`.
 
 #![forbid(unsafe_code)]
@@ -44,6 +45,7 @@ pub mod cli;
 mod codes;
 pub mod config;
 pub mod deadlines;
+pub mod desk;
 #[doc(hidden)]
 pub mod forward;
 pub mod fuzzing;

@@ -332,6 +332,16 @@ pub struct CaseView {
     pub consents: Vec<ConsentRecord>,
 }
 
+/// `GET /api/v1/staff/sync`: in one answer, what a desk needs to bring its sealed copy of the
+/// caller's cases up to date: the cases, every envelope of them sealed to the caller (metadata
+/// only: the desk downloads the bodies it does not hold yet), and their open deadlines.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SyncAnswer {
+    pub cases: Vec<CaseListing>,
+    pub envelopes: Vec<EnvelopeMeta>,
+    pub deadlines: Vec<OverdueRow>,
+}
+
 /// `GET /api/v1/staff/assistance`: a case of an assistance officer's entity.
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssistanceCase {
@@ -428,6 +438,7 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
         CaseRecord,
         CaseListing,
         CaseView,
+        SyncAnswer,
         EnvelopeMeta,
         NotificationRecord,
         ReferralRecord,

@@ -1,16 +1,19 @@
 //! The command line: `serve`, `demo`, `staff`, `keys`.
 
 mod case_view;
-mod casework;
+pub(crate) mod casework;
 pub mod check;
-mod conversation;
+pub(crate) mod conversation;
 mod folder;
 mod keys;
 pub mod output;
-mod profile;
+pub(crate) mod profile;
 mod resolve;
-mod staff;
-mod staff_client;
+pub(crate) mod staff;
+pub(crate) mod staff_client;
+
+pub(crate) use folder::{safe_file_name, trim_padding};
+pub(crate) use staff::open as open_envelope;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -62,6 +65,9 @@ pub enum Command {
     /// The staff client: cases, replies, notes and everything resolution 78/331 tracks; what is
     /// sealed is opened and sealed on this machine only. Start with `confide staff init`.
     Staff(staff::StaffArgs),
+    /// The staff desk in your own browser: inbox, case timelines, replies, notes and files,
+    /// served on this computer only (loopback) from your profile. Prints the link to open.
+    Desk(crate::desk::DeskArgs),
     /// Check the audit chain: in a gateway's database, or in a file exported by an auditor.
     Audit {
         #[command(subcommand)]
@@ -154,6 +160,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             serve(&config, Mode::Demo, demo_clock(pretend_now.as_deref())?).await
         }
         Command::Staff(args) => staff::run(args).await,
+        Command::Desk(args) => crate::desk::run(args).await,
         Command::Audit {
             command:
                 AuditCommand::Verify {

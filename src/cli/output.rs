@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::Value;
 
 static JSON: AtomicBool = AtomicBool::new(false);
+static QUIET: AtomicBool = AtomicBool::new(false);
 static RESULTS: Mutex<Vec<Value>> = Mutex::new(Vec::new());
 
 pub fn set_json(on: bool) {
@@ -15,11 +16,20 @@ pub fn set_json(on: bool) {
 }
 
 pub fn json() -> bool {
-    JSON.load(Ordering::Relaxed)
+    JSON.load(Ordering::Relaxed) || QUIET.load(Ordering::Relaxed)
+}
+
+/// Nothing is printed and no result kept: the desk calls the staff commands for their effect
+/// and draws its own pages (what a command would print names cases and files).
+pub fn quiet() {
+    QUIET.store(true, Ordering::Relaxed);
 }
 
 /// A command's result, for JSON mode.
 pub fn emit(value: Value) {
+    if QUIET.load(Ordering::Relaxed) {
+        return;
+    }
     RESULTS
         .lock()
         .unwrap_or_else(|e| e.into_inner())

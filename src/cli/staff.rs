@@ -453,7 +453,7 @@ pub(super) fn pulled_count(folder: &Path) -> usize {
 }
 
 /// Opens an envelope with any of the identities; `None` if it is not sealed to them.
-pub(super) fn open(
+pub(crate) fn open(
     body: &[u8],
     identities: &[Box<dyn age::Identity + Send + Sync>],
 ) -> Result<Option<Zeroizing<Vec<u8>>>> {
@@ -570,7 +570,7 @@ async fn pull_new(
     Ok(())
 }
 
-async fn assign(
+pub(crate) async fn assign(
     client: &Client,
     case: &str,
     to: &[String],
@@ -670,7 +670,7 @@ async fn case_staff_keys(
         .collect()
 }
 
-async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
+pub(crate) async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
     if text.trim().is_empty() {
         bail!("the reply is empty");
     }
@@ -703,7 +703,7 @@ async fn reply(client: &Client, case: &str, text: &str) -> Result<()> {
 }
 
 /// A note for the case's staff only: sealed to them, never to the reporter.
-async fn internal_note(client: &Client, case: &str, text: &str) -> Result<()> {
+pub(crate) async fn internal_note(client: &Client, case: &str, text: &str) -> Result<()> {
     if text.trim().is_empty() {
         bail!("the note is empty");
     }

@@ -14,7 +14,7 @@ use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::keyring::Role;
 use crate::notification::is_focal_point;
-use crate::staff_api::{CaseListing, CaseView};
+use crate::staff_api::{CaseListing, CaseView, SyncAnswer};
 use crate::store::{CaseRecord, EnvelopeMeta, is_valid_id};
 
 pub fn router() -> Router<AppState> {
@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/staff/cases", get(list_cases))
         .route("/api/v1/staff/cases/{id}", get(show_case))
         .route("/api/v1/staff/cases/{id}/view", get(view_case))
+        .route("/api/v1/staff/sync", get(sync))
         .route("/api/v1/staff/cases/{id}/envelopes", get(list_envelopes))
         .route("/api/v1/staff/envelopes/{id}", get(download_envelope))
 }
@@ -47,12 +48,14 @@ pub async fn cases_for(
     Ok(cases)
 }
 
-async fn list_cases(
-    State(state): State<AppState>,
-    StaffMember(staff): StaffMember,
-) -> Result<Json<Vec<CaseListing>>, Problem> {
-    let cases = cases_for(&state, &staff).await?;
+/// The caller's cases as listed, with every envelope of them sealed to the caller.
+async fn listings(
+    state: &AppState,
+    staff: &crate::keyring::Staff,
+) -> Result<(Vec<CaseListing>, Vec<EnvelopeMeta>), Problem> {
+    let cases = cases_for(state, staff).await?;
     let mut listed = Vec::with_capacity(cases.len());
+    let mut sealed = Vec::new();
     for case in cases {
         let mut envelopes = state.store.envelopes_of_case(&case.id).await?;
         envelopes.retain(|e| e.recipients.contains(&staff.name));
@@ -68,13 +71,44 @@ async fn list_cases(
             files: count(EnvelopeKind::Attachment),
             case,
         });
+        sealed.extend(envelopes);
     }
-    let cases = listed;
+    Ok((listed, sealed))
+}
+
+async fn list_cases(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+) -> Result<Json<Vec<CaseListing>>, Problem> {
+    let (cases, _) = listings(&state, &staff).await?;
     state
         .store
         .record(&audit(&state, &staff, "list", "", ""))
         .await?;
     Ok(Json(cases))
+}
+
+/// A desk's sync: one answer and one audit record, however many cases. The bodies are fetched
+/// one by one afterwards, each recorded as a download.
+async fn sync(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+) -> Result<Json<SyncAnswer>, Problem> {
+    let (cases, envelopes) = listings(&state, &staff).await?;
+    let records: Vec<CaseRecord> = cases.iter().map(|c| c.case.clone()).collect();
+    let mut deadlines =
+        super::oversight::deadline_rows(&state, &staff, &records, &state.clocks.without_horizon())
+            .await?;
+    deadlines.sort_by(|a, b| (a.due.due_on, &a.case_id).cmp(&(b.due.due_on, &b.case_id)));
+    state
+        .store
+        .record(&audit(&state, &staff, "sync", "", ""))
+        .await?;
+    Ok(Json(SyncAnswer {
+        cases,
+        envelopes,
+        deadlines,
+    }))
 }
 
 async fn show_case(
