@@ -173,7 +173,7 @@ pub async fn download(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     if let Err(refused) = marked(&desk, t, form) {
-        return refused;
+        return *refused;
     }
     let Some((name, _, content)) = opened(&desk, &case, &envelope).await else {
         return Redirect::to("/").into_response();

@@ -82,6 +82,8 @@ pub enum Content {
         author: Option<String>,
         at: Option<String>,
         seq: Option<u32>,
+        /// The reporter's item it answers.
+        answers: Option<String>,
         text: Zeroizing<String>,
     },
     /// A file: what the reporter's device called it.
@@ -105,23 +107,30 @@ pub struct Item {
 }
 
 impl Item {
-    /// The order within a day (the gateway keeps only the day of each envelope): the report,
-    /// files, the reporter's messages, then staff documents in the order they say they were
-    /// written.
-    fn rank(&self) -> (Day, u8, u32, String) {
-        let first = match (&self.content, self.meta.kind) {
-            (Content::Report(_), _) => 0,
-            (Content::File { .. }, _) => 1,
-            (_, EnvelopeKind::Message) => 2,
-            _ => 3,
-        };
-        let (seq, at) = match &self.content {
-            Content::Staff { seq, at, .. } if !self.copy => {
-                (seq.unwrap_or(u32::MAX), at.clone().unwrap_or_default())
+    /// Where the item falls in its case: by day (the gateway keeps nothing finer of what the
+    /// reporter sends), then within the day: the report, its files, then the exchange. Staff
+    /// documents carry their place (`seq`) and the reporter's item they answer; a reporter's
+    /// message goes just before the first staff document that answers it, and, when none does,
+    /// after that day's staff documents (any written after it would have answered it).
+    fn rank(&self, answered_by: &BTreeMap<&str, u32>) -> (Day, u8, u64, String) {
+        let day = self.meta.created_on;
+        match &self.content {
+            Content::Report(_) => (day, 0, 0, String::new()),
+            Content::File { .. } => (day, 1, 0, String::new()),
+            Content::Staff { seq, at, .. } if !self.copy => (
+                day,
+                2,
+                u64::from(seq.unwrap_or(u32::MAX)) * 2,
+                at.clone().unwrap_or_default(),
+            ),
+            Content::Message(_) if self.meta.kind == EnvelopeKind::Message => {
+                match answered_by.get(self.meta.id.as_str()) {
+                    Some(seq) => (day, 2, u64::from(*seq) * 2 - 1, String::new()),
+                    None => (day, 2, u64::MAX, String::new()),
+                }
             }
-            _ => (u32::MAX, String::new()),
-        };
-        (self.meta.created_on, first, seq, at)
+            _ => (day, 3, 0, String::new()),
+        }
     }
 
     /// The text of the item that a search looks through.
@@ -281,7 +290,7 @@ impl Inbox {
             .cases
             .iter()
             .map(|listing| {
-                let mut items: Vec<Item> = synced
+                let items: Vec<Item> = synced
                     .envelopes
                     .iter()
                     .filter(|e| e.case_id == listing.case.id)
@@ -295,7 +304,41 @@ impl Inbox {
                         }
                     })
                     .collect();
-                items.sort_by_key(Item::rank);
+                // The reporter's items each staff document answers, with its place.
+                let answered_by: BTreeMap<&str, u32> = items
+                    .iter()
+                    .filter(|i| !i.copy)
+                    .filter_map(|i| match &i.content {
+                        Content::Staff {
+                            answers: Some(answers),
+                            seq: Some(seq),
+                            ..
+                        } if i.meta.created_on
+                            == items
+                                .iter()
+                                .find(|m| &m.meta.id == answers)
+                                .map_or(i.meta.created_on, |m| m.meta.created_on) =>
+                        {
+                            Some((answers.as_str(), *seq))
+                        }
+                        _ => None,
+                    })
+                    .fold(BTreeMap::new(), |mut first, (id, seq)| {
+                        let entry = first.entry(id).or_insert(seq);
+                        *entry = (*entry).min(seq);
+                        first
+                    });
+                let mut ranked: Vec<_> = items
+                    .iter()
+                    .map(|i| i.rank(&answered_by))
+                    .zip(0..)
+                    .collect();
+                ranked.sort();
+                let mut slots: Vec<Option<Item>> = items.into_iter().map(Some).collect();
+                let items: Vec<Item> = ranked
+                    .into_iter()
+                    .filter_map(|(_, at)| slots[at].take())
+                    .collect();
                 let mut haystack = Zeroizing::new(String::new());
                 for item in &items {
                     item.searchable(&mut haystack);
@@ -329,7 +372,7 @@ impl Inbox {
                 }
             })
             .collect();
-        cases.sort_by(|a, b| b.listing.last_activity_on.cmp(&a.listing.last_activity_on));
+        cases.sort_by_key(|c| std::cmp::Reverse(c.listing.last_activity_on));
         Inbox { cases }
     }
 
@@ -571,6 +614,7 @@ mod tests {
             author: Some("intake".into()),
             at: None,
             seq: Some(seq),
+            answers: None,
             text: Zeroizing::new(String::new()),
         };
         let synced = SyncAnswer {
@@ -589,6 +633,51 @@ mod tests {
             .map(|i| i.meta.id.chars().next().unwrap())
             .collect();
         assert_eq!(order, ['6', '4', '5']);
+    }
+
+    #[test]
+    fn a_reporters_message_of_the_same_day_falls_between_the_reply_it_answers_and_the_next() {
+        let staff = |seq, answers: char| Content::Staff {
+            author: Some("intake".into()),
+            at: None,
+            seq: Some(seq),
+            answers: Some(answers.to_string().repeat(32)),
+            text: Zeroizing::new(String::new()),
+        };
+        let synced = SyncAnswer {
+            cases: vec![case('c', "MINUSCA", Status::Received, 2)],
+            envelopes: vec![
+                envelope('8', 'c', EnvelopeKind::Reply),
+                envelope('7', 'c', EnvelopeKind::Message),
+                envelope('6', 'c', EnvelopeKind::Reply),
+                envelope('5', 'c', EnvelopeKind::Message),
+                envelope('1', 'c', EnvelopeKind::Report),
+            ],
+            deadlines: vec![],
+        };
+        let mut opened = BTreeMap::new();
+        opened.insert("1".repeat(32), (report("r", "", ""), false));
+        opened.insert("6".repeat(32), (staff(2, '1'), false));
+        opened.insert(
+            "7".repeat(32),
+            (Content::Message(Zeroizing::new("m".into())), false),
+        );
+        opened.insert("8".repeat(32), (staff(4, '7'), false));
+        opened.insert(
+            "5".repeat(32),
+            (Content::Message(Zeroizing::new("late".into())), false),
+        );
+        let inbox = Inbox::build(&synced, opened, &BTreeSet::new());
+        let order: Vec<char> = inbox.cases[0]
+            .items
+            .iter()
+            .map(|i| i.meta.id.chars().next().unwrap())
+            .collect();
+        assert_eq!(
+            order,
+            ['1', '6', '7', '8', '5'],
+            "report, reply, message, its answer, the unanswered message"
+        );
     }
 
     #[test]

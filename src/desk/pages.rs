@@ -226,12 +226,16 @@ impl Fields {
 }
 
 /// A posted form, checked to carry the session's form mark.
-pub(super) fn marked(desk: &Desk, t: Tr, form: Vec<(String, String)>) -> Result<Fields, Response> {
+pub(super) fn marked(
+    desk: &Desk,
+    t: Tr,
+    form: Vec<(String, String)>,
+) -> Result<Fields, Box<Response>> {
     let fields = Fields::of(form);
     let expected = desk.mark();
     match !expected.is_empty() && guard::same_secret(fields.one("mark"), &expected) {
         true => Ok(fields),
-        false => Err(refused(t, Refusal::CrossSite)),
+        false => Err(Box::new(refused(t, Refusal::CrossSite))),
     }
 }
 
@@ -290,7 +294,7 @@ async fn unlock(
 ) -> Response {
     let mut fields = match marked(&desk, t, form) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let passphrase = SecretString::from(std::mem::take(&mut *fields.take("passphrase")));
     drop(fields);
@@ -319,7 +323,7 @@ async fn lock(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     if let Err(refused) = marked(&desk, t, form) {
-        return refused;
+        return *refused;
     }
     desk.lock().await;
     Redirect::to("/").into_response()
@@ -331,7 +335,7 @@ async fn sync(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     if let Err(refused) = marked(&desk, t, form) {
-        return refused;
+        return *refused;
     }
     let mut unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_mut() else {
@@ -360,7 +364,7 @@ async fn filter(
 ) -> Response {
     let fields = match marked(&desk, t, form) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let mut unlocked = desk.unlocked.lock().await;
     if let Some(u) = unlocked.as_mut() {
@@ -897,7 +901,7 @@ macro_rules! case_action {
     ($desk:ident, $t:ident, $id:ident, $form:ident, |$u:ident, $fields:ident| $body:expr) => {{
         let $fields = match marked(&$desk, $t, $form) {
             Ok(fields) => fields,
-            Err(refused) => return refused,
+            Err(refused) => return *refused,
         };
         let mut unlocked = $desk.unlocked.lock().await;
         let Some($u) = unlocked.as_mut() else {
@@ -1046,7 +1050,7 @@ async fn mine(
 ) -> Response {
     let fields = match marked(&desk, t, form) {
         Ok(fields) => fields,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let mut unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_mut() else {

@@ -240,6 +240,7 @@ fn read(meta: &EnvelopeMeta, plain: &[u8], identities: &Identities) -> Content {
                 author: None,
                 at: None,
                 seq: None,
+                answers: None,
                 text: Zeroizing::new(read.document.text),
             };
         }
@@ -250,6 +251,7 @@ fn read(meta: &EnvelopeMeta, plain: &[u8], identities: &Identities) -> Content {
             author: read.author,
             at: read.document.at,
             seq: read.document.seq,
+            answers: read.document.answers,
             text: Zeroizing::new(read.document.text),
         },
         None => Content::Closed,
