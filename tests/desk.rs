@@ -442,3 +442,165 @@ async fn intake_assigns_on_the_desk_and_the_investigator_reads_the_case_and_repl
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn every_role_works_its_part_of_a_case_on_its_own_desk() {
+    const NOTIFIED: &str = "Canary-desk-notified: a soldier of your contingent";
+    const ASSISTED: &str = "Canary-desk-assistance-note: met at the clinic";
+    let gateway = Gateway::start();
+    report(&gateway, REPORT, &[]).await;
+
+    // Intake classifies and notifies the Member State whose personnel are implicated.
+    let intake_data = tempfile::tempdir().unwrap();
+    let mut intake = Desk::start(&gateway, "intake-minusca", intake_data.path(), &[]);
+    intake.launch_and_unlock().await;
+    let case = cases_on(&intake.get("/").await.2)[0].clone();
+    let (status, _, page) = intake
+        .post(
+            &format!("/cases/{case}/notify"),
+            &[("member_state", "XAA"), ("text", NOTIFIED)],
+        )
+        .await;
+    assert_eq!(status, 422, "not before the classification names XAA");
+    assert!(page.contains("classification"), "{page}");
+    for (path, fields, done) in [
+        (
+            "classify",
+            vec![
+                ("allegation", "sexual_exploitation"),
+                ("implicated", "military_contingent:XAA"),
+                ("adults", "1"),
+            ],
+            "classify",
+        ),
+        (
+            "notify",
+            vec![("member_state", "XAA"), ("text", NOTIFIED)],
+            "notify",
+        ),
+    ] {
+        let (status, location, page) = intake.post(&format!("/cases/{case}/{path}"), &fields).await;
+        assert_eq!(
+            (status, location),
+            (303, format!("/cases/{case}?done={done}")),
+            "{page}"
+        );
+    }
+    let (_, _, page) = intake.get(&format!("/cases/{case}")).await;
+    assert!(
+        page.contains("XAA notified") && page.contains("sexual_exploitation"),
+        "{page}"
+    );
+
+    // The focal point reads the notification, acknowledges it and records national action.
+    let focal_data = tempfile::tempdir().unwrap();
+    let mut focal = Desk::start(&gateway, "member-state-focal-point", focal_data.path(), &[]);
+    focal.launch_and_unlock().await;
+    let (_, _, page) = focal.get("/").await;
+    assert!(page.contains(NOTIFIED), "{page}");
+    assert!(
+        !page.contains(REPORT),
+        "a focal point never sees the report"
+    );
+    let notification = page
+        .split("action=\"/notifications/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, location, _) = focal
+        .post(&format!("/notifications/{notification}/acknowledge"), &[])
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/notifications?done=acknowledge")
+    );
+    let (status, location, _) = focal
+        .post(
+            &format!("/notifications/{notification}/action"),
+            &[("action", "investigation_opened"), ("text", "")],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/notifications?done=action")
+    );
+    let (_, _, page) = focal.get("/").await;
+    assert!(
+        page.contains("Investigation opened") && !page.contains("Acknowledge the notification"),
+        "{page}"
+    );
+
+    // The assistance officer records consent, offers a service and writes a note.
+    let assistance_data = tempfile::tempdir().unwrap();
+    let mut assistance = Desk::start(&gateway, "assistance-minusca", assistance_data.path(), &[]);
+    assistance.launch_and_unlock().await;
+    let (_, _, page) = assistance.get("/").await;
+    let short = &case[..8];
+    assert!(
+        page.contains(&format!("href=\"/assistance/{short}\"")),
+        "{page}"
+    );
+    for (path, fields, done) in [
+        (
+            "consent",
+            vec![
+                ("purpose", "receive_assistance"),
+                ("audience", "service_providers"),
+                ("given", "yes"),
+            ],
+            "consent",
+        ),
+        (
+            "refer",
+            vec![("service", "medical"), ("provider", "clinic-7")],
+            "refer",
+        ),
+        ("note", vec![("text", ASSISTED)], "assistance_note"),
+    ] {
+        let (status, location, page) = assistance
+            .post(&format!("/assistance/{short}/{path}"), &fields)
+            .await;
+        assert_eq!(
+            (status, location),
+            (303, format!("/assistance/{short}?done={done}")),
+            "{page}"
+        );
+    }
+    let (_, _, page) = assistance.get(&format!("/assistance/{short}")).await;
+    assert!(
+        page.contains(ASSISTED) && page.contains("Medical care") && page.contains("clinic-7"),
+        "{page}"
+    );
+    assert!(
+        !page.contains(REPORT),
+        "an assistance officer never sees the report"
+    );
+    let (status, _, page) = assistance
+        .post(
+            &format!("/assistance/{short}/refer"),
+            &[("service", "massage"), ("provider", "x")],
+        )
+        .await;
+    assert_eq!(status, 422, "an unknown service changes nothing: {page}");
+
+    // The auditor: the chain checked on their machine, deadlines, and the statistics sandboxed.
+    let auditor_data = tempfile::tempdir().unwrap();
+    let mut auditor = Desk::start(&gateway, "auditor", auditor_data.path(), &[]);
+    auditor.launch_and_unlock().await;
+    let (_, _, page) = auditor.get("/").await;
+    assert!(page.contains("The audit chain is intact"), "{page}");
+    assert!(!page.contains(REPORT) && !page.contains(NOTIFIED));
+    let year = time::OffsetDateTime::now_utc().year();
+    let (status, headers, page) = auditor.get(&format!("/statistics?year={year}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .ends_with("sandbox")
+    );
+    assert!(page.contains("<html"), "{page}");
+}

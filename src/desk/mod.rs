@@ -12,12 +12,14 @@
 //! - [`session`]: the unlocked state (keys, client, inbox), dropped on lock.
 //! - [`inbox`]: the inbox and each case's items, built in memory.
 //! - [`pages`]: the pages and the forms they post.
+//! - [`roles`]: the pages of assistance officers, focal points and auditors.
 //! - [`files`]: files shown without danger.
 
 mod files;
 mod guard;
 mod inbox;
 mod pages;
+mod roles;
 mod session;
 mod vault;
 

@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 use super::guard::{self, Refusal};
 use super::inbox::{Content, Filter, Flag, Order};
 use super::session::Unlocked;
-use super::{Desk, files};
+use super::{Desk, files, roles};
 use crate::i18n::{Book, Tr};
 use crate::keyring::Role;
 use crate::staff_api::{CaseView, Status, StatusChanged, StatusRequest};
@@ -42,6 +42,20 @@ pub fn router(desk: Arc<Desk>) -> Router {
         .route("/cases/{id}/assign", post(assign))
         .route("/cases/{id}/star", post(star))
         .route("/cases/{id}/labels", post(labels))
+        .route("/cases/{id}/classify", post(classify))
+        .route("/cases/{id}/notify", post(notify))
+        .route("/assistance/{id}", get(roles::assistance_case))
+        .route("/assistance/{id}/consent", post(roles::consent))
+        .route("/assistance/{id}/refer", post(roles::refer))
+        .route("/assistance/{id}/note", post(roles::assistance_note))
+        .route(
+            "/assistance/{id}/referrals/{referral}",
+            post(roles::move_referral),
+        )
+        .route("/notifications", get(roles::notifications_page))
+        .route("/notifications/{id}/acknowledge", post(roles::acknowledge))
+        .route("/notifications/{id}/action", post(roles::national_action))
+        .route("/statistics", get(roles::statistics))
         .route("/cases/{id}/files/{envelope}", get(files::page))
         .route("/cases/{id}/files/{envelope}/image", get(files::image))
         .route(
@@ -447,6 +461,15 @@ async fn index(
     let Some(u) = unlocked.as_ref() else {
         return unlock_page(&desk, t, None, StatusCode::OK);
     };
+    // Each role's first page: case staff have an inbox; the others work no case file.
+    match u.me.as_ref().map(|me| me.role) {
+        Some(Role::Assistance) => return roles::assistance_list(&desk, t, u).await,
+        Some(Role::MemberState) => {
+            return roles::notifications(&desk, t, u, done_line(t, &done.done), None).await;
+        }
+        Some(Role::Auditor) => return roles::oversight(&desk, t, u).await,
+        _ => {}
+    }
     let frame = Frame::of(&desk, Some(u));
     let filter = &u.filter;
     let shown = u.inbox.shown(filter, &u.state.stars);
@@ -526,7 +549,7 @@ fn counts(t: Tr, messages: usize, files: usize) -> String {
     t.with2("counts", ("count", messages), ("max", files))
 }
 
-fn deadline_line(t: Tr, d: &crate::staff_api::OverdueRow) -> String {
+pub(super) fn deadline_line(t: Tr, d: &crate::staff_api::OverdueRow) -> String {
     let what = match &d.member_state {
         Some(state) => format!("{} ({state})", t.pick("deadline", d.due.deadline.code())),
         None => t.pick("deadline", d.due.deadline.code()),
@@ -583,6 +606,7 @@ struct CasePage {
     may_write: bool,
     next: Vec<(String, String)>,
     investigators: Vec<(String, bool)>,
+    allegations: Vec<(String, String)>,
     starred: bool,
     labels: String,
 }
@@ -715,6 +739,10 @@ async fn case_answer(
             })
             .unwrap_or_default(),
         investigators,
+        allegations: crate::allegation::AllegationType::ALL
+            .iter()
+            .map(|a| (a.code().to_string(), t.pick("allegation", a.code())))
+            .collect(),
         starred: u.state.stars.contains(id),
         labels: u
             .state
@@ -998,6 +1026,62 @@ async fn assign(
         let to = fields.all("to");
         crate::cli::staff::assign(&u.client, &id, &to, &u.identities).await?;
         Ok("assign")
+    }
+    .await)
+}
+
+async fn classify(
+    State(desk): State<Arc<Desk>>,
+    Extension(t): Extension<Tr>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    case_action!(desk, t, id, form, |u, fields| async {
+        let count = |name: &str| -> anyhow::Result<u32> {
+            match fields.one(name).trim() {
+                "" => Ok(0),
+                n => n.parse::<u32>().ok().filter(|n| *n <= 1000).ok_or_else(|| {
+                    anyhow::anyhow!("the numbers of victims are whole numbers from 0 to 1000")
+                }),
+            }
+        };
+        let command = crate::cli::casework::CaseworkCommand::Classify {
+            case: id.clone(),
+            allegation: fields.one("allegation").to_string(),
+            implicated: fields
+                .one("implicated")
+                .split(',')
+                .map(|g| g.trim().to_string())
+                .filter(|g| !g.is_empty())
+                .take(20)
+                .collect(),
+            adults: count("adults")?,
+            children: count("children")?,
+            unknown_age: count("unknown_age")?,
+        };
+        roles::casework(u, command).await?;
+        Ok("classify")
+    }
+    .await)
+}
+
+async fn notify(
+    State(desk): State<Arc<Desk>>,
+    Extension(t): Extension<Tr>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    case_action!(desk, t, id, form, |u, fields| async {
+        let text = written(t, &fields)?;
+        let command = crate::cli::casework::CaseworkCommand::Notify {
+            case: id.clone(),
+            member_state: fields.one("member_state").trim().to_string(),
+            message: Some(text.to_string()),
+            file: None,
+            identity_shared: fields.one("identity_shared") == "1",
+        };
+        roles::casework(u, command).await?;
+        Ok("notify")
     }
     .await)
 }
