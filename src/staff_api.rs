@@ -342,6 +342,26 @@ pub struct SyncAnswer {
     pub deadlines: Vec<OverdueRow>,
 }
 
+/// `POST /api/v1/staff/cases/{id}/exports`: an evidence export a desk made, for the audit
+/// chain. What it holds is known to the exporter alone; the record names who exported, when,
+/// for whom, how many items, and the SHA-256 of the sealed file, so that a file found later can
+/// be matched to its export.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    /// The keyring name of the member the export is sealed to.
+    pub recipient: String,
+    pub items: u32,
+    /// SHA-256 of the sealed export file, 64 lowercase hex digits.
+    pub sha256: String,
+}
+
+/// An export as the audit chain recorded it.
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ExportRecorded {
+    pub recorded_at: String,
+}
+
 /// `GET /api/v1/staff/assistance`: a case of an assistance officer's entity.
 #[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssistanceCase {
@@ -439,6 +459,8 @@ pub fn schemas() -> serde_json::Map<String, serde_json::Value> {
         CaseListing,
         CaseView,
         SyncAnswer,
+        ExportRequest,
+        ExportRecorded,
         EnvelopeMeta,
         NotificationRecord,
         ReferralRecord,

@@ -604,3 +604,124 @@ async fn every_role_works_its_part_of_a_case_on_its_own_desk() {
     );
     assert!(page.contains("<html"), "{page}");
 }
+
+#[tokio::test]
+async fn an_evidence_export_opens_with_the_age_tool_and_tar_its_hashes_match_and_it_is_audited() {
+    if !(common::tool_available("age") && common::tool_available("tar")) {
+        return;
+    }
+    let gateway = Gateway::start();
+    report(
+        &gateway,
+        REPORT,
+        &[("files", FILE_NAME, FILE_TEXT.as_bytes())],
+    )
+    .await;
+    let data = tempfile::tempdir().unwrap();
+    let mut desk = Desk::start(&gateway, "intake-minusca", data.path(), &[]);
+    desk.launch_and_unlock().await;
+    let case = cases_on(&desk.get("/").await.2)[0].clone();
+    desk.post(&format!("/cases/{case}/reply"), &[("text", REPLY)])
+        .await;
+
+    // Sealed to a colleague: the exporter's own key does not open it.
+    let mark = desk.mark().await;
+    let post = |to: &'static str| {
+        let body = serde_urlencoded::to_string([("mark", mark.as_str()), ("to", to)]).unwrap();
+        reqwest::Client::new()
+            .post(format!("{}/cases/{case}/export", desk.base))
+            .header("cookie", desk.cookie())
+            .header("origin", desk.origin())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let response = post("investigator-minusca").await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        format!(
+            "attachment; filename=\"case-{}-evidence.tar.age\"",
+            &case[..8]
+        )
+    );
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "default-src 'none'; sandbox"
+    );
+    let sealed = response.bytes().await.unwrap().to_vec();
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("export.tar.age");
+    std::fs::write(&file, &sealed).unwrap();
+    let age = |who: &str| {
+        std::process::Command::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(common::staff_dir(who).join("identity.txt"))
+            .arg("-o")
+            .arg(work.path().join(format!("{who}.tar")))
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        !age("intake-minusca").status.success(),
+        "sealed to the colleague only"
+    );
+    let opened = age("investigator-minusca");
+    assert!(
+        opened.status.success(),
+        "{}",
+        String::from_utf8_lossy(&opened.stderr)
+    );
+    let out = work.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let untar = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(work.path().join("investigator-minusca.tar"))
+        .arg("-C")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        untar.status.success(),
+        "{}",
+        String::from_utf8_lossy(&untar.stderr)
+    );
+    let folder = out.join(format!("case-{case}"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["exported_by"], "intake-minusca");
+    assert_eq!(manifest["sealed_to"], "investigator-minusca");
+    let items = manifest["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "report, file and reply: {manifest}");
+    for item in items {
+        let bytes = std::fs::read(folder.join(item["file"].as_str().unwrap())).unwrap();
+        let hash = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+        assert_eq!(item["sha256"], hash.as_str(), "{item}");
+    }
+    let file_item = items.iter().find(|i| i["kind"] == "attachment").unwrap();
+    let kept = std::fs::read(folder.join(file_item["file"].as_str().unwrap())).unwrap();
+    assert_eq!(kept, FILE_TEXT.as_bytes(), "the file as it arrived");
+
+    // The audit chain names the export, its recipient and the sealed file's hash.
+    let (_, audit) = gateway.staff_get("auditor", "/api/v1/staff/audit").await;
+    let hash = hex::encode(ring::digest::digest(&ring::digest::SHA256, &sealed));
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["action"] == "export"
+                && r["case_id"] == case.as_str()
+                && r["detail"].as_str().unwrap().contains(&hash)
+                && r["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("investigator-minusca")),
+        "{audit}"
+    );
+    // A recipient outside the list gets nothing.
+    let refused = post("nobody-at-all").await.unwrap();
+    assert_eq!(refused.status(), 422);
+}

@@ -14,7 +14,9 @@
 //! - [`pages`]: the pages and the forms they post.
 //! - [`roles`]: the pages of assistance officers, focal points and auditors.
 //! - [`files`]: files shown without danger.
+//! - [`export`]: evidence exports sealed with age.
 
+mod export;
 mod files;
 mod guard;
 mod inbox;

@@ -43,6 +43,7 @@ pub fn router(desk: Arc<Desk>) -> Router {
         .route("/cases/{id}/star", post(star))
         .route("/cases/{id}/labels", post(labels))
         .route("/cases/{id}/classify", post(classify))
+        .route("/cases/{id}/export", post(export_case))
         .route("/cases/{id}/notify", post(notify))
         .route("/assistance/{id}", get(roles::assistance_case))
         .route("/assistance/{id}/consent", post(roles::consent))
@@ -571,6 +572,8 @@ pub(super) fn short(id: &str) -> &str {
 }
 
 struct TimelineRow {
+    /// The envelope, for items the member can open (and so export).
+    envelope: Option<String>,
     class: &'static str,
     what: String,
     when: String,
@@ -607,6 +610,8 @@ struct CasePage {
     next: Vec<(String, String)>,
     investigators: Vec<(String, bool)>,
     allegations: Vec<(String, String)>,
+    /// Who an export may be sealed to: the member first, then the case's colleagues.
+    export_to: Vec<(String, String)>,
     starred: bool,
     labels: String,
 }
@@ -665,6 +670,22 @@ async fn case_answer(
                 (s.name, assigned)
             })
             .collect(),
+        _ => Vec::new(),
+    };
+    let export_to = match (me, &view) {
+        (Some(me), Some(_)) => {
+            let mut to = vec![(me.name.clone(), t.with("export-me", "name", &me.name))];
+            to.extend(
+                u.client
+                    .trusted_staff()
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|s| s.name != me.name && s.works_cases_of(&record.entity))
+                    .map(|s| (s.name.clone(), s.name)),
+            );
+            to
+        }
         _ => Vec::new(),
     };
     let mut timeline = timeline_of(t, case, &u.state.seen);
@@ -739,6 +760,7 @@ async fn case_answer(
             })
             .unwrap_or_default(),
         investigators,
+        export_to,
         allegations: crate::allegation::AllegationType::ALL
             .iter()
             .map(|a| (a.code().to_string(), t.pick("allegation", a.code())))
@@ -774,6 +796,7 @@ fn timeline_of(
         .map(|item| {
             let day = day_format::to_text(item.meta.created_on);
             let mut row = TimelineRow {
+                envelope: (!matches!(item.content, Content::Closed)).then(|| item.meta.id.clone()),
                 class: "item",
                 what: t.pick("kind", item.meta.kind.code()),
                 when: day.clone(),
@@ -822,6 +845,7 @@ fn timeline_of(
 /// What the gateway records of the case besides envelopes, as timeline rows.
 fn events_of(t: Tr, view: &CaseView) -> Vec<TimelineRow> {
     let event = |when: &str, what: String| TimelineRow {
+        envelope: None,
         class: "event",
         what,
         when: when.to_string(),
@@ -1084,6 +1108,126 @@ async fn notify(
         Ok("notify")
     }
     .await)
+}
+
+/// An evidence export: the chosen items (all the member can open, if none is chosen) sealed
+/// to the chosen member, recorded in the gateway's audit chain before the file is given.
+async fn export_case(
+    State(desk): State<Arc<Desk>>,
+    Extension(t): Extension<Tr>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = match marked(&desk, t, form) {
+        Ok(fields) => fields,
+        Err(refused) => return *refused,
+    };
+    let mut unlocked = desk.unlocked.lock().await;
+    let Some(u) = unlocked.as_mut() else {
+        return Redirect::to("/").into_response();
+    };
+    match exported(&desk, u, &id, &fields).await {
+        Ok(Some(sealed)) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"case-{}-evidence.tar.age\"",
+                        short(&id)
+                    ),
+                ),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    guard::DOWNLOAD_POLICY.to_string(),
+                ),
+            ],
+            sealed.file,
+        )
+            .into_response(),
+        Ok(None) => Redirect::to("/").into_response(),
+        Err(e) => {
+            case_answer(
+                &desk,
+                t,
+                u,
+                &id,
+                None,
+                Some(format!("{e:#}")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn exported(
+    desk: &Desk,
+    u: &Unlocked,
+    id: &str,
+    fields: &Fields,
+) -> anyhow::Result<Option<super::export::Sealed>> {
+    let Some(case) = u.inbox.case(id) else {
+        return Ok(None);
+    };
+    let me =
+        u.me.as_ref()
+            .ok_or_else(|| anyhow::anyhow!("the gateway must be reachable to record an export"))?;
+    let chosen = fields.all("item");
+    let to_name = fields.one("to");
+    let to = u
+        .client
+        .trusted_staff()
+        .await?
+        .into_iter()
+        .find(|s| s.name == to_name)
+        .ok_or_else(|| anyhow::anyhow!("choose who the export is sealed to from the list"))?;
+    let recipient: age::x25519::Recipient = to
+        .recipient
+        .parse()
+        .map_err(|_| anyhow::anyhow!("the recipient's key in the keyring is not valid"))?;
+    let mut kept = Vec::new();
+    for item in &case.items {
+        if matches!(item.content, Content::Closed)
+            || (!chosen.is_empty() && !chosen.contains(&item.meta.id))
+        {
+            continue;
+        }
+        if let Some(sealed) = desk.vault.envelope(&item.meta.id)? {
+            kept.push((&item.meta, sealed));
+        }
+    }
+    let mut items = Vec::with_capacity(kept.len());
+    for (meta, sealed) in &kept {
+        if let Some(plain) = crate::cli::open_envelope(sealed, &u.identities)? {
+            items.push(super::export::Item {
+                meta,
+                plain,
+                sealed,
+            });
+        }
+    }
+    if items.is_empty() {
+        anyhow::bail!("choose at least one item you can open");
+    }
+    let count = u32::try_from(items.len()).unwrap_or(u32::MAX);
+    let at = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+        .format(&time::format_description::well_known::Rfc3339)?;
+    let sealed = super::export::export(id, items, &me.name, &at, (&to.name, &recipient))?;
+    u.client
+        .post::<crate::staff_api::ExportRecorded>(
+            &format!("/api/v1/staff/cases/{id}/exports"),
+            &crate::staff_api::ExportRequest {
+                recipient: to.name.clone(),
+                items: count,
+                sha256: sealed.sha256.clone(),
+            },
+        )
+        .await
+        .map_err(|e| e.context("the export was not given: the gateway did not record it"))?;
+    Ok(Some(sealed))
 }
 
 /// Stars and labels are the member's own: kept sealed to them in the desk's folder, never sent.

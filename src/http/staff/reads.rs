@@ -14,7 +14,7 @@ use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::keyring::Role;
 use crate::notification::is_focal_point;
-use crate::staff_api::{CaseListing, CaseView, SyncAnswer};
+use crate::staff_api::{CaseListing, CaseView, ExportRecorded, ExportRequest, SyncAnswer};
 use crate::store::{CaseRecord, EnvelopeMeta, is_valid_id};
 
 pub fn router() -> Router<AppState> {
@@ -23,6 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/staff/cases/{id}", get(show_case))
         .route("/api/v1/staff/cases/{id}/view", get(view_case))
         .route("/api/v1/staff/sync", get(sync))
+        .route(
+            "/api/v1/staff/cases/{id}/exports",
+            axum::routing::post(record_export),
+        )
         .route("/api/v1/staff/cases/{id}/envelopes", get(list_envelopes))
         .route("/api/v1/staff/envelopes/{id}", get(download_envelope))
 }
@@ -155,6 +159,59 @@ async fn view_case(
         .record(&audit(&state, &staff, "view", &view.case.id, ""))
         .await?;
     Ok(Json(view))
+}
+
+/// An evidence export made on a desk, recorded in the audit chain: for whom, how many items,
+/// and the hash of the sealed file. The caller must see the case; the recipient must be in the
+/// keyring.
+async fn record_export(
+    State(state): State<AppState>,
+    StaffMember(staff): StaffMember,
+    Path(case_id): Path<String>,
+    crate::http::extract::JsonBody(request): crate::http::extract::JsonBody<ExportRequest>,
+) -> Result<(axum::http::StatusCode, Json<ExportRecorded>), Problem> {
+    let case = visible_case(&state, &staff, &case_id).await?;
+    let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if !hex(&request.sha256) {
+        return Err(super::unprocessable(
+            "invalid_hash",
+            "The export's hash is 64 lowercase hex digits (SHA-256 of the sealed file).",
+        ));
+    }
+    if !(1..=100_000).contains(&request.items) {
+        return Err(super::unprocessable(
+            "invalid_items",
+            "An export holds from 1 to 100000 items.",
+        ));
+    }
+    if !state
+        .keyring
+        .current()
+        .staff()
+        .iter()
+        .any(|s| s.name == request.recipient)
+    {
+        return Err(super::unprocessable(
+            "unknown_recipient",
+            "The export's recipient is not in the keyring.",
+        ));
+    }
+    let entry = audit(
+        &state,
+        &staff,
+        "export",
+        &case.id,
+        format!(
+            "to {}; {} items; sha256 {}",
+            request.recipient, request.items, request.sha256
+        ),
+    );
+    let recorded_at = entry.at.clone();
+    state.store.record(&entry).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(ExportRecorded { recorded_at }),
+    ))
 }
 
 async fn list_envelopes(
