@@ -7,6 +7,8 @@
 //! loudly without them, and fails under CI.
 
 mod common;
+#[path = "common/desk.rs"]
+mod desk_run;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -394,4 +396,289 @@ async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_java
     assert!(script <= 60 * 1024, "script {script} B over 60 KB");
     assert_eq!(w["scripts"], json!(["/static/confide.js"]));
     assert_eq!(w["external"], json!([]));
+}
+
+/// A real JPEG with a GPS position in an Exif segment and a payload after the picture.
+fn photo_with_gps_and_trailer() -> Vec<u8> {
+    let picture =
+        image::RgbImage::from_fn(48, 32, |x, y| image::Rgb([x as u8 * 5, y as u8 * 7, 140]));
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend(GPS);
+    let mut photo = jpeg[..2].to_vec();
+    photo.extend([0xFF, 0xE1]);
+    photo.extend(((exif.len() + 2) as u16).to_be_bytes());
+    photo.extend(&exif);
+    photo.extend(&jpeg[2..]);
+    photo.extend(TRAILER);
+    photo
+}
+
+/// Runs a role's steps on its desk in one Chromium session; every checked page must have no
+/// axe-core violation.
+fn desk_steps(desk: &desk_run::Desk, steps: Value) -> Value {
+    let answer = drive(json!({ "do": "desk", "base": desk.base, "steps": steps }));
+    for page in answer["checked"].as_array().unwrap() {
+        assert_eq!(
+            page["axe"],
+            json!([]),
+            "accessibility of the desk's {}: {page}",
+            page["page"]
+        );
+    }
+    answer
+}
+
+#[tokio::test]
+async fn every_role_works_a_case_on_its_desk_in_chromium_and_no_desk_page_has_an_accessibility_violation()
+ {
+    if !ready() {
+        return;
+    }
+    const NOTIFIED: &str = "Distinctive-notification: a soldier of your contingent";
+    const NOTE: &str = "Distinctive-note: ask the clinic for the record";
+    let gateway = Gateway::start();
+    let photo = photo_with_gps_and_trailer();
+    let (status, page) = gateway
+        .post_multipart(
+            "/report",
+            &[
+                ("entity", "minusca"),
+                ("description", REPORT),
+                ("safe_now", "no"),
+                ("contact", "yes"),
+            ],
+            &[("files", "photo.jpg", &photo)],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let token = common::token_on_page(&page);
+    let case = gateway.first_case_seen_by("intake-minusca").await;
+    let on_case = |button: &str| format!("form[action$=\"/{button}\"] button");
+    let unlock = json!([
+        { "check": "unlock" },
+        { "fill": ["#passphrase", ""] },
+        { "click": "form[action=\"/unlock\"] button" },
+    ]);
+    let steps = |launch: &str, more: Value| {
+        let mut all = vec![json!({ "goto": launch })];
+        all.extend(unlock.as_array().unwrap().iter().cloned());
+        all.extend(more.as_array().unwrap().iter().cloned());
+        Value::Array(all)
+    };
+
+    // Intake: the inbox, the case, the picture, then triage: acknowledge, classify, notify,
+    // assign. In French too.
+    let folder = tempfile::tempdir().unwrap();
+    let intake = desk_run::Desk::start(&gateway, "intake-minusca", folder.path(), &[]);
+    let port = intake.base.rsplit(':').next().unwrap().to_string();
+    let answer = desk_steps(
+        &intake,
+        steps(
+            &intake.launch,
+            json!([
+                { "check": "inbox", "text": "inbox" },
+                { "click": "table.inbox tbody a" },
+                { "check": "case", "text": "case" },
+                { "click": "a[href*=\"/files/\"]" },
+                { "check": "file", "html": "file" },
+                { "goto": format!("/cases/{case}") },
+                { "select": ["#next", "acknowledged"] },
+                { "click": on_case("status") },
+                { "select": ["#allegation", "sexual_exploitation"] },
+                { "fill": ["#implicated", "military_contingent:XAA"] },
+                { "fill": ["#adults", "1"] },
+                { "click": on_case("classify") },
+                { "fill": ["#member-state", "XAA"] },
+                { "fill": ["#notify-text", NOTIFIED] },
+                { "click": on_case("notify") },
+                { "tick": "input[name=\"to\"][value=\"investigator-minusca\"]" },
+                { "click": on_case("assign") },
+                { "check": "case-after-triage", "text": "triaged" },
+                { "goto": "/?lang=fr" },
+                { "check": "inbox-fr", "text": "french" },
+                { "goto": "/?lang=en" },
+                // Attacks from the browser: another name for the desk, a form of another origin,
+                // and the case after lock.
+                { "goto": format!("http://localhost:{port}/") },
+                { "crossSite": format!("/cases/{case}/note") },
+                { "goto": format!("/cases/{case}") },
+                { "click": "form[action=\"/lock\"] button" },
+                { "goto": format!("/cases/{case}") },
+                { "text": "locked" },
+            ]),
+        ),
+    );
+    let texts = &answer["texts"];
+    assert!(
+        texts["inbox"].as_str().unwrap().contains("Not safe now"),
+        "{texts}"
+    );
+    assert!(texts["case"].as_str().unwrap().contains(REPORT), "{texts}");
+    let file = texts["file"].as_str().unwrap();
+    assert!(
+        file.contains("/image\""),
+        "the picture is shown redrawn: {file}"
+    );
+    let triaged = texts["triaged"].as_str().unwrap();
+    for expected in ["Acknowledged", "XAA notified", "investigator-minusca"] {
+        assert!(triaged.contains(expected), "{expected}: {triaged}");
+    }
+    assert!(
+        texts["french"]
+            .as_str()
+            .unwrap()
+            .contains("Boîte de réception"),
+        "{texts}"
+    );
+    let locked = texts["locked"].as_str().unwrap();
+    assert!(
+        locked.contains("Unlock") && !locked.contains(REPORT),
+        "{locked}"
+    );
+    let statuses = answer["statuses"].as_array().unwrap();
+    let status_of = |key: &str| {
+        statuses
+            .iter()
+            .find(|s| s.get(key).is_some())
+            .map(|s| s["status"].as_u64().unwrap())
+    };
+    assert_eq!(
+        status_of("crossSite"),
+        Some(401),
+        "a form of another origin carries no session: {statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .any(|s| s["goto"] == format!("http://localhost:{port}/") && s["status"] == 421),
+        "another name for the desk is refused: {statuses:?}"
+    );
+    // The redrawn picture has neither the GPS tag nor the trailer.
+    let (png_status, png) = {
+        let mut d = desk_run::Desk::start(&gateway, "intake-minusca", folder.path(), &[]);
+        d.launch_and_unlock().await;
+        let (_, _, page) = d.get(&format!("/cases/{case}")).await;
+        let envelope =
+            page.split(&format!("/cases/{case}/files/")).nth(1).unwrap()[..32].to_string();
+        let (status, _, png) = d
+            .get_bytes(&format!("/cases/{case}/files/{envelope}/image"))
+            .await;
+        (status, png)
+    };
+    assert_eq!(png_status, 200);
+    assert!(!contains(&png, GPS) && !contains(&png, TRAILER));
+
+    // No launch secret: a browser that did not open the link gets nothing.
+    let stranger = drive(
+        json!({ "do": "desk", "base": intake.base, "steps": [{ "goto": "/" }, { "text": "page" }] }),
+    );
+    assert_eq!(stranger["statuses"][0]["status"], 401, "{stranger}");
+    assert!(!stranger["texts"]["page"].as_str().unwrap().contains(REPORT));
+
+    // The investigator reads the case, replies and writes a note; the reporter reads the reply.
+    let folder = tempfile::tempdir().unwrap();
+    let investigator = desk_run::Desk::start(&gateway, "investigator-minusca", folder.path(), &[]);
+    let answer = desk_steps(
+        &investigator,
+        steps(
+            &investigator.launch,
+            json!([
+                { "check": "investigator-inbox" },
+                { "click": "table.inbox tbody a" },
+                { "fill": ["#reply", REPLY] },
+                { "click": on_case("reply") },
+                { "fill": ["#note", NOTE] },
+                { "click": on_case("note") },
+                { "check": "investigator-case", "text": "case" },
+            ]),
+        ),
+    );
+    let seen = answer["texts"]["case"].as_str().unwrap();
+    assert!(
+        seen.contains(REPORT) && seen.contains(REPLY) && seen.contains(NOTE),
+        "{seen}"
+    );
+    let status_page = gateway.status_page(&token).await;
+    assert!(status_page.contains(REPLY) && !status_page.contains(NOTE));
+
+    // The assistance officer offers a service.
+    let folder = tempfile::tempdir().unwrap();
+    let assistance = desk_run::Desk::start(&gateway, "assistance-minusca", folder.path(), &[]);
+    let answer = desk_steps(
+        &assistance,
+        steps(
+            &assistance.launch,
+            json!([
+                { "check": "assistance" },
+                { "click": "table.inbox tbody a" },
+                { "select": ["#service", "medical"] },
+                { "fill": ["#provider", "clinic-7"] },
+                { "click": on_case("refer") },
+                { "check": "assistance-case", "text": "case" },
+            ]),
+        ),
+    );
+    assert!(
+        answer["texts"]["case"]
+            .as_str()
+            .unwrap()
+            .contains("clinic-7")
+    );
+
+    // The focal point reads the notification and acknowledges it.
+    let folder = tempfile::tempdir().unwrap();
+    let focal = desk_run::Desk::start(&gateway, "member-state-focal-point", folder.path(), &[]);
+    let answer = desk_steps(
+        &focal,
+        steps(
+            &focal.launch,
+            json!([
+                { "check": "notifications", "text": "before" },
+                { "click": on_case("acknowledge") },
+                { "check": "notifications-acknowledged", "text": "after" },
+            ]),
+        ),
+    );
+    assert!(
+        answer["texts"]["before"]
+            .as_str()
+            .unwrap()
+            .contains(NOTIFIED)
+    );
+    assert!(
+        answer["texts"]["after"]
+            .as_str()
+            .unwrap()
+            .contains("Acknowledged")
+    );
+
+    // The auditor sees the chain verified, the deadlines and the statistics.
+    let folder = tempfile::tempdir().unwrap();
+    let auditor = desk_run::Desk::start(&gateway, "auditor", folder.path(), &[]);
+    let year = time::OffsetDateTime::now_utc().year();
+    let answer = desk_steps(
+        &auditor,
+        steps(
+            &auditor.launch,
+            json!([
+                { "check": "oversight", "text": "oversight" },
+                { "goto": format!("/statistics?year={year}") },
+                { "text": "statistics" },
+            ]),
+        ),
+    );
+    assert!(
+        answer["texts"]["oversight"]
+            .as_str()
+            .unwrap()
+            .contains("The audit chain is intact")
+    );
+    assert!(!answer["texts"]["statistics"].as_str().unwrap().is_empty());
 }

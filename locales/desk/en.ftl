@@ -45,7 +45,15 @@ unseen-count = { $count ->
     [one] One new item
    *[other] { $count } new items
 }
-counts = { $count } messages, { $max } files
+counts = { $count ->
+    [0] no message
+    [one] one message
+   *[other] { $count } messages
+}, { $max ->
+    [0] no file
+    [one] one file
+   *[other] { $max } files
+}
 case-title = Case { $case }
 case-facts = The case
 case-received = Received

@@ -46,7 +46,15 @@ unseen-count = { $count ->
     [one] Un élément nouveau
    *[other] { $count } éléments nouveaux
 }
-counts = { $count } messages, { $max } fichiers
+counts = { $count ->
+    [0] aucun message
+    [one] un message
+   *[other] { $count } messages
+}, { $max ->
+    [0] aucun fichier
+    [one] un fichier
+   *[other] { $max } fichiers
+}
 case-title = Dossier { $case }
 case-facts = Le dossier
 case-received = Reçu le

@@ -71,18 +71,19 @@ pub fn has_session(headers: &HeaderMap, name: &str, expected: &str) -> Result<()
     }
 }
 
-/// Whether a POST comes from the desk's own pages (`origin`, `http://127.0.0.1:PORT`). The
-/// browsers the desk supports send `Origin` with every POST; `Sec-Fetch-Site` stands in where
-/// one does not. A request with neither is refused: the desk is used from a browser only.
+/// Whether a POST comes from the desk's own pages (`origin`, `http://127.0.0.1:PORT`). Browsers
+/// send `Origin` with every POST, but as `null` when the page's referrer policy withholds it
+/// (and from opaque origins: a `data:` page, a sandboxed frame); `Sec-Fetch-Site`, which no
+/// policy hides, decides then. A request with neither is refused: the desk is used from a
+/// browser only.
 pub fn same_origin(method: &Method, headers: &HeaderMap, origin: &str) -> Result<(), Refusal> {
     if matches!(*method, Method::GET | Method::HEAD) {
         return Ok(());
     }
-    if let Some(given) = headers.get(header::ORIGIN) {
-        return match given.as_bytes() == origin.as_bytes() {
-            true => Ok(()),
-            false => Err(Refusal::CrossSite),
-        };
+    match headers.get(header::ORIGIN).map(|v| v.as_bytes()) {
+        Some(b"null") | None => {}
+        Some(given) if given == origin.as_bytes() => return Ok(()),
+        Some(_) => return Err(Refusal::CrossSite),
     }
     match headers.get("sec-fetch-site").map(|v| v.as_bytes()) {
         Some(b"same-origin") => Ok(()),
@@ -116,7 +117,9 @@ pub fn page_headers() -> [(header::HeaderName, &'static str); 6] {
         ),
         (header::CACHE_CONTROL, "no-store"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Not `no-referrer`: under it a browser sends `Origin: null` with the desk's own forms.
+        // `same-origin` still sends nothing to any other site.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (
             header::HeaderName::from_static("cross-origin-opener-policy"),
@@ -201,6 +204,11 @@ mod tests {
         for h in [
             headers(&[("origin", "http://evil.example")]),
             headers(&[("origin", "null")]),
+            headers(&[("origin", "null"), ("sec-fetch-site", "cross-site")]),
+            headers(&[
+                ("origin", "http://evil.example"),
+                ("sec-fetch-site", "same-origin"),
+            ]),
             headers(&[("origin", "http://127.0.0.1:4712")]),
             headers(&[("sec-fetch-site", "cross-site")]),
             headers(&[("sec-fetch-site", "same-site")]),

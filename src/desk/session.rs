@@ -31,6 +31,11 @@ pub struct Unlocked {
     pub inbox: Inbox,
     /// Why the last sync failed, if it did: the desk then shows what it holds.
     pub offline: Option<String>,
+    /// Every envelope opened so far, by id: a sync opens only what it fetched.
+    opened: BTreeMap<String, (Content, bool)>,
+    /// The SHA-256 of what each opened envelope holds: a copy made on assignment of something
+    /// the member holds already (intake keeps the originals) is not shown twice.
+    digests: BTreeMap<String, [u8; 32]>,
     /// What the inbox shows: kept here, not in the page's address (the browser's history
     /// would keep a search for words of a report on disk).
     pub filter: super::inbox::Filter,
@@ -57,6 +62,8 @@ impl Unlocked {
             inbox: Inbox { cases: Vec::new() },
             state,
             offline: None,
+            opened: BTreeMap::new(),
+            digests: BTreeMap::new(),
             filter: super::inbox::Filter::default(),
         };
         match unlocked.client.me().await {
@@ -118,6 +125,8 @@ impl Unlocked {
         use futures_util::StreamExt;
         while let Some((id, body)) = downloads.next().await {
             vault.keep_envelope(&id, &body?)?;
+            // Replaced (a key rotation keeps the id): opened again.
+            self.opened.remove(&id);
         }
         drop(downloads);
         let listed: BTreeSet<&str> = answer.envelopes.iter().map(|e| e.id.as_str()).collect();
@@ -148,23 +157,35 @@ impl Unlocked {
             self.inbox = Inbox { cases: Vec::new() };
             return Ok(());
         };
-        let mut opened = BTreeMap::new();
+        let listed: BTreeSet<&str> = synced.envelopes.iter().map(|e| e.id.as_str()).collect();
+        self.opened.retain(|id, _| listed.contains(id.as_str()));
+        self.digests.retain(|id, _| listed.contains(id.as_str()));
         for meta in &synced.envelopes {
+            if self.opened.contains_key(&meta.id) {
+                continue;
+            }
             let Some(sealed) = vault.envelope(&meta.id)? else {
                 continue;
             };
             let content = match crate::cli::open_envelope(&sealed, &self.identities) {
-                Ok(Some(plain)) => read(meta, &plain, &self.identities),
+                Ok(Some(plain)) => {
+                    let digest = ring::digest::digest(&ring::digest::SHA256, &plain);
+                    let mut bytes = [0u8; 32];
+                    bytes.copy_from_slice(digest.as_ref());
+                    self.digests.insert(meta.id.clone(), bytes);
+                    read(meta, &plain, &self.identities)
+                }
                 _ => Content::Closed,
             };
-            opened.insert(
+            self.opened.insert(
                 meta.id.clone(),
                 (content, meta.kind == EnvelopeKind::Assignment),
             );
         }
+        let opened = &self.opened;
         // What the member wrote is not news to them.
         if let Some(me) = &self.me {
-            for (id, (content, copy)) in &opened {
+            for (id, (content, copy)) in opened {
                 if let Content::Staff {
                     author: Some(author),
                     ..
@@ -176,7 +197,28 @@ impl Unlocked {
                 }
             }
         }
-        self.inbox = Inbox::build(synced, opened, &self.state.seen);
+        let originals: BTreeSet<&[u8; 32]> = synced
+            .envelopes
+            .iter()
+            .filter(|e| e.kind != EnvelopeKind::Assignment)
+            .filter_map(|e| self.digests.get(&e.id))
+            .collect();
+        let shown = SyncAnswer {
+            envelopes: synced
+                .envelopes
+                .iter()
+                .filter(|e| {
+                    e.kind != EnvelopeKind::Assignment
+                        || self
+                            .digests
+                            .get(&e.id)
+                            .is_none_or(|d| !originals.contains(d))
+                })
+                .cloned()
+                .collect(),
+            ..synced.clone()
+        };
+        self.inbox = Inbox::build(&shown, opened.clone(), &self.state.seen);
         Ok(())
     }
 

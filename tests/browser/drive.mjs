@@ -187,6 +187,52 @@ async function run(page, c, sent) {
         ].map((m) => m[0]),
       };
     }
+    case "desk": {
+      // A staff desk, driven as its user would: a list of steps in one browser session.
+      // Each "check" step runs axe-core on the page and takes its screenshot.
+      await page.setViewportSize({ width: 1280, height: 800 });
+      const checked = [];
+      const texts = {};
+      const statuses = [];
+      for (const step of c.steps) {
+        if (step.goto) {
+          const response = await page.goto(step.goto.startsWith("http") ? step.goto : `${c.base}${step.goto}`);
+          statuses.push({ goto: step.goto, status: response ? response.status() : 0 });
+        }
+        if (step.fill) await page.fill(step.fill[0], step.fill[1]);
+        if (step.select) await page.selectOption(step.select[0], step.select[1]);
+        if (step.tick) await page.check(step.tick);
+        if (step.click) {
+          const [response] = await Promise.all([
+            page.waitForNavigation({ waitUntil: "load" }).catch(() => null),
+            page.click(step.click),
+          ]);
+          statuses.push({ click: step.click, status: response ? response.status() : 0 });
+        }
+        if (step.check) {
+          const found = await axeOn(page);
+          checked.push({ page: step.check, url: page.url(), axe: found });
+          if (c.screenshots) {
+            writeFileSync(`${c.screenshots}/desk-${step.check}.png`, await page.screenshot({ fullPage: true }));
+          }
+        }
+        if (step.text) texts[step.text] = await page.evaluate(() => document.body.innerText);
+        if (step.html) texts[step.html] = await page.content();
+        if (step.crossSite) {
+          // A page of another origin (here an opaque one, a data: page with no policy of its own)
+          // posts a form to the desk: the browser sends Origin: null and, the cookie being
+          // SameSite=Strict, no session.
+          const form = `<form method="post" action="${c.base}${step.crossSite}"><input name="text" value="forged"></form>`;
+          await page.goto(`data:text/html,${encodeURIComponent(form)}`);
+          const [response] = await Promise.all([
+            page.waitForNavigation({ waitUntil: "load" }).catch(() => null),
+            page.evaluate(() => document.forms[0].submit()),
+          ]);
+          statuses.push({ crossSite: step.crossSite, status: response ? response.status() : 0 });
+        }
+      }
+      return { checked, texts, statuses };
+    }
     default:
       throw new Error(`unknown command ${c.do}`);
   }

@@ -227,6 +227,7 @@ impl Drop for Desk {
 }
 
 /// The case ids an inbox page links to, in its order.
+#[allow(dead_code)]
 pub fn cases_on(page: &str) -> Vec<String> {
     page.split("href=\"/cases/")
         .skip(1)
