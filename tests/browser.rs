@@ -464,7 +464,7 @@ async fn every_role_works_a_case_on_its_desk_in_chromium_and_no_desk_page_has_an
     let unlock = json!([
         { "check": "unlock" },
         { "fill": ["#passphrase", ""] },
-        { "click": "form[action=\"/unlock\"] button" },
+        { "click": "form[action$=\"/unlock\"] button" },
     ]);
     let steps = |launch: &str, more: Value| {
         let mut all = vec![json!({ "goto": launch })];
@@ -509,7 +509,7 @@ async fn every_role_works_a_case_on_its_desk_in_chromium_and_no_desk_page_has_an
                 { "goto": format!("http://localhost:{port}/") },
                 { "crossSite": format!("/cases/{case}/note") },
                 { "goto": format!("/cases/{case}") },
-                { "click": "form[action=\"/lock\"] button" },
+                { "click": "form[action$=\"/lock\"] button" },
                 { "goto": format!("/cases/{case}") },
                 { "text": "locked" },
             ]),

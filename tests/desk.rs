@@ -102,7 +102,7 @@ async fn the_desk_refuses_a_wrong_host_a_cross_site_post_and_a_browser_without_t
         .post_raw(
             &path,
             &[("text", "forged note")],
-            &[("origin", desk.origin())],
+            &[("origin", desk.origin().as_str())],
         )
         .await;
     assert_eq!(status, 403, "without the page's form mark");
@@ -110,7 +110,7 @@ async fn the_desk_refuses_a_wrong_host_a_cross_site_post_and_a_browser_without_t
         .post_raw(
             "/lock",
             &[("mark", "guessed")],
-            &[("origin", desk.origin())],
+            &[("origin", desk.origin().as_str())],
         )
         .await;
     assert_eq!(status, 403);
@@ -147,7 +147,7 @@ async fn a_whole_session_leaves_no_canary_in_the_desks_folder_its_logs_or_the_ga
     let (_, _, page) = desk.get(&format!("/cases/{case}")).await;
     assert!(page.contains(REPORT) && page.contains(FILE_NAME), "{page}");
     let file = page
-        .split(&format!("href=\"/cases/{case}/files/"))
+        .split(&format!("/cases/{case}/files/"))
         .nth(1)
         .unwrap()
         .split('"')
@@ -252,11 +252,7 @@ async fn the_desk_locks_itself_when_left_idle() {
     let (_, _, page) = desk.get("/").await;
     assert!(page.contains("name=\"passphrase\""), "{page}");
     assert!(!page.contains("Canary"));
-    assert!(
-        desk.logs().contains("the desk is locked"),
-        "{}",
-        desk.logs()
-    );
+    assert!(desk.logged("the desk is locked"), "{}", desk.logs());
     // Unlocking again opens the same inbox from the sealed copy.
     desk.post("/unlock", &[("passphrase", "")]).await;
     assert!(desk.get("/").await.2.contains(REPORT));
@@ -271,11 +267,7 @@ async fn a_sync_fetches_only_what_is_new_and_the_desk_reads_offline_from_its_sea
         let mut desk = Desk::start(&gateway, "intake-minusca", data.path(), &[]);
         desk.launch_and_unlock().await;
         desk.post("/sync", &[]).await;
-        assert!(
-            desk.logs().contains("fetched=0"),
-            "nothing new: {}",
-            desk.logs()
-        );
+        assert!(desk.logged("fetched=0"), "nothing new: {}", desk.logs());
         gateway
             .post_multipart(
                 "/status/message",
@@ -284,11 +276,7 @@ async fn a_sync_fetches_only_what_is_new_and_the_desk_reads_offline_from_its_sea
             )
             .await;
         desk.post("/sync", &[]).await;
-        assert!(
-            desk.logs().contains("fetched=1"),
-            "one new: {}",
-            desk.logs()
-        );
+        assert!(desk.logged("fetched=1"), "one new: {}", desk.logs());
     }
     // The gateway gone: the desk opens what it holds, says so, and offers no action.
     let mut desk = Desk::start_at("https://127.0.0.1:9", "intake-minusca", data.path(), &[]);
@@ -298,7 +286,10 @@ async fn a_sync_fetches_only_what_is_new_and_the_desk_reads_offline_from_its_sea
     let case = cases_on(&inbox)[0].clone();
     let (_, _, page) = desk.get(&format!("/cases/{case}")).await;
     assert!(page.contains(REPORT) && page.contains(MESSAGE), "{page}");
-    assert!(!page.contains("action=\"/cases/{case}/reply\""));
+    assert!(
+        !page.contains(&format!("/cases/{case}/reply\"")),
+        "no action offline"
+    );
 }
 
 #[tokio::test]
@@ -328,7 +319,7 @@ async fn a_picture_is_shown_only_redrawn_without_its_location_or_a_trailing_payl
     let case = cases_on(&desk.get("/").await.2)[0].clone();
     let (_, _, page) = desk.get(&format!("/cases/{case}")).await;
     let file = page
-        .split(&format!("href=\"/cases/{case}/files/"))
+        .split(&format!("/cases/{case}/files/"))
         .nth(1)
         .unwrap()
         .split('"')
@@ -352,7 +343,7 @@ async fn a_picture_is_shown_only_redrawn_without_its_location_or_a_trailing_payl
         .post_raw(
             &format!("/cases/{case}/files/{file}/download"),
             &[("mark", "wrong")],
-            &[("origin", desk.origin())],
+            &[("origin", desk.origin().as_str())],
         )
         .await;
     assert_eq!(status, 403);
@@ -416,7 +407,7 @@ async fn intake_assigns_on_the_desk_and_the_investigator_reads_the_case_and_repl
     let (_, _, page) = investigator.get(&format!("/cases/{case}")).await;
     assert!(page.contains(REPORT), "{page}");
     assert!(
-        !page.contains("action=\"/cases/{case}/assign\""),
+        !page.contains(&format!("/cases/{case}/assign\"")),
         "only intake assigns"
     );
     // A move the case cannot make now is not offered, and one sent anyway changes nothing.
@@ -503,7 +494,7 @@ async fn every_role_works_its_part_of_a_case_on_its_own_desk() {
         "a focal point never sees the report"
     );
     let notification = page
-        .split("action=\"/notifications/")
+        .split("/notifications/")
         .nth(1)
         .unwrap()
         .split('/')
@@ -539,10 +530,7 @@ async fn every_role_works_its_part_of_a_case_on_its_own_desk() {
     assistance.launch_and_unlock().await;
     let (_, _, page) = assistance.get("/").await;
     let short = &case[..8];
-    assert!(
-        page.contains(&format!("href=\"/assistance/{short}\"")),
-        "{page}"
-    );
+    assert!(page.contains(&format!("/assistance/{short}\"")), "{page}");
     for (path, fields, done) in [
         (
             "consent",

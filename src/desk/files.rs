@@ -125,7 +125,7 @@ pub async fn page(
     Path((case, envelope)): Path<(String, String)>,
 ) -> Response {
     let Some((name, media_type, content)) = opened(&desk, &case, &envelope).await else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     let shown = kind_of(&content);
     let frame = {
@@ -176,7 +176,7 @@ pub async fn download(
         return *refused;
     }
     let Some((name, _, content)) = opened(&desk, &case, &envelope).await else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     let safe = crate::cli::safe_file_name(&name);
     (

@@ -62,6 +62,21 @@ pub struct DeskArgs {
     idle_seconds: Option<u64>,
 }
 
+/// The random first part of every address of the desk (`/PREFIX/…`), set once at start. The
+/// session cookie is bound to it (`Path=`): browsers keep cookies apart by host, not by port,
+/// so without it any other program serving pages on 127.0.0.1 would receive the cookie.
+static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// `/PREFIX`, for links and redirects.
+pub fn at() -> &'static str {
+    PREFIX.get().map(String::as_str).unwrap_or("")
+}
+
+/// An address of the desk: `path` under the prefix.
+pub(crate) fn to(path: &str) -> String {
+    format!("{}{path}", at())
+}
+
 /// Where the desk keeps its sealed copies when no folder is named.
 fn default_data() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_DATA_HOME")
@@ -159,6 +174,10 @@ pub async fn run(mut args: DeskArgs) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let launch = guard::new_secret();
+    let prefix = guard::new_secret();
+    PREFIX
+        .set(format!("/{}", &prefix[..22]))
+        .map_err(|_| anyhow::anyhow!("one desk per process"))?;
     let desk = Arc::new(Desk {
         served: addr.to_string(),
         origin: format!("http://{addr}"),
@@ -176,7 +195,11 @@ pub async fn run(mut args: DeskArgs) -> Result<()> {
         vault,
     });
     // Printed once: whoever opens it first holds the session. Scripts read this line.
-    println!("confide desk: open http://{addr}/launch?secret={}", *launch);
+    println!(
+        "confide desk: open http://{addr}{}/launch?secret={}",
+        at(),
+        *launch
+    );
     println!(
         "(the link works once, in one browser; the desk locks after {} minutes without use)",
         args.idle_minutes

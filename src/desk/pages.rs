@@ -27,40 +27,48 @@ use crate::store::day_format;
 const FORM_LIMIT: usize = 256 * 1024;
 
 pub fn router(desk: Arc<Desk>) -> Router {
+    // Every address under the desk's random first path (see `super::at`).
+    let at = |path: &str| super::to(path);
     Router::new()
-        .route("/launch", get(launch))
-        .route("/static/desk.css", get(stylesheet))
-        .route("/", get(index))
-        .route("/unlock", post(unlock))
-        .route("/lock", post(lock))
-        .route("/sync", post(sync))
-        .route("/filter", post(filter))
-        .route("/cases/{id}", get(case_page))
-        .route("/cases/{id}/reply", post(reply))
-        .route("/cases/{id}/note", post(note))
-        .route("/cases/{id}/status", post(status))
-        .route("/cases/{id}/assign", post(assign))
-        .route("/cases/{id}/star", post(star))
-        .route("/cases/{id}/labels", post(labels))
-        .route("/cases/{id}/classify", post(classify))
-        .route("/cases/{id}/export", post(export_case))
-        .route("/cases/{id}/notify", post(notify))
-        .route("/assistance/{id}", get(roles::assistance_case))
-        .route("/assistance/{id}/consent", post(roles::consent))
-        .route("/assistance/{id}/refer", post(roles::refer))
-        .route("/assistance/{id}/note", post(roles::assistance_note))
+        .route(&at("/launch"), get(launch))
+        .route(&at("/static/desk.css"), get(stylesheet))
+        .route(&at("/"), get(index))
+        .route(&at("/unlock"), post(unlock))
+        .route(&at("/lock"), post(lock))
+        .route(&at("/sync"), post(sync))
+        .route(&at("/filter"), post(filter))
+        .route(&at("/cases/{id}"), get(case_page))
+        .route(&at("/cases/{id}/reply"), post(reply))
+        .route(&at("/cases/{id}/note"), post(note))
+        .route(&at("/cases/{id}/status"), post(status))
+        .route(&at("/cases/{id}/assign"), post(assign))
+        .route(&at("/cases/{id}/star"), post(star))
+        .route(&at("/cases/{id}/labels"), post(labels))
+        .route(&at("/cases/{id}/classify"), post(classify))
+        .route(&at("/cases/{id}/export"), post(export_case))
+        .route(&at("/cases/{id}/notify"), post(notify))
+        .route(&at("/assistance/{id}"), get(roles::assistance_case))
+        .route(&at("/assistance/{id}/consent"), post(roles::consent))
+        .route(&at("/assistance/{id}/refer"), post(roles::refer))
+        .route(&at("/assistance/{id}/note"), post(roles::assistance_note))
         .route(
-            "/assistance/{id}/referrals/{referral}",
+            &at("/assistance/{id}/referrals/{referral}"),
             post(roles::move_referral),
         )
-        .route("/notifications", get(roles::notifications_page))
-        .route("/notifications/{id}/acknowledge", post(roles::acknowledge))
-        .route("/notifications/{id}/action", post(roles::national_action))
-        .route("/statistics", get(roles::statistics))
-        .route("/cases/{id}/files/{envelope}", get(files::page))
-        .route("/cases/{id}/files/{envelope}/image", get(files::image))
+        .route(&at("/notifications"), get(roles::notifications_page))
         .route(
-            "/cases/{id}/files/{envelope}/download",
+            &at("/notifications/{id}/acknowledge"),
+            post(roles::acknowledge),
+        )
+        .route(
+            &at("/notifications/{id}/action"),
+            post(roles::national_action),
+        )
+        .route(&at("/statistics"), get(roles::statistics))
+        .route(&at("/cases/{id}/files/{envelope}"), get(files::page))
+        .route(&at("/cases/{id}/files/{envelope}/image"), get(files::image))
+        .route(
+            &at("/cases/{id}/files/{envelope}/download"),
             post(files::download),
         )
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
@@ -88,7 +96,8 @@ async fn guarded(State(desk): State<Arc<Desk>>, mut request: Request, next: Next
     }
     let t = super::language(&desk, accept.as_deref());
     let checked = guard::host_is(request.headers(), &desk.served).and_then(|()| {
-        let open = matches!(request.uri().path(), "/launch" | "/static/desk.css");
+        let path = request.uri().path();
+        let open = path == super::to("/launch") || path == super::to("/static/desk.css");
         if open {
             return Ok(());
         }
@@ -103,7 +112,7 @@ async fn guarded(State(desk): State<Arc<Desk>>, mut request: Request, next: Next
             if desk.idle_for() >= desk.idle {
                 desk.lock().await;
             }
-            if request.uri().path() != "/static/desk.css" {
+            if request.uri().path() != super::to("/static/desk.css") {
                 desk.touch();
             }
             request.extensions_mut().insert(t);
@@ -183,12 +192,15 @@ async fn launch(
         return refused(t, Refusal::NoSession);
     }
     let (session, mark) = (guard::new_secret(), guard::new_secret());
+    // Bound to the desk's random first path: no other page on 127.0.0.1 receives it.
     let cookie = format!(
-        "{}={}; Path=/; HttpOnly; SameSite=Strict",
-        desk.cookie, *session
+        "{}={}; Path={}/; HttpOnly; SameSite=Strict",
+        desk.cookie,
+        *session,
+        super::at()
     );
     *desk.session.lock().unwrap_or_else(|e| e.into_inner()) = Some((session, mark));
-    let mut response = Redirect::to("/").into_response();
+    let mut response = Redirect::to(&super::to("/")).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
@@ -315,13 +327,13 @@ async fn unlock(
     drop(fields);
     let mut unlocked = desk.unlocked.lock().await;
     if unlocked.is_some() {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     }
     match Unlocked::open(&desk.keys, &desk.vault, passphrase).await {
         Ok(opened) => {
             *unlocked = Some(opened);
             tracing::info!("the desk is unlocked");
-            Redirect::to("/").into_response()
+            Redirect::to(&super::to("/")).into_response()
         }
         Err(e) => unlock_page(
             &desk,
@@ -341,7 +353,7 @@ async fn lock(
         return *refused;
     }
     desk.lock().await;
-    Redirect::to("/").into_response()
+    Redirect::to(&super::to("/")).into_response()
 }
 
 async fn sync(
@@ -354,7 +366,7 @@ async fn sync(
     }
     let mut unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_mut() else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     match u.sync(&desk.vault).await {
         Ok(report) => {
@@ -365,10 +377,10 @@ async fn sync(
                 forgotten = report.forgotten,
                 "synced"
             );
-            Redirect::to("/?done=sync").into_response()
+            Redirect::to(&super::to("/?done=sync")).into_response()
         }
         // The page shows why, in its offline banner.
-        Err(_) => Redirect::to("/").into_response(),
+        Err(_) => Redirect::to(&super::to("/")).into_response(),
     }
 }
 
@@ -401,7 +413,7 @@ async fn filter(
             },
         };
     }
-    Redirect::to("/").into_response()
+    Redirect::to(&super::to("/")).into_response()
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -642,7 +654,7 @@ async fn case_answer(
     status: StatusCode,
 ) -> Response {
     let Some(case) = u.inbox.case(id) else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     // What only the gateway knows now (allowed next statuses, notifications, consents): asked
     // when it can be reached; the page is drawn from what the desk holds when not.
@@ -957,16 +969,16 @@ macro_rules! case_action {
         };
         let mut unlocked = $desk.unlocked.lock().await;
         let Some($u) = unlocked.as_mut() else {
-            return Redirect::to("/").into_response();
+            return Redirect::to(&super::to("/")).into_response();
         };
         if $u.inbox.case(&$id).is_none() {
-            return Redirect::to("/").into_response();
+            return Redirect::to(&super::to("/")).into_response();
         }
         let result: anyhow::Result<&'static str> = $body;
         match result {
             Ok(done) => {
                 let _ = $u.sync(&$desk.vault).await;
-                Redirect::to(&format!("/cases/{}?done={done}", $id)).into_response()
+                Redirect::to(&super::to(&format!("/cases/{}?done={done}", $id))).into_response()
             }
             Err(e) => {
                 case_answer(
@@ -1124,7 +1136,7 @@ async fn export_case(
     };
     let mut unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_mut() else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     match exported(&desk, u, &id, &fields).await {
         Ok(Some(sealed)) => (
@@ -1145,7 +1157,7 @@ async fn export_case(
             sealed.file,
         )
             .into_response(),
-        Ok(None) => Redirect::to("/").into_response(),
+        Ok(None) => Redirect::to(&super::to("/")).into_response(),
         Err(e) => {
             case_answer(
                 &desk,
@@ -1282,14 +1294,14 @@ async fn mine(
     };
     let mut unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_mut() else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     if u.inbox.case(&id).is_none() {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     }
     let done = change(&mut u.state, &id, &fields);
     match u.keep(&desk.vault) {
-        Ok(()) => Redirect::to(&format!("/cases/{id}?done={done}")).into_response(),
+        Ok(()) => Redirect::to(&super::to(&format!("/cases/{id}?done={done}"))).into_response(),
         Err(e) => {
             case_answer(
                 &desk,

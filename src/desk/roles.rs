@@ -168,7 +168,7 @@ pub(super) async fn assistance_case(
 ) -> Response {
     let unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_ref() else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     assistance_answer(&desk, t, u, &given, done_line(t, &done.done), None).await
 }
@@ -182,14 +182,14 @@ async fn assistance_answer(
     problem: Option<String>,
 ) -> Response {
     let Some(id) = assistance_case_id(u, given).await else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     let Ok(answer) = u
         .client
         .json::<CaseAssistance>(&format!("/api/v1/staff/cases/{id}/assistance"))
         .await
     else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     let mut notes = Vec::new();
     for note in answer.notes.iter().flatten() {
@@ -273,17 +273,19 @@ async fn assistance_action(
     };
     let unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_ref() else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     let Some(id) = assistance_case_id(u, &given).await else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     let result = match make(id, &fields) {
         Ok((command, done)) => casework(u, command).await.map(|()| done),
         Err(e) => Err(e),
     };
     match result {
-        Ok(done) => Redirect::to(&format!("/assistance/{given}?done={done}")).into_response(),
+        Ok(done) => {
+            Redirect::to(&super::to(&format!("/assistance/{given}?done={done}"))).into_response()
+        }
         Err(e) => assistance_answer(&desk, t, u, &given, None, Some(format!("{e:#}"))).await,
     }
 }
@@ -462,7 +464,7 @@ pub(super) async fn notifications_page(
 ) -> Response {
     let unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_ref() else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     notifications(&desk, t, u, done_line(t, &done.done), None).await
 }
@@ -480,17 +482,19 @@ async fn notification_action(
     };
     let unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_ref() else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     if !is_valid_id(&id) {
-        return Redirect::to("/notifications").into_response();
+        return Redirect::to(&super::to("/notifications")).into_response();
     }
     let result = match make(id, &fields) {
         Ok((command, done)) => casework(u, command).await.map(|()| done),
         Err(e) => Err(e),
     };
     match result {
-        Ok(done) => Redirect::to(&format!("/notifications?done={done}")).into_response(),
+        Ok(done) => {
+            Redirect::to(&super::to(&format!("/notifications?done={done}"))).into_response()
+        }
         Err(e) => notifications(&desk, t, u, None, Some(format!("{e:#}"))).await,
     }
 }
@@ -600,7 +604,7 @@ pub(super) async fn statistics(
 ) -> Response {
     let unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_ref() else {
-        return Redirect::to("/").into_response();
+        return Redirect::to(&super::to("/")).into_response();
     };
     if !(2000..=9999).contains(&year.year) {
         return StatusCode::UNPROCESSABLE_ENTITY.into_response();

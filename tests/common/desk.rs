@@ -16,6 +16,7 @@ pub struct Desk {
     logs: Arc<Mutex<Vec<u8>>>,
     http: reqwest::Client,
     cookie: Option<String>,
+    set_cookie: Option<String>,
 }
 
 impl Desk {
@@ -97,6 +98,7 @@ impl Desk {
                 .build()
                 .unwrap(),
             cookie: None,
+            set_cookie: None,
         }
     }
 
@@ -105,8 +107,26 @@ impl Desk {
         String::from_utf8_lossy(&self.logs.lock().unwrap()).into_owned()
     }
 
-    pub fn origin(&self) -> &str {
-        &self.base
+    /// Whether the desk logs `needle` within a few seconds (its output arrives through a pipe,
+    /// read by another thread, a little after the answer).
+    #[allow(dead_code)]
+    pub fn logged(&self, needle: &str) -> bool {
+        for _ in 0..50 {
+            if self.logs().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    }
+
+    /// The desk's origin: scheme, host and port, without its path.
+    pub fn origin(&self) -> String {
+        self.base
+            .splitn(4, '/')
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("/")
     }
 
     /// Opens the launch link: its answer and the session cookie it set.
@@ -123,6 +143,14 @@ impl Desk {
             self.cookie = Some(pair);
         }
         response.status().as_u16()
+    }
+
+    /// The Set-Cookie header the launch link answered with.
+    #[allow(dead_code)]
+    pub fn set_cookie(&self) -> &str {
+        self.set_cookie
+            .as_deref()
+            .expect("the launch link was opened")
     }
 
     /// The session cookie (`name=value`).
@@ -170,7 +198,8 @@ impl Desk {
         let mark = self.mark().await;
         let mut all = vec![("mark", mark.as_str())];
         all.extend_from_slice(fields);
-        self.post_raw(path, &all, &[("origin", self.origin())])
+        let origin = self.origin();
+        self.post_raw(path, &all, &[("origin", origin.as_str())])
             .await
     }
 
@@ -194,10 +223,18 @@ impl Desk {
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
+        // Told without the desk's random first path, as the tests name the desk's pages.
+        let prefix = self
+            .base
+            .splitn(4, '/')
+            .nth(3)
+            .map(|p| format!("/{p}"))
+            .unwrap_or_default();
         let location = response
             .headers()
             .get("location")
             .map(|l| l.to_str().unwrap().to_string())
+            .map(|l| l.strip_prefix(&prefix).map(str::to_string).unwrap_or(l))
             .unwrap_or_default();
         (status, location, response.text().await.unwrap())
     }
@@ -229,8 +266,9 @@ impl Drop for Desk {
 /// The case ids an inbox page links to, in its order.
 #[allow(dead_code)]
 pub fn cases_on(page: &str) -> Vec<String> {
-    page.split("href=\"/cases/")
+    page.split("href=\"")
         .skip(1)
-        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .filter_map(|rest| rest.split('"').next().unwrap().split_once("/cases/"))
+        .map(|(_, id)| id.to_string())
         .collect()
 }
