@@ -252,3 +252,4 @@ act-export-items = Items (none chosen: every item you can open)
 act-export-to = Seal it to
 act-export-send = Seal and save the export
 export-me = Yourself ({ $name })
+event-step = Moved to: { $what }

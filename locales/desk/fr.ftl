@@ -253,3 +253,4 @@ act-export-items = Éléments (aucun choisi : tous ceux que vous pouvez ouvrir)
 act-export-to = Le sceller pour
 act-export-send = Sceller et enregistrer l'export
 export-me = Vous-même ({ $name })
+event-step = Passé à : { $what }

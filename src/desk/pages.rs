@@ -702,7 +702,11 @@ async fn case_answer(
     };
     let mut timeline = timeline_of(t, case, &u.state.seen);
     if let Some(view) = &view {
-        timeline.extend(events_of(t, view));
+        let mut events = events_of(t, view);
+        events.sort_by(|a, b| a.when.cmp(&b.when));
+        timeline.extend(events);
+        // By day only, and stable: the items keep the order the inbox worked out (the reporter's
+        // have no time), and each day's events follow them in their own order.
         timeline.sort_by(|a, b| a.when.get(..10).cmp(&b.when.get(..10)));
     }
     let page = CasePage {
@@ -867,14 +871,28 @@ fn events_of(t: Tr, view: &CaseView) -> Vec<TimelineRow> {
         unseen: false,
     };
     let mut rows = Vec::new();
-    if let Some(at) = &view.case.status_changed_at {
+    // The gateway keeps the time of each step the UN's clocks count from, and of the last
+    // change: each is shown as the status it began (the last one as the status now).
+    let case = &view.case;
+    let steps = [
+        (&case.acknowledged_at, Status::Acknowledged),
+        (&case.investigation_started_at, Status::UnderInvestigation),
+        (&case.closed_at, Status::Closed),
+    ];
+    for (at, status) in steps {
+        if let Some(at) = at
+            && case.status_changed_at.as_ref() != Some(at)
+        {
+            rows.push(event(
+                at,
+                t.with("event-step", "what", t.pick("status", status.code())),
+            ));
+        }
+    }
+    if let Some(at) = &case.status_changed_at {
         rows.push(event(
             at,
-            t.with(
-                "event-status",
-                "what",
-                t.pick("status", view.case.status.code()),
-            ),
+            t.with("event-status", "what", t.pick("status", case.status.code())),
         ));
     }
     for n in &view.notifications {
