@@ -709,7 +709,17 @@ async fn an_evidence_export_opens_with_the_age_tool_and_tar_its_hashes_match_and
                     .contains("investigator-minusca")),
         "{audit}"
     );
-    // A recipient outside the list gets nothing.
-    let refused = post("nobody-at-all").await.unwrap();
-    assert_eq!(refused.status(), 422);
+    // A recipient outside the case's staff gets nothing: not an auditor, not a stranger.
+    for to in ["nobody-at-all", "auditor", "intake-monusco"] {
+        let refused = post(to).await.unwrap();
+        assert_eq!(refused.status(), 422, "{to}");
+    }
+    let (status, answer) = gateway
+        .staff_post(
+            "intake-minusca",
+            &format!("/api/v1/staff/cases/{case}/exports"),
+            serde_json::json!({ "recipient": "auditor", "items": 1, "sha256": hash }),
+        )
+        .await;
+    assert_eq!(status, 422, "the gateway refuses it too: {answer}");
 }

@@ -106,13 +106,13 @@ pub fn new_secret() -> zeroize::Zeroizing<String> {
 }
 
 /// The headers every answer of the desk carries: nothing is loaded from anywhere but the desk,
-/// nothing runs but its one script, no page may frame it, nothing is cached (a cached page of a
+/// no script runs (the desk has none), no page may frame it, nothing is cached (a cached page of a
 /// case would be a readable copy on disk), and no address leaves in a Referer.
 pub fn page_headers() -> [(header::HeaderName, &'static str); 6] {
     [
         (
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; \
+            "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'none'; \
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
         (header::CACHE_CONTROL, "no-store"),

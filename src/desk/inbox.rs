@@ -133,10 +133,35 @@ impl Item {
         }
     }
 
-    /// The text of the item that a search looks through.
+    /// An upper bound of what [`Item::searchable`] writes, before lowercasing.
+    fn searchable_len(&self) -> usize {
+        let text = |s: &str| s.len() + 1;
+        match &self.content {
+            Content::Report(r) => [
+                &r.description,
+                &r.when.words,
+                &r.place,
+                &r.perpetrator.nationality,
+                &r.perpetrator.unit,
+                &r.perpetrator.description,
+                &r.contact.how,
+            ]
+            .iter()
+            .map(|s| text(s))
+            .sum(),
+            Content::Message(t) | Content::Staff { text: t, .. } => text(t),
+            Content::File { name, .. } => text(name),
+            Content::Closed => 0,
+        }
+    }
+
+    /// The text of the item that a search looks through, lowercased into `into` character by
+    /// character (no unwiped lowercase copy is made).
     fn searchable(&self, into: &mut String) {
         let mut add = |s: &str| {
-            into.push_str(&s.to_lowercase());
+            for c in s.chars() {
+                into.extend(c.to_lowercase());
+            }
             into.push('\n');
         };
         match &self.content {
@@ -246,8 +271,7 @@ impl Case {
 
     /// Whether every word of `query` is in what the member can open of the case.
     pub fn matches(&self, query: &str) -> bool {
-        query
-            .to_lowercase()
+        Zeroizing::new(query.to_lowercase())
             .split_whitespace()
             .all(|word| self.haystack.contains(word) || self.listing.case.id.starts_with(word))
     }
@@ -275,7 +299,7 @@ pub struct Filter {
     pub flag: Option<Flag>,
     pub entity: Option<String>,
     pub starred: bool,
-    pub query: String,
+    pub query: Zeroizing<String>,
     pub order: Order,
 }
 
@@ -339,7 +363,10 @@ impl Inbox {
                     .into_iter()
                     .filter_map(|(_, at)| slots[at].take())
                     .collect();
-                let mut haystack = Zeroizing::new(String::new());
+                // Sized once (lowercase can take up to three times the bytes), so that no
+                // reallocation leaves an unwiped copy of the case's text behind.
+                let bytes: usize = items.iter().map(Item::searchable_len).sum();
+                let mut haystack = Zeroizing::new(String::with_capacity(3 * bytes + 16));
                 for item in &items {
                     item.searchable(&mut haystack);
                 }
@@ -593,7 +620,7 @@ mod tests {
     fn search_finds_every_word_in_reports_and_messages_whatever_the_case() {
         let inbox = inbox();
         let search = |q: &str| Filter {
-            query: q.into(),
+            query: Zeroizing::new(q.into()),
             ..Filter::default()
         };
         let found = |q: &str| inbox.shown(&search(q), &BTreeSet::new()).len();

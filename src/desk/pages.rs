@@ -406,7 +406,7 @@ async fn filter(
                 .then(|| entity.to_string()),
             starred: fields.one("starred") == "1",
             // Bounded: a search is a few words.
-            query: fields.one("q").chars().take(200).collect(),
+            query: Zeroizing::new(fields.one("q").chars().take(200).collect()),
             order: match fields.one("order") {
                 "deadline" => Order::Deadline,
                 _ => Order::Activity,
@@ -1210,7 +1210,9 @@ async fn exported(
         .trusted_staff()
         .await?
         .into_iter()
-        .find(|s| s.name == to_name)
+        .find(|s| {
+            s.name == to_name && (s.name == me.name || s.works_cases_of(&case.listing.case.entity))
+        })
         .ok_or_else(|| anyhow::anyhow!("choose who the export is sealed to from the list"))?;
     let recipient: age::x25519::Recipient = to
         .recipient

@@ -74,7 +74,8 @@ impl Unlocked {
                     .map_err(|_| anyhow::anyhow!("your recipient in the keyring is not valid"))?;
                 vault.keep_recipient(&recipient)?;
                 unlocked.me = Some(me);
-                unlocked.sync(vault).await?;
+                // A sync that fails leaves the desk open on what it holds, and says why.
+                let _ = unlocked.sync(vault).await;
             }
             Err(e) => {
                 unlocked.offline = Some(format!("{e:#}"));
@@ -104,10 +105,16 @@ impl Unlocked {
 
     async fn fetch(&mut self, vault: &Vault) -> Result<SyncReport> {
         let answer: SyncAnswer = self.client.json("/api/v1/staff/sync").await?;
-        for envelope in &answer.envelopes {
-            if !crate::store::is_valid_id(&envelope.id) {
-                anyhow::bail!("the gateway listed an envelope with an invalid id; stopping");
-            }
+        // Ids name files and addresses here: checked, whatever the gateway sent.
+        let valid = crate::store::is_valid_id;
+        if !answer.cases.iter().all(|c| valid(&c.case.id))
+            || !answer
+                .envelopes
+                .iter()
+                .all(|e| valid(&e.id) && valid(&e.case_id))
+            || !answer.deadlines.iter().all(|d| valid(&d.case_id))
+        {
+            anyhow::bail!("the gateway listed an invalid id; nothing was synced");
         }
         let mut missing = Vec::new();
         for envelope in &answer.envelopes {
@@ -117,11 +124,26 @@ impl Unlocked {
         }
         let fetched = missing.len();
         let client = &self.client;
-        let mut downloads = futures_util::stream::iter(missing.into_iter().map(|id| async move {
-            let body = client.bytes(&format!("/api/v1/staff/envelopes/{id}")).await;
-            (id, body)
-        }))
-        .buffer_unordered(PARALLEL_DOWNLOADS);
+        let sizes: BTreeMap<&str, u64> = answer
+            .envelopes
+            .iter()
+            .map(|e| (e.id.as_str(), e.size))
+            .collect();
+        let sizes = &sizes;
+        let mut downloads =
+            futures_util::stream::iter(missing.into_iter().map(|id| async move {
+                let body = client
+                .bytes(&format!("/api/v1/staff/envelopes/{id}"))
+                .await
+                .and_then(|body| match sizes.get(id.as_str()) == Some(&(body.len() as u64)) {
+                    true => Ok(body),
+                    false => Err(anyhow::anyhow!(
+                        "the gateway sent an envelope of another size than it listed; not kept"
+                    )),
+                });
+                (id, body)
+            }))
+            .buffer_unordered(PARALLEL_DOWNLOADS);
         use futures_util::StreamExt;
         while let Some((id, body)) = downloads.next().await {
             vault.keep_envelope(&id, &body?)?;
@@ -240,17 +262,19 @@ pub struct SyncReport {
     pub forgotten: usize,
 }
 
-/// What an opened envelope is. The kind the gateway stored it under decides who wrote it: a
-/// reporter's message is the reporter's whatever it says, and only the staff routes' kinds are
-/// read as staff documents.
+/// What an opened envelope is. The kind the gateway stored it under decides what it may be
+/// read as, never what it says of itself: the reporter seals what they like (a file, a
+/// message), so only the staff routes' kinds are read as staff documents, and then only when
+/// the document's format is that kind's; a copy made on assignment is read as whatever it
+/// holds, never as written by the name inside it.
 fn read(meta: &EnvelopeMeta, plain: &[u8], identities: &Identities) -> Content {
-    if let Some((file, _)) = crate::seal::parse_attachment(plain) {
-        return Content::File {
+    let file = || {
+        crate::seal::parse_attachment(plain).map(|(file, _)| Content::File {
             name: Zeroizing::new(file.name),
             media_type: file.media_type,
             size: file.size,
-        };
-    }
+        })
+    };
     let trimmed = crate::cli::trim_padding(plain);
     #[derive(serde::Deserialize)]
     struct Format {
@@ -259,36 +283,24 @@ fn read(meta: &EnvelopeMeta, plain: &[u8], identities: &Identities) -> Content {
         #[serde(default)]
         text: String,
     }
-    let Ok(head) = serde_json::from_slice::<Format>(&trimmed) else {
-        return Content::Closed;
+    let head = serde_json::from_slice::<Format>(&trimmed).ok();
+    let format = head.as_ref().map(|h| h.format.as_str()).unwrap_or_default();
+    let report = || match serde_json::from_slice::<Report>(&trimmed) {
+        Ok(report) if format.starts_with("confide-report/") => Content::Report(Box::new(report)),
+        _ => Content::Closed,
     };
-    let reporter_kind = matches!(meta.kind, EnvelopeKind::Report | EnvelopeKind::Message);
-    if head.format.starts_with("confide-report/")
-        && (reporter_kind || meta.kind == EnvelopeKind::Assignment)
-    {
-        return match serde_json::from_slice::<Report>(&trimmed) {
-            Ok(report) => Content::Report(Box::new(report)),
-            Err(_) => Content::Closed,
-        };
-    }
-    if reporter_kind || meta.kind == EnvelopeKind::Assignment {
-        if let Some(staff) = crate::cli::conversation::kind_of_format(&head.format)
-            && meta.kind == EnvelopeKind::Assignment
-            && let Some(read) = crate::cli::conversation::read(plain, identities)
-        {
-            // A copy of a staff document: shown as a copy, never as written by its "author".
-            let _ = staff;
-            return Content::Staff {
-                author: None,
-                at: None,
-                seq: None,
-                answers: None,
-                text: Zeroizing::new(read.document.text),
-            };
-        }
-        return Content::Message(Zeroizing::new(head.text));
-    }
-    match crate::cli::conversation::read(plain, identities) {
+    let message = |head: Option<Format>| match head {
+        Some(head) => Content::Message(Zeroizing::new(head.text)),
+        None => Content::Closed,
+    };
+    let staff = |copy: bool| match crate::cli::conversation::read(plain, identities) {
+        Some(read) if copy => Content::Staff {
+            author: None,
+            at: None,
+            seq: None,
+            answers: None,
+            text: Zeroizing::new(read.document.text),
+        },
         Some(read) => Content::Staff {
             author: read.author,
             at: read.document.at,
@@ -297,6 +309,27 @@ fn read(meta: &EnvelopeMeta, plain: &[u8], identities: &Identities) -> Content {
             text: Zeroizing::new(read.document.text),
         },
         None => Content::Closed,
+    };
+    match meta.kind {
+        EnvelopeKind::Attachment => file().unwrap_or(Content::Closed),
+        EnvelopeKind::Report => report(),
+        EnvelopeKind::Message => message(head),
+        EnvelopeKind::Assignment => match file() {
+            Some(file) => file,
+            None if format.starts_with("confide-report/") => report(),
+            None if crate::cli::conversation::kind_of_format(format).is_some() => staff(true),
+            None => message(head),
+        },
+        kind @ (EnvelopeKind::Reply
+        | EnvelopeKind::InternalNote
+        | EnvelopeKind::AssistanceNote
+        | EnvelopeKind::Notification
+        | EnvelopeKind::NationalAction) => {
+            match crate::cli::conversation::kind_of_format(format) == Some(kind) {
+                true => staff(false),
+                false => Content::Closed,
+            }
+        }
     }
 }
 
@@ -307,4 +340,59 @@ fn now() -> String {
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(kind: EnvelopeKind) -> EnvelopeMeta {
+        EnvelopeMeta {
+            id: "ab".repeat(16),
+            case_id: "cd".repeat(16),
+            kind,
+            created_on: time::macros::date!(2027 - 03 - 02),
+            size: 0,
+            recipients: vec![],
+            chunks: 0,
+        }
+    }
+
+    /// What a reporter could seal as a "file" or a message: a staff note naming an officer.
+    const FORGED: &[u8] = br#"{"format":"confide-internal-note/1","text":"forged","author":"intake-minusca","at":"2027-03-02T10:00:00Z","seq":1}"#;
+
+    #[test]
+    fn what_a_reporter_seals_is_never_read_as_written_by_staff() {
+        for kind in [
+            EnvelopeKind::Attachment,
+            EnvelopeKind::Message,
+            EnvelopeKind::Report,
+        ] {
+            let content = read(&meta(kind), FORGED, &Vec::new());
+            assert!(
+                !matches!(content, Content::Staff { .. }),
+                "{kind:?}: {content:?}"
+            );
+        }
+        assert!(matches!(
+            read(&meta(EnvelopeKind::Attachment), FORGED, &Vec::new()),
+            Content::Closed
+        ));
+        match read(&meta(EnvelopeKind::Assignment), FORGED, &Vec::new()) {
+            Content::Staff { author, .. } => assert_eq!(author, None, "a copy names nobody"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_staff_document_is_read_only_under_its_own_kind() {
+        match read(&meta(EnvelopeKind::InternalNote), FORGED, &Vec::new()) {
+            Content::Staff { author, .. } => assert_eq!(author.as_deref(), Some("intake-minusca")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            read(&meta(EnvelopeKind::Reply), FORGED, &Vec::new()),
+            Content::Closed
+        ));
+    }
 }

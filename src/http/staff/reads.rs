@@ -184,16 +184,21 @@ async fn record_export(
             "An export holds from 1 to 100000 items.",
         ));
     }
+    // Sealed to the exporter, or to someone of the case's staff: nobody else is handed a case.
+    let allowed = |s: &crate::keyring::Staff| {
+        s.name == staff.name
+            || (matches!(s.role, Role::Intake | Role::Investigator) && s.serves(&case.entity))
+    };
     if !state
         .keyring
         .current()
         .staff()
         .iter()
-        .any(|s| s.name == request.recipient)
+        .any(|s| s.name == request.recipient && allowed(s))
     {
         return Err(super::unprocessable(
             "unknown_recipient",
-            "The export's recipient is not in the keyring.",
+            "An export is sealed to yourself or to an intake officer or investigator of the case's entity.",
         ));
     }
     let entry = audit(
