@@ -109,6 +109,12 @@ pub fn public_config(cert: Arc<ServerCert>) -> Result<Arc<ServerConfig>, TlsErro
         .with_no_client_auth()
         .with_cert_resolver(cert);
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // No session resumption for reporters: a TLS 1.3 ticket or a TLS 1.2 session id shown again
+    // would link two visits, from any network (and a 1.2 session id crosses the wire in clear).
+    // Every visit is a full handshake; rustls makes no stateless tickets unless given a
+    // ticketer, so this leaves no way to resume.
+    config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
     Ok(Arc::new(config))
 }
 

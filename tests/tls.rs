@@ -194,3 +194,64 @@ async fn an_idle_connection_is_closed_after_fifteen_seconds() {
     assert!(closed.is_ok(), "the server keeps idle connections open");
     assert!(idle < 20.0, "closed after {idle:.1} s, not 15");
 }
+
+/// Connects twice with one client configuration (which keeps and offers what the server gave
+/// it to resume); returns how the second handshake went.
+async fn second_handshake(url: &str, config: rustls::ClientConfig) -> rustls::HandshakeKind {
+    let address = url.trim_start_matches("https://");
+    let connector = TlsConnector::from(Arc::new(config));
+    let mut kind = None;
+    for _ in 0..2 {
+        let tcp = TcpStream::connect(address).await.unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut tls = connector.connect(name, tcp).await.unwrap();
+        // TLS 1.3 tickets arrive after the handshake: read the answer to a request so that
+        // any ticket has been received before the next connection.
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = tls.read_to_end(&mut answer).await;
+        kind = tls.get_ref().1.handshake_kind();
+    }
+    kind.unwrap()
+}
+
+#[tokio::test]
+async fn a_reporters_two_visits_cannot_be_linked_by_a_resumed_tls_session() {
+    let gateway = Gateway::start();
+    for versions in [
+        &[&rustls::version::TLS13][..],
+        &[&rustls::version::TLS12][..],
+    ] {
+        let kind = second_handshake(&gateway.public, client(None, versions)).await;
+        assert_eq!(kind, rustls::HandshakeKind::Full, "{versions:?}");
+    }
+    // The staff listener may resume: it is how the check above would fail if resumption were
+    // on (its staff are known by their certificate anyway).
+    let staff = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS13])
+    .unwrap()
+    .with_root_certificates(roots())
+    .with_client_auth_cert(
+        rustls_pemfile_certs(
+            &std::fs::read(common::staff_dir("intake-minusca").join("cert.pem")).unwrap(),
+        ),
+        {
+            use rustls::pki_types::pem::PemObject;
+            rustls::pki_types::PrivateKeyDer::from_pem_file(
+                common::staff_dir("intake-minusca").join("key.pem"),
+            )
+            .unwrap()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        second_handshake(&gateway.staff, staff).await,
+        rustls::HandshakeKind::Resumed,
+        "the same check sees a resumption where the server allows one"
+    );
+}
