@@ -55,11 +55,40 @@ fn drive(command: Value) -> Value {
     if let Ok(dir) = std::env::var("SCREENSHOTS_DIR") {
         command["screenshots"] = dir.into();
     }
-    let output = Command::new("node")
+    // A driver that hangs (a page that never answers) fails the test after three minutes
+    // rather than holding CI to its limit.
+    let mut child = Command::new("node")
         .arg(browser_dir().join("drive.mjs"))
         .arg(command.to_string())
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("node runs");
+    let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let _ = pipe.read_to_end(&mut out);
+            out
+        })
+    };
+    let (stdout, stderr) = (read(Box::new(stdout)), read(Box::new(stderr)));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the browser driver did not finish in 3 minutes: {command}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let output = std::process::Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    };
     assert!(
         output.status.success(),
         "the browser driver failed on {command}: {}",
