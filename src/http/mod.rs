@@ -110,6 +110,7 @@ pub fn public_router(state: AppState) -> Router {
             let problem = error::Problem::not_found("There is no such page.");
             public::pages::problem_page(&ctx, problem, "/")
         })
+        .layer(axum::middleware::from_fn(pad_follow_ups))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             throttle_requests,
@@ -172,6 +173,45 @@ async fn throttle_requests(
         }
     }
     response
+}
+
+/// The largest follow-up answer padded (a status page with many long replies); larger ones
+/// are sent as they are.
+const MAX_PADDED: usize = 16 << 20;
+
+/// Pads every answer to a follow-up (a status check, a message added, an offer answered; pages
+/// and JSON, refusals too) to a size bucket, so that a network observer cannot read a case's
+/// status, its replies or a failed check from the answer's length. An HTML page ends in a
+/// comment of spaces, JSON in spaces (both ignore them).
+async fn pad_follow_ups(request: Request, next: Next) -> Response {
+    if throttle::Class::of(request.method(), request.uri().path()) != throttle::Class::FollowUp {
+        return next.run(request).await;
+    }
+    let response = next.run(request).await;
+    let (mut parts, body) = response.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_PADDED).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let html = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let padded = padded(&body, html);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(padded))
+}
+
+/// `body` grown to its bucket (`seal::bucket`): spaces in an HTML comment, or spaces.
+fn padded(body: &[u8], html: bool) -> Vec<u8> {
+    let (open, close): (&[u8], &[u8]) = if html { (b"<!--", b"-->") } else { (b"", b"") };
+    let target = crate::seal::bucket(body.len() + open.len() + close.len() + 1);
+    let mut out = Vec::with_capacity(target);
+    out.extend_from_slice(body);
+    out.extend_from_slice(open);
+    out.resize(target - close.len(), b' ');
+    out.extend_from_slice(close);
+    out
 }
 
 /// Adds `Onion-Location` (the same path on the onion service) to every public answer, when the
@@ -355,4 +395,19 @@ async fn security_headers(mut response: Response) -> Response {
         headers.insert(name, HeaderValue::from_static(value));
     }
     response
+}
+
+#[cfg(test)]
+mod padding_tests {
+    #[test]
+    fn an_answer_grows_to_its_bucket_and_stays_what_it_was() {
+        let page = super::padded(b"<html>status</html>", true);
+        assert_eq!(page.len(), 4096);
+        assert!(page.starts_with(b"<html>status</html><!--") && page.ends_with(b"-->"));
+        let json = super::padded(br#"{"status":"received"}"#, false);
+        assert_eq!(json.len(), 4096);
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(value["status"], "received");
+        assert_eq!(super::padded(&vec![b'x'; 5000], false).len(), 8192);
+    }
 }
