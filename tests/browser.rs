@@ -427,28 +427,6 @@ async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_java
     assert_eq!(w["external"], json!([]));
 }
 
-/// A real JPEG with a GPS position in an Exif segment and a payload after the picture.
-fn photo_with_gps_and_trailer() -> Vec<u8> {
-    let picture =
-        image::RgbImage::from_fn(48, 32, |x, y| image::Rgb([x as u8 * 5, y as u8 * 7, 140]));
-    let mut jpeg = Vec::new();
-    image::DynamicImage::ImageRgb8(picture)
-        .write_to(
-            &mut std::io::Cursor::new(&mut jpeg),
-            image::ImageFormat::Jpeg,
-        )
-        .unwrap();
-    let mut exif = b"Exif\0\0".to_vec();
-    exif.extend(GPS);
-    let mut photo = jpeg[..2].to_vec();
-    photo.extend([0xFF, 0xE1]);
-    photo.extend(((exif.len() + 2) as u16).to_be_bytes());
-    photo.extend(&exif);
-    photo.extend(&jpeg[2..]);
-    photo.extend(TRAILER);
-    photo
-}
-
 /// Runs a role's steps on its desk in one Chromium session; every checked page must have no
 /// axe-core violation.
 fn desk_steps(desk: &desk_run::Desk, steps: Value) -> Value {
@@ -473,7 +451,7 @@ async fn every_role_works_a_case_on_its_desk_in_chromium_and_no_desk_page_has_an
     const NOTIFIED: &str = "Distinctive-notification: a soldier of your contingent";
     const NOTE: &str = "Distinctive-note: ask the clinic for the record";
     let gateway = Gateway::start();
-    let photo = photo_with_gps_and_trailer();
+    let photo = common::jpeg_with(48, 32, GPS, TRAILER);
     let (status, page) = gateway
         .post_multipart(
             "/report",

@@ -18,6 +18,15 @@ const FILE_NAME: &str = "Canary-desk-file-name.txt";
 const FILE_TEXT: &str = "Canary-desk-file-content: the rota of that week";
 const LABEL: &str = "Canary-desk-label";
 
+/// The envelope of the first file a case page links to.
+fn file_on(page: &str, case: &str) -> String {
+    let after = page
+        .split(&format!("/cases/{case}/files/"))
+        .nth(1)
+        .expect("a file link");
+    after.split('"').next().unwrap().to_string()
+}
+
 /// Files a report through the no-JavaScript form, with a text file; returns the token.
 async fn report(gateway: &Gateway, description: &str, files: &[(&str, &str, &[u8])]) -> String {
     let (status, page) = gateway
@@ -146,14 +155,7 @@ async fn a_whole_session_leaves_no_canary_in_the_desks_folder_its_logs_or_the_ga
     // The case page shows the report and the file's name, opened in memory.
     let (_, _, page) = desk.get(&format!("/cases/{case}")).await;
     assert!(page.contains(REPORT) && page.contains(FILE_NAME), "{page}");
-    let file = page
-        .split(&format!("/cases/{case}/files/"))
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let file = file_on(&page, &case);
     let (_, _, shown) = desk.get(&format!("/cases/{case}/files/{file}")).await;
     assert!(
         shown.contains("<pre class=\"text\">Canary-desk-file-content"),
@@ -294,22 +296,12 @@ async fn a_sync_fetches_only_what_is_new_and_the_desk_reads_offline_from_its_sea
 
 #[tokio::test]
 async fn a_picture_is_shown_only_redrawn_without_its_location_or_a_trailing_payload() {
-    let picture =
-        image::RgbImage::from_fn(32, 16, |x, y| image::Rgb([x as u8 * 8, y as u8 * 16, 120]));
-    let mut jpeg = Vec::new();
-    image::DynamicImage::ImageRgb8(picture)
-        .write_to(
-            &mut std::io::Cursor::new(&mut jpeg),
-            image::ImageFormat::Jpeg,
-        )
-        .unwrap();
-    let exif = b"Exif\0\0GPSLatitude=04.3612N;GPSLongitude=018.5550E;Make=PhoneCo";
-    let mut photo = jpeg[..2].to_vec();
-    photo.extend_from_slice(&[0xFF, 0xE1]);
-    photo.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
-    photo.extend_from_slice(exif);
-    photo.extend_from_slice(&jpeg[2..]);
-    photo.extend_from_slice(b"TRAILING-PAYLOAD<html><script>alert(1)</script>");
+    let photo = common::jpeg_with(
+        32,
+        16,
+        b"GPSLatitude=04.3612N;GPSLongitude=018.5550E;Make=PhoneCo",
+        b"TRAILING-PAYLOAD<html><script>alert(1)</script>",
+    );
 
     let gateway = Gateway::start();
     report(&gateway, REPORT, &[("files", "photo.jpg", &photo)]).await;
@@ -318,14 +310,7 @@ async fn a_picture_is_shown_only_redrawn_without_its_location_or_a_trailing_payl
     desk.launch_and_unlock().await;
     let case = cases_on(&desk.get("/").await.2)[0].clone();
     let (_, _, page) = desk.get(&format!("/cases/{case}")).await;
-    let file = page
-        .split(&format!("/cases/{case}/files/"))
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let file = file_on(&page, &case);
     let (_, _, shown) = desk.get(&format!("/cases/{case}/files/{file}")).await;
     assert!(shown.contains("<img src="), "{shown}");
     let (status, headers, png) = desk

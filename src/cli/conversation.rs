@@ -49,7 +49,7 @@ pub async fn authoring(client: &Client, case: Option<&str>) -> Result<Authoring>
 }
 
 /// The current time as documents carry it: RFC 3339, UTC, to the second.
-fn now() -> String {
+pub(crate) fn now() -> String {
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc());

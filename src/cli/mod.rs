@@ -1,6 +1,6 @@
 //! The command line: `serve`, `demo`, `staff`, `keys`.
 
-mod case_view;
+pub(crate) mod case_view;
 pub(crate) mod casework;
 pub mod check;
 pub(crate) mod conversation;

@@ -734,7 +734,7 @@ pub(crate) async fn internal_note(client: &Client, case: &str, text: &str) -> Re
 }
 
 /// The first eight digits of an id: enough to name it again (any unique prefix does).
-pub(super) fn short(id: &str) -> &str {
+pub(crate) fn short(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
 

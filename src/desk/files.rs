@@ -15,7 +15,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use zeroize::Zeroizing;
 
 use super::Desk;
@@ -125,7 +125,7 @@ pub async fn page(
     Path((case, envelope)): Path<(String, String)>,
 ) -> Response {
     let Some((name, media_type, content)) = opened(&desk, &case, &envelope).await else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     let shown = kind_of(&content);
     let frame = {
@@ -176,7 +176,7 @@ pub async fn download(
         return *refused;
     }
     let Some((name, _, content)) = opened(&desk, &case, &envelope).await else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     let safe = crate::cli::safe_file_name(&name);
     (

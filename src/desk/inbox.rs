@@ -46,6 +46,21 @@ pub struct Report {
     pub share_with: Vec<String>,
 }
 
+impl Report {
+    /// What the reporter wrote in their own words (the rest are codes): what a search reads.
+    fn free_text(&self) -> [&str; 7] {
+        [
+            &self.description,
+            &self.when.words,
+            &self.place,
+            &self.perpetrator.nationality,
+            &self.perpetrator.unit,
+            &self.perpetrator.description,
+            &self.contact.how,
+        ]
+    }
+}
+
 #[derive(Clone, Debug, Default, Deserialize, Zeroize)]
 #[serde(default)]
 pub struct When {
@@ -137,18 +152,7 @@ impl Item {
     fn searchable_len(&self) -> usize {
         let text = |s: &str| s.len() + 1;
         match &self.content {
-            Content::Report(r) => [
-                &r.description,
-                &r.when.words,
-                &r.place,
-                &r.perpetrator.nationality,
-                &r.perpetrator.unit,
-                &r.perpetrator.description,
-                &r.contact.how,
-            ]
-            .iter()
-            .map(|s| text(s))
-            .sum(),
+            Content::Report(r) => r.free_text().iter().map(|s| text(s)).sum(),
             Content::Message(t) | Content::Staff { text: t, .. } => text(t),
             Content::File { name, .. } => text(name),
             Content::Closed => 0,
@@ -166,15 +170,7 @@ impl Item {
         };
         match &self.content {
             Content::Report(r) => {
-                for s in [
-                    &r.description,
-                    &r.when.words,
-                    &r.place,
-                    &r.perpetrator.nationality,
-                    &r.perpetrator.unit,
-                    &r.perpetrator.description,
-                    &r.contact.how,
-                ] {
+                for s in r.free_text() {
                     add(s);
                 }
             }

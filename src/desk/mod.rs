@@ -77,6 +77,11 @@ pub(crate) fn to(path: &str) -> String {
     format!("{}{path}", at())
 }
 
+/// A redirect (303) to an address of the desk.
+pub(crate) fn go(path: &str) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(axum::response::Redirect::to(&to(path)))
+}
+
 /// Where the desk keeps its sealed copies when no folder is named.
 fn default_data() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_DATA_HOME")

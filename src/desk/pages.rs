@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Extension, Form, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use secrecy::SecretString;
 use zeroize::Zeroizing;
@@ -200,7 +200,7 @@ async fn launch(
         super::at()
     );
     *desk.session.lock().unwrap_or_else(|e| e.into_inner()) = Some((session, mark));
-    let mut response = Redirect::to(&super::to("/")).into_response();
+    let mut response = super::go("/");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
@@ -327,13 +327,13 @@ async fn unlock(
     drop(fields);
     let mut unlocked = desk.unlocked.lock().await;
     if unlocked.is_some() {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     }
     match Unlocked::open(&desk.keys, &desk.vault, passphrase).await {
         Ok(opened) => {
             *unlocked = Some(opened);
             tracing::info!("the desk is unlocked");
-            Redirect::to(&super::to("/")).into_response()
+            super::go("/")
         }
         Err(e) => unlock_page(
             &desk,
@@ -353,7 +353,7 @@ async fn lock(
         return *refused;
     }
     desk.lock().await;
-    Redirect::to(&super::to("/")).into_response()
+    super::go("/")
 }
 
 async fn sync(
@@ -366,7 +366,7 @@ async fn sync(
     }
     let mut unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_mut() else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     match u.sync(&desk.vault).await {
         Ok(report) => {
@@ -377,10 +377,10 @@ async fn sync(
                 forgotten = report.forgotten,
                 "synced"
             );
-            Redirect::to(&super::to("/?done=sync")).into_response()
+            super::go("/?done=sync")
         }
         // The page shows why, in its offline banner.
-        Err(_) => Redirect::to(&super::to("/")).into_response(),
+        Err(_) => super::go("/"),
     }
 }
 
@@ -413,17 +413,17 @@ async fn filter(
             },
         };
     }
-    Redirect::to(&super::to("/")).into_response()
+    super::go("/")
 }
 
 #[derive(serde::Deserialize, Default)]
-struct Done {
+pub(super) struct Done {
     #[serde(default)]
-    done: String,
+    pub(super) done: String,
 }
 
 /// The sentence for a `?done=` code; anything else shows nothing.
-fn done_line(t: Tr, done: &str) -> Option<String> {
+pub(super) fn done_line(t: Tr, done: &str) -> Option<String> {
     const DONE: [&str; 7] = [
         "reply", "note", "status", "assign", "star", "labels", "sync",
     ];
@@ -579,9 +579,7 @@ pub(super) fn deadline_line(t: Tr, d: &crate::staff_api::OverdueRow) -> String {
     )
 }
 
-pub(super) fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
-}
+pub(super) use crate::cli::staff::short;
 
 struct TimelineRow {
     /// The envelope, for items the member can open (and so export).
@@ -654,7 +652,7 @@ async fn case_answer(
     status: StatusCode,
 ) -> Response {
     let Some(case) = u.inbox.case(id) else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     // What only the gateway knows now (allowed next statuses, notifications, consents): asked
     // when it can be reached; the page is drawn from what the desk holds when not.
@@ -669,34 +667,30 @@ async fn case_answer(
     let me = u.me.as_ref();
     let role = me.map(|m| m.role);
     let record = view.as_ref().map(|v| &v.case).unwrap_or(&case.listing.case);
-    let investigators = match (role, &view) {
-        (Some(Role::Intake), Some(_)) => u
-            .client
-            .trusted_staff()
-            .await
-            .unwrap_or_default()
-            .into_iter()
+    // The signed keyring, asked once for the page: whom intake may assign, whom an export may be
+    // sealed to.
+    let staff = match (me, &view) {
+        (Some(_), Some(_)) => u.client.trusted_staff().await.unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let investigators = match role {
+        Some(Role::Intake) => staff
+            .iter()
             .filter(|s| s.role == Role::Investigator && s.entities.contains(&record.entity))
-            .map(|s| {
-                let assigned = record.assignees.contains(&s.name);
-                (s.name, assigned)
-            })
+            .map(|s| (s.name.clone(), record.assignees.contains(&s.name)))
             .collect(),
         _ => Vec::new(),
     };
     let export_to = match (me, &view) {
         (Some(me), Some(_)) => {
-            let mut to = vec![(me.name.clone(), t.with("export-me", "name", &me.name))];
-            to.extend(
-                u.client
-                    .trusted_staff()
-                    .await
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|s| s.name != me.name && s.works_cases_of(&record.entity))
-                    .map(|s| (s.name.clone(), s.name)),
-            );
-            to
+            std::iter::once((me.name.clone(), t.with("export-me", "name", &me.name)))
+                .chain(
+                    staff
+                        .iter()
+                        .filter(|s| s.name != me.name && s.works_cases_of(&record.entity))
+                        .map(|s| (s.name.clone(), s.name.clone())),
+                )
+                .collect()
         }
         _ => Vec::new(),
     };
@@ -968,13 +962,7 @@ fn report_rows(t: Tr, r: &super::inbox::Report) -> Vec<(String, Zeroizing<String
     .collect()
 }
 
-pub(super) fn size_text(bytes: u64) -> String {
-    match bytes {
-        b if b < 1024 => format!("{b} B"),
-        b if b < 1024 * 1024 => format!("{:.1} KiB", b as f64 / 1024.0),
-        b => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
-    }
-}
+pub(super) use crate::cli::case_view::size as size_text;
 
 /// An action on a case: the form checked, the case one of the member's, the desk unlocked and
 /// online; afterwards a sync brings back what was sent, and the case page says what happened
@@ -987,16 +975,16 @@ macro_rules! case_action {
         };
         let mut unlocked = $desk.unlocked.lock().await;
         let Some($u) = unlocked.as_mut() else {
-            return Redirect::to(&super::to("/")).into_response();
+            return super::go("/");
         };
         if $u.inbox.case(&$id).is_none() {
-            return Redirect::to(&super::to("/")).into_response();
+            return super::go("/");
         }
         let result: anyhow::Result<&'static str> = $body;
         match result {
             Ok(done) => {
                 let _ = $u.sync(&$desk.vault).await;
-                Redirect::to(&super::to(&format!("/cases/{}?done={done}", $id))).into_response()
+                super::go(&format!("/cases/{}?done={done}", $id))
             }
             Err(e) => {
                 case_answer(
@@ -1154,7 +1142,7 @@ async fn export_case(
     };
     let mut unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_mut() else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     match exported(&desk, u, &id, &fields).await {
         Ok(Some(sealed)) => (
@@ -1175,7 +1163,7 @@ async fn export_case(
             sealed.file,
         )
             .into_response(),
-        Ok(None) => Redirect::to(&super::to("/")).into_response(),
+        Ok(None) => super::go("/"),
         Err(e) => {
             case_answer(
                 &desk,
@@ -1243,10 +1231,7 @@ async fn exported(
         anyhow::bail!("choose at least one item you can open");
     }
     let count = u32::try_from(items.len()).unwrap_or(u32::MAX);
-    let at = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
-        .format(&time::format_description::well_known::Rfc3339)?;
+    let at = crate::cli::conversation::now();
     let sealed = super::export::export(id, items, &me.name, &at, (&to.name, &recipient))?;
     u.client
         .post::<crate::staff_api::ExportRecorded>(
@@ -1314,14 +1299,14 @@ async fn mine(
     };
     let mut unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_mut() else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     if u.inbox.case(&id).is_none() {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     }
     let done = change(&mut u.state, &id, &fields);
     match u.keep(&desk.vault) {
-        Ok(()) => Redirect::to(&super::to(&format!("/cases/{id}?done={done}"))).into_response(),
+        Ok(()) => super::go(&format!("/cases/{id}?done={done}")),
         Err(e) => {
             case_answer(
                 &desk,

@@ -10,11 +10,11 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::{Extension, Form, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use zeroize::Zeroizing;
 
 use super::Desk;
-use super::pages::{Frame, marked, render, short};
+use super::pages::{Done, Frame, done_line, marked, render, short};
 use super::session::Unlocked;
 use crate::assistance::{Audience, ConsentPurpose, ReferralState, Service};
 use crate::cli::casework::CaseworkCommand;
@@ -142,24 +142,6 @@ async fn assistance_case_id(u: &Unlocked, given: &str) -> Option<String> {
     matching.next().is_none().then_some(one.id)
 }
 
-#[derive(serde::Deserialize, Default)]
-pub(super) struct Done {
-    #[serde(default)]
-    done: String,
-}
-
-fn done_line(t: Tr, done: &str) -> Option<String> {
-    const DONE: [&str; 6] = [
-        "consent",
-        "refer",
-        "move",
-        "assistance_note",
-        "acknowledge",
-        "action",
-    ];
-    DONE.contains(&done).then(|| t.pick("done", done))
-}
-
 pub(super) async fn assistance_case(
     State(desk): State<Arc<Desk>>,
     Extension(t): Extension<Tr>,
@@ -168,7 +150,7 @@ pub(super) async fn assistance_case(
 ) -> Response {
     let unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_ref() else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     assistance_answer(&desk, t, u, &given, done_line(t, &done.done), None).await
 }
@@ -182,14 +164,14 @@ async fn assistance_answer(
     problem: Option<String>,
 ) -> Response {
     let Some(id) = assistance_case_id(u, given).await else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     let Ok(answer) = u
         .client
         .json::<CaseAssistance>(&format!("/api/v1/staff/cases/{id}/assistance"))
         .await
     else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     let mut notes = Vec::new();
     for note in answer.notes.iter().flatten() {
@@ -259,6 +241,18 @@ async fn assistance_answer(
     render(status, &page)
 }
 
+/// Makes the casework command a form asks for and runs it; what was done, for the page after.
+async fn run_made(
+    u: &Unlocked,
+    id: String,
+    fields: &super::pages::Fields,
+    make: impl FnOnce(String, &super::pages::Fields) -> anyhow::Result<(CaseworkCommand, &'static str)>,
+) -> anyhow::Result<&'static str> {
+    let (command, done) = make(id, fields)?;
+    casework(u, command).await?;
+    Ok(done)
+}
+
 /// An assistance action: the form checked, the case one of the member's entities'.
 async fn assistance_action(
     desk: Arc<Desk>,
@@ -273,19 +267,13 @@ async fn assistance_action(
     };
     let unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_ref() else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     let Some(id) = assistance_case_id(u, &given).await else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
-    let result = match make(id, &fields) {
-        Ok((command, done)) => casework(u, command).await.map(|()| done),
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(done) => {
-            Redirect::to(&super::to(&format!("/assistance/{given}?done={done}"))).into_response()
-        }
+    match run_made(u, id, &fields, make).await {
+        Ok(done) => super::go(&format!("/assistance/{given}?done={done}")),
         Err(e) => assistance_answer(&desk, t, u, &given, None, Some(format!("{e:#}"))).await,
     }
 }
@@ -464,7 +452,7 @@ pub(super) async fn notifications_page(
 ) -> Response {
     let unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_ref() else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     notifications(&desk, t, u, done_line(t, &done.done), None).await
 }
@@ -482,19 +470,13 @@ async fn notification_action(
     };
     let unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_ref() else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     if !is_valid_id(&id) {
-        return Redirect::to(&super::to("/notifications")).into_response();
+        return super::go("/notifications");
     }
-    let result = match make(id, &fields) {
-        Ok((command, done)) => casework(u, command).await.map(|()| done),
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(done) => {
-            Redirect::to(&super::to(&format!("/notifications?done={done}"))).into_response()
-        }
+    match run_made(u, id, &fields, make).await {
+        Ok(done) => super::go(&format!("/notifications?done={done}")),
         Err(e) => notifications(&desk, t, u, None, Some(format!("{e:#}"))).await,
     }
 }
@@ -604,7 +586,7 @@ pub(super) async fn statistics(
 ) -> Response {
     let unlocked = desk.unlocked.lock().await;
     let Some(u) = unlocked.as_ref() else {
-        return Redirect::to(&super::to("/")).into_response();
+        return super::go("/");
     };
     if !(2000..=9999).contains(&year.year) {
         return StatusCode::UNPROCESSABLE_ENTITY.into_response();

@@ -160,7 +160,7 @@ impl Unlocked {
             forgotten,
         };
         self.state.synced = Some(answer);
-        self.state.synced_at = Some(now());
+        self.state.synced_at = Some(crate::cli::conversation::now());
         self.keep(vault)?;
         Ok(report)
     }
@@ -331,15 +331,6 @@ fn read(meta: &EnvelopeMeta, plain: &[u8], identities: &Identities) -> Content {
             }
         }
     }
-}
-
-/// The current time as the desk's state keeps it.
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -214,6 +214,10 @@ async function run(page, c, sent) {
           checked.push({ page: step.check, url: page.url(), axe: found });
           if (c.screenshots) {
             writeFileSync(`${c.screenshots}/desk-${step.check}.png`, await page.screenshot({ fullPage: true }));
+            // And as on a phone, to see that nothing needs sideways scrolling but the inbox table.
+            await page.setViewportSize(PHONE);
+            writeFileSync(`${c.screenshots}/desk-${step.check}-360.png`, await page.screenshot({ fullPage: true }));
+            await page.setViewportSize({ width: 1280, height: 800 });
           }
         }
         if (step.shot && c.screenshots) {

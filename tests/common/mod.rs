@@ -687,3 +687,27 @@ pub async fn every_token_finds_its_case(gateway: &Gateway, tokens: &[String]) {
         assert!(confide::seal::open(&body, &identity).is_ok());
     }
 }
+
+/// A real JPEG of `width` × `height` with `exif` in an APP1 segment right after the start of
+/// the image, and `trailer` after its end (as motion photos append a video).
+pub fn jpeg_with(width: u32, height: u32, exif: &[u8], trailer: &[u8]) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 5) as u8, (y * 7) as u8, 140])
+    });
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(picture)
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let mut segment = b"Exif\0\0".to_vec();
+    segment.extend_from_slice(exif);
+    let mut photo = jpeg[..2].to_vec();
+    photo.extend_from_slice(&[0xFF, 0xE1]);
+    photo.extend_from_slice(&((segment.len() + 2) as u16).to_be_bytes());
+    photo.extend_from_slice(&segment);
+    photo.extend_from_slice(&jpeg[2..]);
+    photo.extend_from_slice(trailer);
+    photo
+}
