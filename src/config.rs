@@ -216,8 +216,15 @@ pub struct Limits {
     pub max_field_chars: usize,
     /// Token stretchings (Argon2id runs) allowed at the same time (default: 2).
     pub concurrent_stretches: usize,
-    /// Open connections per listener (default 1024).
+    /// Connections served per listener (default 1024), and as many again in their TLS
+    /// handshake. The open-file limit must hold four times this, and 256 more.
     pub max_connections: usize,
+    /// The slowest a client may send a body or read an answer, in bytes a second, measured
+    /// over the time the gateway waits on it (default 256).
+    pub min_bytes_per_second: u64,
+    /// The longest a connection may move no byte while the gateway waits on it, in seconds
+    /// (default 60; a new request may wait 10 s, or this if shorter, before its first byte).
+    pub stall_secs: u64,
     /// Largest attached file, in bytes (default 100 MiB).
     pub max_attachment_bytes: u64,
     /// Most files sent at once with a report or a message (default 10).
@@ -231,6 +238,19 @@ pub struct Limits {
     pub upload_timeout_secs: u64,
 }
 
+impl Limits {
+    /// The connections' minimum pace.
+    pub fn pace(&self) -> crate::http::pace::Pace {
+        let default = crate::http::pace::Pace::default();
+        let stall = std::time::Duration::from_secs(self.stall_secs);
+        crate::http::pace::Pace {
+            min_bytes_per_second: self.min_bytes_per_second,
+            grace: default.grace.min(stall),
+            stall,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -240,6 +260,8 @@ impl Default for Limits {
             max_field_chars: 2_000,
             concurrent_stretches: 2,
             max_connections: 1024,
+            min_bytes_per_second: 256,
+            stall_secs: 60,
             max_attachment_bytes: 100 * 1024 * 1024,
             max_attachments: 10,
             max_upload_bytes: 256 * 1024 * 1024,
@@ -400,6 +422,11 @@ impl Config {
         {
             return Err(ConfigError::Invalid(
                 "token: memory_kib must be at least 7168 and memory_kib × iterations at least 35840 (for example 19456 × 2)".into(),
+            ));
+        }
+        if l.min_bytes_per_second == 0 || l.stall_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.min_bytes_per_second and limits.stall_secs must be at least 1".into(),
             ));
         }
         if l.concurrent_stretches == 0 || l.max_connections == 0 {

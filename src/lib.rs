@@ -45,6 +45,7 @@ pub mod cli;
 mod codes;
 pub mod config;
 pub mod deadlines;
+pub mod descriptors;
 pub mod desk;
 #[doc(hidden)]
 pub mod forward;

@@ -177,7 +177,12 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
     let public = bind(config.public_addr, "public").await?;
     let staff = bind(config.staff_addr, "staff").await?;
     let running_addrs = (public.local_addr()?, staff.local_addr()?);
-    let max = config.limits.max_connections;
+    let places = http::pool::Places {
+        handshakes: config.limits.max_connections,
+        served: config.limits.max_connections,
+    };
+    crate::descriptors::raise(places)?;
+    let pace = config.limits.pace();
     let mut tasks = tokio::task::JoinSet::new();
     let mut listeners = tokio::task::JoinSet::new();
     let (stop, stopping) = tokio::sync::watch::channel(false);
@@ -262,16 +267,22 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         public,
         public_tls,
         http::public_router(state.clone()),
-        max,
-        Some(Arc::new(http::throttle::Prefixes::default())),
+        http::listener::Listening {
+            places,
+            pace,
+            tell_network: true,
+        },
         stopping.clone(),
     ));
     listeners.spawn(http::listener::serve(
         staff,
         staff_tls,
         http::staff_router(state),
-        max,
-        None,
+        http::listener::Listening {
+            places,
+            pace,
+            tell_network: false,
+        },
         stopping,
     ));
     Ok(Running {

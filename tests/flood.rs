@@ -6,7 +6,7 @@
 mod common;
 
 use std::net::IpAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -287,4 +287,129 @@ async fn under_pressure_the_api_asks_for_work_and_the_form_still_gets_through() 
 async fn challenge_of(client: &reqwest::Client, url: &str) -> String {
     let answer: Value = client.get(url).send().await.unwrap().json().await.unwrap();
     answer["challenge"].as_str().unwrap().to_string()
+}
+
+#[path = "common/flood.rs"]
+mod held;
+
+/// A reporter from a network of its own loads the report page, with `within` to do it.
+async fn reporter_gets_the_page(gateway: &Gateway, network: usize, within: Duration) -> bool {
+    let client = client_builder()
+        .local_address(IpAddr::V4(held::network(network)))
+        .timeout(within)
+        .build()
+        .unwrap();
+    matches!(
+        client.get(format!("{}/", gateway.public)).send().await,
+        Ok(r) if r.status() == 200
+    )
+}
+
+#[tokio::test]
+async fn idle_connections_from_many_networks_leave_a_reporter_served() {
+    let gateway = Gateway::start();
+    let addr = held::addr_of(&gateway.public);
+    // 18 networks × 61: each under its share (a sixteenth of 1,024), together past every place.
+    let mut idle = Vec::new();
+    for n in 0..18 * 61 {
+        if let Ok(stream) = held::tcp_from(addr, held::network(n % 18)).await {
+            idle.push(stream);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        idle.len() > 1024,
+        "the flood holds {} connections",
+        idle.len()
+    );
+    assert!(
+        reporter_gets_the_page(&gateway, 200, Duration::from_secs(5)).await,
+        "a reporter from another network is served while {} idle connections are held",
+        idle.len()
+    );
+}
+
+#[tokio::test]
+async fn idle_connections_without_a_certificate_do_not_lock_the_staff_listener() {
+    let gateway = Gateway::start();
+    let addr = held::addr_of(&gateway.staff);
+    let mut idle = Vec::new();
+    for _ in 0..1030 {
+        if let Ok(stream) = held::tcp_from(addr, "127.0.0.1".parse().unwrap()).await {
+            idle.push(stream);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, _) = gateway
+        .staff_get("intake-minusca", "/api/v1/staff/cases")
+        .await;
+    assert_eq!(status, 200, "with {} idle connections held", idle.len());
+}
+
+/// A gateway that lets a connection move nothing for 3 s at most.
+fn impatient_gateway() -> Gateway {
+    Gateway::start_with_env(&[("CONFIDE_LIMITS__STALL_SECS", "3")])
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_closes_its_connection() {
+    let gateway = impatient_gateway();
+    let connector = held::connector();
+    let mut stream = held::tls_from(&connector, held::addr_of(&gateway.public), held::network(1))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    held::send(
+        &mut stream,
+        b"POST /report HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500000\r\n\r\ndescription=the+first+words",
+    )
+    .await;
+    // Before, it stayed open until the request's minute was up.
+    let (closed, _) = held::closed_within(&mut stream, Duration::from_secs(30)).await;
+    let closed = closed.expect("the connection is closed");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "closed for its silence, not refused at once"
+    );
+    println!("a body that stopped arriving: closed after {closed:?}");
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_its_answers_is_closed() {
+    let gateway = impatient_gateway();
+    let connector = held::connector();
+    let mut stream = held::tls_from(&connector, held::addr_of(&gateway.public), held::network(2))
+        .await
+        .unwrap();
+    // 300 requests for the page's script at once, and nothing read: the answers fill the
+    // socket's buffers and the gateway's writes wait.
+    let requests = b"GET /static/confide.js HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(300);
+    held::send(&mut stream, &requests).await;
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    // Read now: what was buffered arrives, then the end, well short of 300 answers. Before,
+    // every answer came (the gateway waited for the reader as long as it took) and the
+    // connection stayed open.
+    let (closed, read) = held::closed_within(&mut stream, Duration::from_secs(30)).await;
+    assert!(
+        closed.is_some(),
+        "the connection is closed; {read} bytes read"
+    );
+    let script = reqwest_script_len(&gateway).await;
+    assert!(
+        read < 300 * script,
+        "read {read} bytes, not 300 answers of {script}"
+    );
+}
+
+async fn reqwest_script_len(gateway: &Gateway) -> u64 {
+    gateway
+        .reporter()
+        .get(format!("{}/static/confide.js", gateway.public))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .len() as u64
 }

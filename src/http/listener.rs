@@ -7,70 +7,45 @@
 //! listener, a keyed hash of the client's network prefix under a key that changes daily
 //! (`throttle`), for rate limits only.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::http::throttle::PrefixKey;
+use crate::http::pace::{Pace, PacedBody, PacedIo};
+use crate::http::pool::{Places, Pool};
+use crate::http::throttle::Prefixes;
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-/// How long a client may take to finish the TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
-/// How long a client may take to send a request's headers.
+/// How long a client may take to finish the TLS handshake (a few round trips; 10 s covers a
+/// satellite link over Tor).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's headers, and how long a connection may wait
+/// for its next request.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest buffer for a request's head (request line and headers).
 const MAX_HEAD_BYTES: usize = 16 * 1024;
-
-/// One of a network's connections, given back when the connection ends.
-struct NetworkSlot {
-    held: Arc<std::sync::Mutex<HashMap<PrefixKey, usize>>>,
-    key: PrefixKey,
-}
-
-impl NetworkSlot {
-    fn take(
-        held: &Arc<std::sync::Mutex<HashMap<PrefixKey, usize>>>,
-        key: PrefixKey,
-        most: usize,
-    ) -> Option<NetworkSlot> {
-        let mut counts = held.lock().unwrap_or_else(|e| e.into_inner());
-        let count = counts.entry(key).or_insert(0);
-        if *count >= most {
-            return None;
-        }
-        *count += 1;
-        Some(NetworkSlot {
-            held: held.clone(),
-            key,
-        })
-    }
-}
-
-impl Drop for NetworkSlot {
-    fn drop(&mut self) {
-        let mut counts = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = counts.get_mut(&self.key) {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.key);
-            }
-        }
-    }
-}
 
 /// The fingerprint of the client certificate presented on this connection, if any.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientCertificate(pub Option<[u8; 32]>);
 
-/// Serves `router` on `tcp` over TLS until the process ends. With `prefixes`, each request
-/// carries the keyed hash of its client's network (see `throttle`), made from the address in
-/// the instant before it is dropped.
+/// How one listener takes its connections.
+pub struct Listening {
+    /// Places for connections in their handshake and past it (`pool`).
+    pub places: Places,
+    /// How slowly a connection may move data (`pace`).
+    pub pace: Pace,
+    /// Whether requests carry their network's keyed hash (the public listener's rate limits).
+    /// Either way the hash decides a network's share of the places.
+    pub tell_network: bool,
+}
+
+/// Serves `router` on `tcp` over TLS until the process ends. Each connection's network is
+/// reduced to its keyed hash (see `throttle`) in the instant `accept` returns its address.
 ///
 /// When `stop` turns true, the loop stops accepting, every connection finishes the request it is
 /// serving (and takes no other), and this returns once all are closed, or after [`DRAIN`].
@@ -78,24 +53,20 @@ pub async fn serve(
     tcp: TcpListener,
     tls: Arc<rustls::ServerConfig>,
     router: Router,
-    max_connections: usize,
-    prefixes: Option<Arc<crate::http::throttle::Prefixes>>,
+    listening: Listening,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let acceptor = TlsAcceptor::from(tls);
-    let slots = Arc::new(Semaphore::new(max_connections));
-    // No network may hold more than a sixteenth of the connections (at least 8), so that one
-    // network holding connections open cannot shut out the others.
-    let per_network = (max_connections / 16).max(8);
-    let held: Arc<std::sync::Mutex<HashMap<PrefixKey, usize>>> = Arc::default();
+    let pool = Pool::new(listening.places, listening.pace);
+    let prefixes = Prefixes::default();
     loop {
         // The peer address is reduced to its network's keyed hash and discarded here.
         let accepted = tokio::select! {
             accepted = tcp.accept() => accepted,
             _ = stopped(&mut stop) => break,
         };
-        let (stream, prefix) = match accepted {
-            Ok((stream, peer)) => (stream, prefixes.as_ref().map(|p| p.key_of(peer.ip()))),
+        let (stream, network) = match accepted {
+            Ok((stream, peer)) => (stream, prefixes.key_of(peer.ip())),
             Err(e) => {
                 // Out of file descriptors and the like: wait a little instead of spinning.
                 tracing::warn!(kind = ?e.kind(), "accepting a connection failed");
@@ -103,33 +74,24 @@ pub async fn serve(
                 continue;
             }
         };
-        let network = match prefix {
-            Some(key) => match NetworkSlot::take(&held, key, per_network) {
-                Some(slot) => Some(slot),
-                None => {
-                    drop(stream);
-                    continue;
-                }
-            },
-            None => None,
-        };
-        // Over the limit, a connection is closed at once rather than queued.
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            drop(stream);
-            continue;
-        };
+        let ticket = pool.admit(network, Instant::now());
+        let prefix = listening.tell_network.then_some(network);
         let acceptor = acceptor.clone();
         let router = router.clone();
         let mut stop = stop.clone();
         tokio::spawn(async move {
-            let _slot = slot;
-            let _network = network;
             let _ = stream.set_nodelay(true);
-            let Ok(Ok(tls)) =
-                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-            else {
-                return;
+            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+            let tls = tokio::select! {
+                done = handshake => match done {
+                    Ok(Ok(tls)) => tls,
+                    _ => return,
+                },
+                _ = ticket.closed() => return,
             };
+            if !ticket.established(Instant::now()) {
+                return; // no room, and nobody may be displaced
+            }
             let certificate = ClientCertificate(
                 tls.get_ref()
                     .1
@@ -137,36 +99,58 @@ pub async fn serve(
                     .and_then(|chain| chain.first())
                     .map(crate::tls::fingerprint),
             );
+            let ticket = Arc::new(ticket);
+            let meters = ticket.meters().clone();
+            let serving = ticket.clone();
             let service = hyper::service::service_fn(
                 move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    serving.busy(Instant::now());
                     request.extensions_mut().insert(certificate);
                     if let Some(prefix) = prefix {
                         request.extensions_mut().insert(prefix);
                     }
-                    router.clone().oneshot(request.map(axum::body::Body::new))
+                    let meters = serving.meters().clone();
+                    let request =
+                        request.map(|body| axum::body::Body::new(PacedBody::new(body, meters)));
+                    let answering = serving.clone();
+                    let router = router.clone();
+                    async move {
+                        let response = router.oneshot(request).await;
+                        // The answer is handed to the connection; what is left of it to write
+                        // is judged by its pace, and the connection waits for a request again.
+                        answering.waiting(Instant::now());
+                        response
+                    }
                 },
             );
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_TIMEOUT)
                 .max_buf_size(MAX_HEAD_BYTES)
-                .serve_connection(TokioIo::new(tls), service);
+                .serve_connection(TokioIo::new(PacedIo::new(tls, meters)), service);
             tokio::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => {}
+                _ = ticket.closed() => {} // too slow, or displaced under pressure
                 _ = stopped(&mut stop) => {
                     // Finish the request under way, take no other.
                     connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
+                    tokio::select! {
+                        _ = connection.as_mut() => {}
+                        _ = ticket.closed() => {}
+                    }
                 }
             }
         });
     }
     // Refuse new connections at once rather than leave them waiting in the backlog.
     drop(tcp);
-    // Every connection holds a slot: all slots back means all connections closed.
-    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
-    let _ = tokio::time::timeout(DRAIN, slots.acquire_many(all)).await;
+    let drained = async {
+        while !pool.is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN, drained).await;
 }
 
 /// Resolves once the gateway is stopping (the watch's value guard is not held across awaits).

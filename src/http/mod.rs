@@ -10,6 +10,8 @@ pub mod error;
 pub mod extract;
 pub mod listener;
 pub mod multipart;
+pub mod pace;
+pub mod pool;
 pub mod public;
 pub mod staff;
 pub mod throttle;
