@@ -5,14 +5,16 @@
 //!
 //! - A connection in its TLS handshake takes a *handshake* place, never a served one, so idle
 //!   TCP connections (or, on the staff listener, clients without a certificate) cannot fill the
-//!   places of those who got through. When handshake places run out, the oldest handshake is
-//!   closed: a real client finishes its handshake in a few round trips, a flood's idle
-//!   connection is the one that has waited longest.
+//!   places of those who got through. When handshake places run out, the oldest handshake of
+//!   the network holding the most is closed: a real client finishes its handshake in a few
+//!   round trips, a flood's idle connection has waited longer, and a flood holds many places
+//!   per network where a reporter holds one.
 //! - A served place is taken once TLS is done. When they run out, the newcomer takes the place
 //!   of, first, the connection that has waited longest for a request (an idle keep-alive or a
 //!   client dribbling its headers), then the connection that moves its body or its answer the
-//!   slowest, if slower than [`PRESSURE_BYTES_PER_SECOND`]. A connection doing real work is
-//!   never closed for a newcomer; if all are, the newcomer is.
+//!   slowest, if slower than [`PRESSURE_BYTES_PER_SECOND`], each time from the network holding
+//!   the most served places first. A connection doing real work is never closed for a
+//!   newcomer; if all are, the newcomer is.
 //! - No network (the keyed hash of its prefix, `throttle`) may hold more than a sixteenth of
 //!   either kind of place; past its share, a network's newcomer displaces one of its own
 //!   connections, never another network's.
@@ -21,7 +23,7 @@
 //! flood of idle, slow-header, slow-body or slow-read connections from many networks costs the
 //! attacker real bandwidth instead of a socket each. `benches/flood.rs` measures it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -97,18 +99,40 @@ impl Table {
         }
     }
 
-    /// The handshake to close for a newcomer: the one that has waited longest.
+    /// How many places of a kind each network holds, when the whole table is in question
+    /// (`network` is `None`); within one network's own connections every count is the same.
+    fn holdings(&self, handshake: bool, network: Option<PrefixKey>) -> HashMap<PrefixKey, usize> {
+        let mut held = HashMap::new();
+        if network.is_none() {
+            for e in self.entries.values() {
+                if (e.phase == Phase::Handshake) == handshake {
+                    *held.entry(e.network).or_insert(0) += 1;
+                }
+            }
+        }
+        held
+    }
+
+    /// The handshake to close for a newcomer: of the network holding the most handshakes, the
+    /// one that has waited longest. Closing the oldest handshake of all would, under a fast
+    /// enough churn, close a real client whose handshake waits its turn for the CPU; a flood
+    /// holds many places per network, a reporter one.
     fn oldest_handshake(&self, network: Option<PrefixKey>) -> Option<u64> {
+        let held = self.holdings(true, network);
+        let weight = |e: &Entry| std::cmp::Reverse(held.get(&e.network).copied().unwrap_or(0));
         self.entries
             .iter()
             .filter(|(_, e)| e.phase == Phase::Handshake)
             .filter(|(_, e)| network.is_none_or(|n| e.network == n))
-            .min_by_key(|(_, e)| e.since)
+            .min_by_key(|(_, e)| (weight(e), e.since))
             .map(|(id, _)| *id)
     }
 
-    /// The served connection to close for a newcomer, if one may be.
+    /// The served connection to close for a newcomer, if one may be: an idle one, else one
+    /// too slow, each time from the network holding the most served places first.
     fn victim(&self, network: Option<PrefixKey>, now: Instant) -> Option<u64> {
+        let held = self.holdings(false, network);
+        let weight = |e: &Entry| std::cmp::Reverse(held.get(&e.network).copied().unwrap_or(0));
         let served = || {
             self.entries
                 .iter()
@@ -118,7 +142,7 @@ impl Table {
         let idle = served()
             .filter(|(_, e)| e.phase == Phase::Waiting)
             .filter(|(_, e)| e.meters.writes.stalled_rate(now, Duration::ZERO).is_none())
-            .min_by_key(|(_, e)| e.since)
+            .min_by_key(|(_, e)| (weight(e), e.since))
             .map(|(id, _)| *id);
         idle.or_else(|| {
             served()
@@ -129,10 +153,10 @@ impl Table {
                         (Some(a), Some(b)) => a.min(b),
                         (a, b) => a.or(b)?,
                     };
-                    (rate < PRESSURE_BYTES_PER_SECOND).then_some((*id, rate))
+                    (rate < PRESSURE_BYTES_PER_SECOND).then_some((*id, weight(e), rate))
                 })
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(id, _)| id)
+                .min_by(|a, b| a.1.cmp(&b.1).then(a.2.total_cmp(&b.2)))
+                .map(|(id, _, _)| id)
         })
     }
 }
@@ -363,6 +387,44 @@ mod tests {
         let late = pool.admit(net(4), t0);
         assert!(!late.established(t0 + Duration::from_secs(4)));
         assert!(!was_closed(&fast));
+    }
+
+    #[test]
+    fn a_full_handshake_table_closes_a_handshake_of_the_network_holding_most() {
+        let pool = pool(16, 16);
+        let t0 = Instant::now();
+        // A reporter's handshake, the oldest of all, waits its turn behind a flood from two
+        // networks that hold every other place.
+        let reporter = pool.admit(net(1), t0);
+        let flood: Vec<Ticket> = (0..15)
+            .map(|i| pool.admit(net(2 + i % 2), t0 + Duration::from_millis(1 + i)))
+            .collect();
+        let _newcomer = pool.admit(net(9), t0 + Duration::from_secs(1));
+        assert!(!was_closed(&reporter), "the reporter's one place is kept");
+        assert!(
+            was_closed(&flood[0]),
+            "the oldest of the heaviest network's (8 of 15)"
+        );
+        assert!(flood[1..].iter().all(|t| !was_closed(t)));
+    }
+
+    #[test]
+    fn a_full_table_closes_an_idle_connection_of_the_network_holding_most() {
+        let pool = pool(16, 4);
+        let t0 = Instant::now();
+        let reporter = pool.admit(net(1), t0);
+        assert!(reporter.established(t0));
+        let flood: Vec<Ticket> = (0..3).map(|_| pool.admit(net(2), t0)).collect();
+        for (i, t) in flood.iter().enumerate() {
+            assert!(t.established(t0 + Duration::from_secs(1 + i as u64)));
+        }
+        let newcomer = pool.admit(net(3), t0);
+        assert!(newcomer.established(t0 + Duration::from_secs(5)));
+        assert!(
+            !was_closed(&reporter),
+            "idle longest, but its network's only connection"
+        );
+        assert!(was_closed(&flood[0]));
     }
 
     #[test]
