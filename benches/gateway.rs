@@ -71,7 +71,7 @@ impl Path {
         match self {
             Path::ClientStretched => "sealed and stretched on the client",
             Path::ClientSealed => "sealed on the client, server-made token",
-            Path::Form => "form, sealed by the server",
+            Path::Form => "form (page, then post), sealed by the server",
         }
     }
 }
@@ -139,15 +139,35 @@ async fn one_report(
             .body(format!(
                 r#"{{"entity":"{entity}","envelope":"{envelope}"}}"#
             )),
-        Path::Form => client
-            .post(format!("{base}/report"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!(
-                "entity={entity}&description={}",
-                "x".repeat(REPORT_BYTES - 200)
-            )),
+        Path::Form => {
+            // As a browser does: the report page first, for its one-time mark.
+            let Some(mark) = form_mark(client, base).await else {
+                return false;
+            };
+            client
+                .post(format!("{base}/report"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!(
+                    "once={mark}&entity={entity}&description={}",
+                    "x".repeat(REPORT_BYTES - 200)
+                ))
+        }
     };
     matches!(request.send().await, Ok(r) if r.status().is_success())
+}
+
+/// The one-time mark of a fresh report page.
+async fn form_mark(client: &reqwest::Client, base: &str) -> Option<String> {
+    let page = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let rest = page.split("name=\"once\" value=\"").nth(1)?;
+    Some(rest.split('"').next()?.to_string())
 }
 
 fn rand_bytes() -> [u8; 32] {

@@ -114,6 +114,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
     // reporter's page.
     crate::i18n::load();
     let secret = load_server_secret(&config.server_secret_file, mode)?;
+    let once = crate::http::public::once::Once::new(secret.derive("confide/form-marks/1"));
     let stretch = config.stretch_params()?;
 
     let cert = tls::ServerCert::load(&config.tls.certificate, &config.tls.key)?;
@@ -158,7 +159,7 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         clocks: Arc::new(config.deadlines.clone()),
         clock,
         quick_exit: Arc::from(config.pages.quick_exit_url.as_str()),
-        once: Arc::default(),
+        once: Arc::new(once),
         throttle: Arc::new(http::throttle::Throttle::new(&config.rate_limits)),
         work: Arc::new(http::public::work::Work::new(
             if config.rate_limits.enabled {

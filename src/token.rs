@@ -322,6 +322,18 @@ impl ServerSecret {
             .then(|| ServerSecret(hmac::Key::new(hmac::HMAC_SHA256, bytes)))
     }
 
+    /// A key of its own for `purpose`, derived from the secret: HMAC(secret, purpose). A
+    /// purpose is a label shorter than 32 bytes, so it never collides with a lookup key's
+    /// verifier (HMAC over 32 bytes).
+    pub fn derive(&self, purpose: &'static str) -> hmac::Key {
+        assert!(
+            purpose.len() < 32,
+            "a purpose label is shorter than a lookup key"
+        );
+        let tag = hmac::sign(&self.0, purpose.as_bytes());
+        hmac::Key::new(hmac::HMAC_SHA256, tag.as_ref())
+    }
+
     /// Fresh secret bytes, for `demo` and for `confide keys`.
     pub fn generate_bytes() -> Zeroizing<[u8; 32]> {
         let mut bytes = Zeroizing::new([0u8; 32]);

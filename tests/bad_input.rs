@@ -19,12 +19,15 @@ async fn post(gateway: &Gateway, path: &str, content_type: &str, body: Vec<u8>) 
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+/// Posts a report form as from the report page: a fresh one-time mark first, then `body`.
 async fn form(gateway: &Gateway, body: &[u8]) -> (u16, String) {
+    let mut marked = format!("once={}&", gateway.form_mark().await).into_bytes();
+    marked.extend_from_slice(body);
     post(
         gateway,
         "/report",
         "application/x-www-form-urlencoded",
-        body.to_vec(),
+        marked,
     )
     .await
 }
@@ -122,7 +125,10 @@ async fn reporters_see_friendly_pages_and_every_answer_carries_the_security_head
         .reporter()
         .post(format!("{}/report", gateway.public))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body("entity=unmiss&description=x")
+        .body(format!(
+            "once={}&entity=unmiss&description=x",
+            gateway.form_mark().await
+        ))
         .send()
         .await
         .unwrap();

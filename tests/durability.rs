@@ -53,8 +53,9 @@ async fn sigterm_during_a_burst_lets_every_report_under_way_finish_and_then_stop
         let client = gateway.reporter();
         let url = format!("{}/report", gateway.public);
         let returned = returned.clone();
+        let mark = gateway.form_mark().await;
         reporters.push(tokio::spawn(async move {
-            let body = format!("entity=minusca&description=report+{i}+during+shutdown");
+            let body = format!("once={mark}&entity=minusca&description=report+{i}+during+shutdown");
             let response = client
                 .post(&url)
                 .header("content-type", "application/x-www-form-urlencoded")

@@ -413,3 +413,51 @@ async fn reqwest_script_len(gateway: &Gateway) -> u64 {
         .unwrap()
         .len() as u64
 }
+
+#[tokio::test]
+async fn a_lookup_key_already_taken_counts_as_a_failed_check_and_waits_like_one() {
+    let gateway = Gateway::start_with_env(&[
+        ("CONFIDE_RATE_LIMITS__ENABLED", "true"),
+        (
+            "CONFIDE_RATE_LIMITS__FAILED_CHECKS_PER_PREFIX_PER_HOUR",
+            "3",
+        ),
+    ]);
+    let guesser = from("127.0.0.1");
+    let keyring = gateway.keyring().await;
+    let filed = report(&keyring);
+    let url = format!("{}/api/v1/reports", gateway.public);
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(
+        status(guesser.post(&url).json(&filed).send().await.unwrap()),
+        201
+    );
+    // The same lookup key sent again three times: each answer says a case holds it, and each
+    // is counted like a status check that found nothing…
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        answers.push(status(
+            guesser.post(&url).json(&filed).send().await.unwrap(),
+        ));
+    }
+    // … so the fourth waits, and so do the network's status checks. Before, every one was
+    // answered 409, and status checks stayed open.
+    assert_eq!(answers, [409, 409, 409, 429]);
+    let check = guesser
+        .post(format!("{}/api/v1/status", gateway.public))
+        .json(&json!({ "lookup": STANDARD.encode([3u8; 32]) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status(), 429);
+    assert!(check.headers().contains_key("retry-after"));
+    // A report without a lookup key of its own still goes through.
+    let mut plain = report(&keyring);
+    let object = plain.as_object_mut().unwrap();
+    object.remove("lookup");
+    object.remove("reply_recipient");
+    assert_eq!(
+        status(guesser.post(&url).json(&plain).send().await.unwrap()),
+        201
+    );
+}

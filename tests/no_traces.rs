@@ -76,7 +76,10 @@ async fn no_log_line_or_stored_byte_holds_a_client_address_user_agent_token_or_r
     let r = client
         .post(format!("{}/report", gateway.public))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("entity=nowhere&description={FORM_TEXT}"))
+        .body(format!(
+            "once={}&entity=nowhere&description={FORM_TEXT}",
+            gateway.form_mark().await
+        ))
         .send()
         .await
         .unwrap();

@@ -21,6 +21,8 @@ pub struct Problem {
     /// A follow-up number (or lookup key) that matched no case: what the rate limits count as a
     /// failed check, and nothing else is.
     pub failed_check: bool,
+    /// Over a rate limit: how many seconds to wait, sent as `Retry-After`.
+    pub retry_after: Option<u64>,
     /// Storage could not serve the request, with the store's own words for the operator
     /// (counted and logged once per outage by `store::health`; never sent to the client).
     pub storage_fault: Option<String>,
@@ -41,7 +43,23 @@ impl Problem {
             code,
             message: message.into(),
             failed_check: false,
+            retry_after: None,
             storage_fault: None,
+        }
+    }
+
+    /// Over a rate limit (`throttle`): wait `wait` and try again.
+    pub fn too_many_requests(wait: std::time::Duration) -> Problem {
+        let seconds = wait.as_secs().max(1);
+        Problem {
+            retry_after: Some(seconds),
+            ..Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!(
+                    "Too many requests from your network just now. Please wait {seconds} seconds and try again."
+                ),
+            )
         }
     }
 
@@ -103,6 +121,12 @@ impl Problem {
     pub fn mark(&self, response: &mut Response) {
         if self.failed_check {
             response.extensions_mut().insert(FailedCheck);
+        }
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
         }
         if let Some(cause) = &self.storage_fault {
             response
@@ -193,7 +217,12 @@ impl From<IntakeError> for Problem {
             BadClientKey => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_lookup", message)
             }
-            LookupTaken => Problem::new(StatusCode::CONFLICT, "lookup_taken", message),
+            // A lookup key already taken tells that a case exists for it: counted as a guess,
+            // like a status check that found nothing (`throttle`).
+            LookupTaken => Problem {
+                failed_check: true,
+                ..Problem::new(StatusCode::CONFLICT, "lookup_taken", message)
+            },
             Token(TokenError::Parameters(_)) => {
                 tracing::error!("token stretching failed: check the [token] configuration");
                 Problem::internal()

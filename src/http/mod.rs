@@ -6,6 +6,7 @@
 //! Neither has an access log. Requests are never logged: not their addresses (the accept loop
 //! drops them), not their headers, not their bodies.
 
+pub mod cross_site;
 pub mod error;
 pub mod extract;
 pub mod listener;
@@ -117,6 +118,8 @@ pub fn public_router(state: AppState) -> Router {
             state.clone(),
             throttle_requests,
         ))
+        // Outside the budgets: another site's request spends none of them.
+        .layer(axum::middleware::from_fn(refuse_cross_site))
         .layer(axum::middleware::map_response(explain_empty_errors))
         .layer(axum::middleware::map_response(security_headers))
         .layer(axum::middleware::from_fn_with_state(
@@ -131,6 +134,30 @@ pub fn public_router(state: AppState) -> Router {
             state.quick_exit.clone(),
         )))
         .with_state(state)
+}
+
+/// Refuses a request that changes something when a page of another site made the browser
+/// send it (`cross_site`).
+async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    let verdict = cross_site::judge(
+        request.method(),
+        request.headers(),
+        cross_site::host_asked(&request),
+    );
+    if verdict == cross_site::Verdict::Allowed {
+        return next.run(request).await;
+    }
+    let problem = error::Problem::new(
+        StatusCode::FORBIDDEN,
+        "cross_site",
+        "This was sent from a page of another site, so nothing was done. To report or to check a case, type this site's address yourself and use its pages.",
+    );
+    if request.uri().path().starts_with("/api/") {
+        problem.into_response()
+    } else {
+        let (parts, _) = request.into_parts();
+        public::pages::problem_page(&public::pages::Ctx::of(&parts), problem, "/")
+    }
 }
 
 /// Applies the public listener's rate limits (`throttle`): refuses a request over its budget
@@ -148,24 +175,13 @@ async fn throttle_requests(
         .copied()
         .unwrap_or(throttle::PrefixKey(0));
     if let Err(wait) = state.throttle.admit(class, key) {
-        let seconds = wait.as_secs().max(1);
-        let problem = error::Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_requests",
-            format!(
-                "Too many requests from your network just now. Please wait {seconds} seconds and try again."
-            ),
-        );
-        let mut response = if request.uri().path().starts_with("/api/") {
+        let problem = error::Problem::too_many_requests(wait);
+        return if request.uri().path().starts_with("/api/") {
             problem.into_response()
         } else {
             let (parts, _) = request.into_parts();
             public::pages::problem_page(&public::pages::Ctx::of(&parts), problem, "/")
         };
-        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return response;
     }
     let response = next.run(request).await;
     if response.extensions().get::<error::FailedCheck>().is_some() {

@@ -254,20 +254,32 @@ impl Throttle {
         if !self.enabled {
             return Ok(());
         }
-        if class == Class::FollowUp && self.failures_per_hour > 0 {
-            let now = Instant::now();
-            let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((started, count)) = failures.get(&key)
-                && *count >= self.failures_per_hour
-                && now < *started + HOUR
-            {
-                return Err(*started + HOUR - now);
-            }
+        if class == Class::FollowUp
+            && let Some(wait) = self.locked_out(key)
+        {
+            return Err(wait);
         }
         match class {
             Class::Submission => self.submissions.take(key),
             Class::FollowUp => self.follow_ups.take(key),
             Class::Page => self.pages.take(key),
+        }
+    }
+
+    /// How long the network's follow-ups still wait after its failed checks ran out, if they do.
+    /// A report that brings its own lookup key waits too (`public::api`): a key already taken
+    /// would answer the question a status check asks.
+    pub fn locked_out(&self, key: PrefixKey) -> Option<Duration> {
+        if !self.enabled || self.failures_per_hour == 0 {
+            return None;
+        }
+        let now = Instant::now();
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        match failures.get(&key) {
+            Some((started, count)) if *count >= self.failures_per_hour && now < *started + HOUR => {
+                Some(*started + HOUR - now)
+            }
+            _ => None,
         }
     }
 

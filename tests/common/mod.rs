@@ -133,8 +133,8 @@ impl Gateway {
             // Tests and benchmarks send far more from one address than any network of people
             // would: rate limits are off unless a test turns them on (tests/flood.rs does).
             .env("CONFIDE_RATE_LIMITS__ENABLED", "false")
-            .envs(env.iter().copied())
             .env("RUST_LOG", "trace")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -266,13 +266,45 @@ impl Gateway {
             .unwrap()
     }
 
-    /// Sends a report through the no-JavaScript form; returns the page.
+    /// A fresh one-time mark from the report page, as a browser would send back with the form.
+    pub async fn form_mark(&self) -> String {
+        let page = self
+            .reporter()
+            .get(format!("{}/", self.public))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        page.split("name=\"once\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the report page carries a one-time mark")
+            .to_string()
+    }
+
+    /// `fields` of a report form, with a fresh mark unless they carry one.
+    pub async fn with_mark(&self, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        if !fields.iter().any(|(name, _)| *name == "once") {
+            all.insert(0, ("once".into(), self.form_mark().await));
+        }
+        all
+    }
+
+    /// Sends a report through the no-JavaScript form, as from the report page (with a fresh
+    /// one-time mark unless `fields` carry one); returns the page.
     pub async fn submit_form(&self, fields: &[(&str, &str)]) -> (u16, String) {
+        let fields = self.with_mark(fields).await;
         let response = self
             .reporter()
             .post(format!("{}/report", self.public))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(serde_urlencoded::to_string(fields).unwrap())
+            .body(serde_urlencoded::to_string(&fields).unwrap())
             .send()
             .await
             .unwrap();
@@ -429,14 +461,27 @@ pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (Str
 }
 
 impl Gateway {
-    /// Posts a multipart form to the public listener; returns the status and the page.
+    /// Posts a multipart form to the public listener (a report form with a fresh one-time mark
+    /// unless `fields` carry one); returns the status and the page.
     pub async fn post_multipart(
         &self,
         path: &str,
         fields: &[(&str, &str)],
         files: &[(&str, &str, &[u8])],
     ) -> (u16, String) {
-        let (content_type, body) = multipart(fields, files);
+        let owned = if path == "/report" {
+            self.with_mark(fields).await
+        } else {
+            fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let fields: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let (content_type, body) = multipart(&fields, files);
         let response = self
             .reporter()
             .post(format!("{}{path}", self.public))

@@ -65,8 +65,16 @@ async fn challenge(State(state): State<AppState>) -> Json<Value> {
 
 async fn create_report(
     State(state): State<AppState>,
+    network: Option<axum::Extension<crate::http::throttle::PrefixKey>>,
     JsonBody(request): JsonBody<ReportRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
+    // A lookup key is a guess at a case as much as a status check is.
+    if request.lookup.is_some()
+        && let Some(axum::Extension(network)) = network
+        && let Some(wait) = state.throttle.locked_out(network)
+    {
+        return Err(Problem::too_many_requests(wait));
+    }
     if state.work.under_pressure() {
         let Some(answer) = &request.pow else {
             return Err(Problem::new(

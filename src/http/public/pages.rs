@@ -19,7 +19,7 @@ use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::http::extract::FormBody;
 use crate::http::multipart::{FieldSource, chosen_file, next_field, read_text};
-use crate::http::public::once::Once;
+use crate::http::public::once::{MARK_CHARS, MarkError};
 use crate::i18n::Tr;
 use crate::intake::{IntakeError, Recipients, ReportAnswers, ReporterCase};
 use crate::keyring::Entity;
@@ -263,7 +263,7 @@ async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             max_field: limits.max_field_chars,
             max_files: limits.max_attachments,
             token: "",
-            once: Once::issue(),
+            once: state.once.issue(),
         },
     )
 }
@@ -283,16 +283,11 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
         Ok(read) => read,
         Err(problem) => return problem_page(&ctx, problem, "/"),
     };
-    // A form sent again (Back, then "send again") is refused rather than filed twice. Forms
-    // without the mark (scripts) are taken as they come.
-    if !answers.once.is_empty() && !state.once.spend(&answers.once) {
+    // A form sent again (Back, then "send again") is refused rather than filed twice, and a
+    // form is filed only from a page this gateway issued (`once`).
+    if let Err(refused) = state.once.spend(&answers.once) {
         state.intake.discard(&attachments).await;
-        let problem = Problem::new(
-            StatusCode::CONFLICT,
-            "form_used",
-            "This form was sent already. To send a new report, open the report page again.",
-        );
-        return problem_page(&ctx, problem, "/");
+        return problem_page(&ctx, mark_refused(refused), "/");
     }
     match state
         .intake
@@ -318,6 +313,27 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
             )
         }
         Err(e) => problem_page(&ctx, e.into(), "/"),
+    }
+}
+
+/// Why a report form's one-time mark was refused, in words for the reporter.
+fn mark_refused(refused: MarkError) -> Problem {
+    match refused {
+        MarkError::Spent => Problem::new(
+            StatusCode::CONFLICT,
+            "form_used",
+            "This form was sent already. To send a new report, open the report page again.",
+        ),
+        MarkError::Expired => Problem::new(
+            StatusCode::CONFLICT,
+            "form_expired",
+            "This form was opened more than a day ago, so nothing was sent. Go back to copy what you wrote, then open the report page again and send it from there.",
+        ),
+        MarkError::NotIssued => Problem::new(
+            StatusCode::FORBIDDEN,
+            "form_not_issued",
+            "This form did not come from this site's report page, so nothing was sent. Open the report page yourself and send your report from there.",
+        ),
     }
 }
 
@@ -379,7 +395,7 @@ async fn read_report_with_files(
                     ));
                 }
                 "entity" => answers.entity = read_text(field, 64).await?,
-                "once" => answers.once = read_text(field, 64).await?,
+                "once" => answers.once = read_text(field, MARK_CHARS).await?,
                 "files" => {
                     let Some((name, media_type)) = chosen_file(&field) else {
                         continue;
