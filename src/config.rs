@@ -424,9 +424,10 @@ impl Config {
                 "token: memory_kib must be at least 7168 and memory_kib × iterations at least 35840 (for example 19456 × 2)".into(),
             ));
         }
-        if l.min_bytes_per_second == 0 || l.stall_secs == 0 {
+        // An hour at most: the bound is added to instants, and a longer silence is no upload.
+        if l.min_bytes_per_second == 0 || l.stall_secs == 0 || l.stall_secs > 3600 {
             return Err(ConfigError::Invalid(
-                "limits.min_bytes_per_second and limits.stall_secs must be at least 1".into(),
+                "limits.min_bytes_per_second must be at least 1, and limits.stall_secs from 1 to 3600".into(),
             ));
         }
         if l.concurrent_stretches == 0 || l.max_connections == 0 {

@@ -167,3 +167,24 @@ async fn a_report_page_opened_before_a_restart_can_still_be_sent() {
         .await;
     assert_eq!(status, 200, "{page}");
 }
+
+#[tokio::test]
+async fn another_sites_page_cannot_load_the_gateways_files_and_its_links_still_open_the_form() {
+    let gateway = Gateway::start();
+    let client = gateway.reporter();
+    let get = |path: &str, mode: &str| {
+        client
+            .get(format!("{}{path}", gateway.public))
+            .header("sec-fetch-site", "cross-site")
+            .header("sec-fetch-mode", mode)
+            .send()
+    };
+    let embedded = get("/static/style.css", "no-cors").await.unwrap();
+    assert_eq!(
+        embedded.status(),
+        403,
+        "an image or stylesheet of another site's page"
+    );
+    let followed = get("/", "navigate").await.unwrap();
+    assert_eq!(followed.status(), 200, "a link followed from another site");
+}

@@ -25,7 +25,21 @@ pub enum Verdict {
 /// in HTTP/1.1, the `:authority` in HTTP/2: [`host_asked`]).
 pub fn judge(method: &Method, headers: &HeaderMap, host: Option<&str>) -> Verdict {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return Verdict::Allowed;
+        // A read is refused only when another site's page embeds or fetches it (an image, a
+        // script, a fetch in a loop): the gateway's pages load nothing from elsewhere and are
+        // loaded by nothing elsewhere, and such loads would spend the visitor's network's page
+        // budget. Following a link from another site is a navigation, and goes on.
+        let embedded = headers
+            .get("sec-fetch-site")
+            .is_some_and(|site| !matches!(site.as_bytes(), b"same-origin" | b"none"))
+            && headers
+                .get("sec-fetch-mode")
+                .is_some_and(|mode| mode.as_bytes() != b"navigate");
+        return if embedded {
+            Verdict::CrossSite
+        } else {
+            Verdict::Allowed
+        };
     }
     if let Some(site) = headers.get("sec-fetch-site") {
         // `none`: the visitor's own doing (a bookmark, the address bar).
@@ -115,6 +129,34 @@ mod tests {
         let h = headers(&[("sec-fetch-site", "cross-site")]);
         assert_eq!(
             judge(&Method::GET, &h, Some("gateway.example")),
+            Verdict::Allowed
+        );
+    }
+
+    #[test]
+    fn a_read_embedded_by_another_site_is_refused_and_a_link_followed_from_one_is_not() {
+        let get = |pairs: &[(&'static str, &'static str)]| {
+            judge(&Method::GET, &headers(pairs), Some("gateway.example"))
+        };
+        for mode in ["no-cors", "cors", "same-origin"] {
+            assert_eq!(
+                get(&[("sec-fetch-site", "cross-site"), ("sec-fetch-mode", mode)]),
+                Verdict::CrossSite,
+                "{mode}"
+            );
+        }
+        assert_eq!(
+            get(&[
+                ("sec-fetch-site", "cross-site"),
+                ("sec-fetch-mode", "navigate")
+            ]),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            get(&[
+                ("sec-fetch-site", "same-origin"),
+                ("sec-fetch-mode", "no-cors")
+            ]),
             Verdict::Allowed
         );
     }

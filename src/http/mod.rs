@@ -136,8 +136,8 @@ pub fn public_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Refuses a request that changes something when a page of another site made the browser
-/// send it (`cross_site`).
+/// Refuses a request that changes something, or a read embedded in its page, when a page of
+/// another site made the browser send it (`cross_site`).
 async fn refuse_cross_site(request: Request, next: Next) -> Response {
     let verdict = cross_site::judge(
         request.method(),
