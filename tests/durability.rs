@@ -47,13 +47,17 @@ async fn sigterm_during_a_burst_lets_every_report_under_way_finish_and_then_stop
     // Thirty reports through the form at once: the server stretches each token, two at a time,
     // so most are still under way when the gateway is told to stop.
     let returned = Arc::new(Mutex::new(Vec::new()));
+    // The report page's marks first, so that the thirty are sent at once.
+    let mut marks = Vec::new();
+    for _ in 0..30 {
+        marks.push(gateway.form_mark().await);
+    }
     let mut reporters = Vec::new();
-    for i in 0..30 {
+    for (i, mark) in marks.into_iter().enumerate() {
         // A client each: one request on one fresh connection, no pooled connection to race.
         let client = gateway.reporter();
         let url = format!("{}/report", gateway.public);
         let returned = returned.clone();
-        let mark = gateway.form_mark().await;
         reporters.push(tokio::spawn(async move {
             let body = format!("once={mark}&entity=minusca&description=report+{i}+during+shutdown");
             let response = client
