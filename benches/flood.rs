@@ -235,10 +235,7 @@ async fn probe(
             let started = Instant::now();
             // The report page first, for its one-time mark, as a browser does.
             let mark = match client.get(format!("{}/", gateway.public)).send().await {
-                Ok(r) => r.text().await.ok().and_then(|page| {
-                    let rest = page.split("name=\"once\" value=\"").nth(1)?;
-                    Some(rest.split('"').next()?.to_string())
-                }),
+                Ok(r) => r.text().await.ok().and_then(|p| common::mark_on_page(&p)),
                 Err(_) => None,
             };
             let body = serde_urlencoded::to_string([

@@ -166,8 +166,7 @@ async fn form_mark(client: &reqwest::Client, base: &str) -> Option<String> {
         .text()
         .await
         .ok()?;
-    let rest = page.split("name=\"once\" value=\"").nth(1)?;
-    Some(rest.split('"').next()?.to_string())
+    common::mark_on_page(&page)
 }
 
 fn rand_bytes() -> [u8; 32] {

@@ -353,21 +353,7 @@ async fn a_report_form_sent_twice_is_filed_once() {
     // Without JavaScript, Back then "send again" re-posts the same form: the second is refused,
     // so no second case is filed and no fresh number is shown to whoever holds the phone.
     let gateway = Gateway::start();
-    let page = gateway
-        .reporter()
-        .get(format!("{}/", gateway.public))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let mark = page
-        .split("name=\"once\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the report page carries a one-time mark")
-        .to_string();
+    let mark = gateway.form_mark().await;
     let fields = [
         ("once", mark.as_str()),
         ("entity", "minusca"),

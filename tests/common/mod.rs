@@ -277,11 +277,7 @@ impl Gateway {
             .text()
             .await
             .unwrap();
-        page.split("name=\"once\" value=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .expect("the report page carries a one-time mark")
-            .to_string()
+        mark_on_page(&page).expect("the report page carries a one-time mark")
     }
 
     /// `fields` of a report form, with a fresh mark unless they carry one.
@@ -355,6 +351,12 @@ pub fn identity(dir: &Path) -> reqwest::Identity {
     let mut pem = std::fs::read(dir.join("cert.pem")).unwrap();
     pem.extend_from_slice(&std::fs::read(dir.join("key.pem")).unwrap());
     reqwest::Identity::from_pem(&pem).unwrap()
+}
+
+/// The one-time mark of a report page (its hidden `once` field), as a browser sends it back.
+pub fn mark_on_page(html: &str) -> Option<String> {
+    let rest = html.split("name=\"once\" value=\"").nth(1)?;
+    Some(rest.split('"').next()?.to_string())
 }
 
 /// The follow-up token on a "report received" page: the text of the element with id="token".
