@@ -229,6 +229,9 @@ pub struct Signed {
 /// The part of the signed keyring document a client reads.
 #[derive(Clone, Debug, Deserialize)]
 pub struct SignedDocument {
+    /// Raised at every signing; a client refuses a keyring older than one it has seen.
+    #[serde(default)]
+    pub serial: u64,
     pub staff: Vec<SignedMember>,
 }
 

@@ -168,6 +168,49 @@ async fn a_keyring_the_organisation_did_not_sign_stops_the_report_in_the_browser
 }
 
 #[tokio::test]
+async fn an_earlier_signed_keyring_stops_the_report_in_the_browser() {
+    if !ready() {
+        return;
+    }
+    // The page comes from a gateway at the organisation's latest signing (serial 2); the
+    // keyring answer is the earlier one (serial 1), genuine but out of date.
+    let keys = common::keys_signed_at(2);
+    let data = tempfile::tempdir().unwrap();
+    let gateway = Gateway::spawn_demo(keys.path(), data.path(), &[], &[]);
+    let at_serial_1 = Gateway::start();
+    let earlier: Value = at_serial_1
+        .reporter()
+        .get(format!("{}/api/v1/keyring", at_serial_1.public))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        earlier["signed"]["document"]
+            .as_str()
+            .unwrap()
+            .contains("\"serial\":1")
+    );
+    let en = Tr::of("en").unwrap();
+    let answer = drive(json!({
+        "do": "tampered-keyring", "base": gateway.public, "lang": "en",
+        "description": REPORT, "ring": earlier,
+        "expect": text_of(en, "error-keyring_unverified"),
+    }));
+    assert_eq!(answer["progress"], text_of(en, "error-keyring_unverified"));
+    assert!(
+        !answer["sent"].as_array().unwrap().iter().any(|r| {
+            r["url"].as_str().unwrap().contains("/api/v1/reports")
+                || r["body"].as_str().unwrap().contains(REPORT)
+        }),
+        "nothing of the report left the phone"
+    );
+    assert!(gateway.cases_seen_by("intake-minusca").await.is_empty());
+}
+
+#[tokio::test]
 async fn reporters_report_follow_up_and_answer_in_chromium_with_and_without_javascript() {
     if !ready() {
         return;

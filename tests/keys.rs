@@ -836,3 +836,56 @@ async fn an_earlier_signed_keyring_cannot_be_put_back() {
     assert!(!status.success());
     assert!(err.contains("serial is lower"), "{err}");
 }
+
+#[tokio::test]
+async fn the_staff_cli_refuses_an_earlier_keyring_once_it_has_seen_a_later_one() {
+    // The organisation's latest signing (serial 2) on one gateway; the earlier keyring
+    // (serial 1, validly signed) on another, as a compromised server could send it again.
+    let later_keys = common::keys_signed_at(2);
+    let later_data = tempfile::tempdir().unwrap();
+    let later = Gateway::spawn_demo(later_keys.path(), later_data.path(), &[], &[]);
+    let mut earlier = Gateway::start();
+    // One staff member's machine meets both.
+    earlier.staff_state = later.staff_state.clone();
+    let assign_first_case = |gateway: &Gateway| {
+        let cases = ok(gateway.staff_cli("intake-minusca", &["cases"]));
+        let case = cases
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string();
+        gateway.staff_cli(
+            "intake-minusca",
+            &["assign", &case, "--to", "investigator-minusca"],
+        )
+    };
+    for gateway in [&later, &earlier] {
+        let (status, _) = gateway
+            .submit_form(&[("entity", "minusca"), ("description", "a report to assign")])
+            .await;
+        assert_eq!(status, 200);
+    }
+
+    ok(assign_first_case(&later));
+    let refused = assign_first_case(&earlier);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "the earlier keyring was used");
+    assert!(
+        said.contains("keyring serial 1, older than serial 2"),
+        "{said}"
+    );
+    assert!(
+        earlier
+            .cases_seen_by("investigator-minusca")
+            .await
+            .is_empty(),
+        "nothing was assigned under the earlier keyring"
+    );
+    // The refusal is the machine's memory: a machine that never saw serial 2 goes on.
+    let fresh = tempfile::tempdir().unwrap();
+    earlier.staff_state = fresh.path().to_path_buf();
+    ok(assign_first_case(&earlier));
+}

@@ -12,6 +12,8 @@ use common::{Gateway, ORGANISATION_KEY};
 fn staff(profile: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_confide"))
         .env("XDG_CONFIG_HOME", "/nonexistent/confide-tests")
+        // What the CLI remembers (the keyring serial) stays beside the test's profile.
+        .env("XDG_STATE_HOME", profile.parent().unwrap().join("state"))
         .arg("staff")
         .arg("--profile")
         .arg(profile)

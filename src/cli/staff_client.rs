@@ -202,6 +202,7 @@ impl Client {
             .context("the keyring the server sent is not signed by your organisation; refusing to seal to it. Tell your administrator")?;
         let document: SignedDocument =
             serde_json::from_str(&signed.document).context("the signed keyring cannot be read")?;
+        serial_memory::check_and_remember(&pin, document.serial)?;
         let current: std::collections::HashSet<String> =
             served.staff.into_iter().map(|s| s.name).collect();
         Ok(document
@@ -297,5 +298,102 @@ impl Client {
             .send(self.http.post(format!("{}{path}", self.base)).json(body))
             .await?;
         self.answer(response).await
+    }
+}
+
+/// The highest keyring serial this machine has seen from the organisation, kept between
+/// commands. A signature proves who signed a keyring, not that it is the latest: a compromised
+/// server could send an earlier signed keyring that still lists a member since removed (or a
+/// key since rotated), and the client would seal to them. The gateway refuses an older serial
+/// than its database saw; this is the same rule on the staff member's side.
+///
+/// Kept in `$XDG_STATE_HOME/confide/` (else `~/.local/state/confide/`, on Windows
+/// `%LOCALAPPDATA%\confide\`), one small file per organisation key.
+pub mod serial_memory {
+    use std::path::{Path, PathBuf};
+
+    use anyhow::{Result, bail};
+
+    use crate::keyring::OrganisationKey;
+
+    /// The folder of the memory, if this machine has one.
+    fn folder() -> Option<PathBuf> {
+        let given = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        given("XDG_STATE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| given("LOCALAPPDATA").map(PathBuf::from))
+            .or_else(|| given("HOME").map(|home| PathBuf::from(home).join(".local/state")))
+            .map(|base| base.join("confide"))
+    }
+
+    /// The file for one organisation key (the key is public; its first bytes name the file).
+    pub fn path(pin: &OrganisationKey) -> Option<PathBuf> {
+        folder().map(|f| f.join(format!("keyring-serial-{}", hex::encode(&pin.0[..8]))))
+    }
+
+    fn read(path: &Path) -> Result<u64> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => text.trim().parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "{} does not hold a keyring serial; it is written only by confide: ask your administrator before removing it",
+                    path.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display()))),
+        }
+    }
+
+    /// Refuses a keyring older than one seen before; remembers a newer one.
+    pub fn check_and_remember(pin: &OrganisationKey, served: u64) -> Result<()> {
+        let Some(path) = path(pin) else {
+            eprintln!(
+                "warning: this machine has no state folder (set XDG_STATE_HOME or HOME), so an earlier keyring sent again would not be noticed"
+            );
+            return Ok(());
+        };
+        let seen = read(&path)?;
+        if served < seen {
+            bail!(
+                "the gateway sent keyring serial {served}, older than serial {seen} this machine has already seen: a server sending an earlier keyring could have reports sealed to a member since removed. Nothing was sealed; tell your administrator"
+            );
+        }
+        if served > seen
+            && let Err(e) = write(&path, served)
+        {
+            eprintln!(
+                "warning: cannot remember keyring serial {served} in {}: {e:#}; an earlier keyring sent again would not be noticed",
+                path.display()
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes the serial beside the file and renames it over, so a crash leaves the old value
+    /// or the new, never half of one. Two commands at once may both write; the file is read
+    /// again just before, so the window in which a lower value could win is a few instructions.
+    fn write(path: &Path, serial: u64) -> Result<()> {
+        let folder = path.parent().expect("the memory is in a folder");
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(folder)?;
+        let temp = path.with_extension(format!("{}.new", std::process::id()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let written = (|| -> Result<()> {
+            let mut file = options.open(&temp)?;
+            std::io::Write::write_all(&mut file, format!("{serial}\n").as_bytes())?;
+            file.sync_all()?;
+            if read(path)? < serial {
+                std::fs::rename(&temp, path)?;
+            }
+            Ok(())
+        })();
+        let _ = std::fs::remove_file(&temp);
+        written
     }
 }

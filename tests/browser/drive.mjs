@@ -94,11 +94,12 @@ async function run(page, c, sent) {
             return { token, axe, text, exit, busyMs };
     }
     case "tampered-keyring": {
-      // Someone between the page and the keyring (or the server itself) swaps a recipient.
+      // Someone between the page and the keyring (or the server itself) swaps a recipient,
+      // or answers with an earlier keyring, validly signed (`c.ring`).
       await page.route("**/api/v1/keyring", async (route) => {
         const response = await route.fetch();
-        const ring = await response.json();
-        ring.entities[0].recipients = [c.foreign];
+        const ring = c.ring ?? (await response.json());
+        if (!c.ring) ring.entities[0].recipients = [c.foreign];
         await route.fulfill({ response, json: ring });
       });
       await page.goto(url("/"));

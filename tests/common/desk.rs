@@ -17,6 +17,7 @@ pub struct Desk {
     http: reqwest::Client,
     cookie: Option<String>,
     set_cookie: Option<String>,
+    _state: tempfile::TempDir,
 }
 
 impl Desk {
@@ -28,8 +29,11 @@ impl Desk {
     /// As [`Desk::start`], against any staff address (one nothing listens on, for offline).
     pub fn start_at(server: &str, name: &str, data: &Path, options: &[&str]) -> Desk {
         let dir = staff_dir(name);
+        // What the desk remembers between runs (the keyring serial seen), this desk's alone.
+        let state = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_confide"))
             .env("XDG_CONFIG_HOME", "/nonexistent/confide-tests")
+            .env("XDG_STATE_HOME", state.path())
             .env_remove("CONFIDE_STAFF_PROFILE")
             .env("RUST_LOG", "debug")
             .args([
@@ -99,6 +103,7 @@ impl Desk {
                 .unwrap(),
             cookie: None,
             set_cookie: None,
+            _state: state,
         }
     }
 

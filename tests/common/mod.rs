@@ -18,6 +18,37 @@ pub fn keys() -> PathBuf {
 /// The example organisation's public signing key (keys-example/confide.toml).
 pub const ORGANISATION_KEY: &str = "GSNpyW9ahtJZHsKkTWlK8Urg4HaO/sQKCADuwqU/K4Y=";
 
+/// A private copy of the example keys with the keyring signed again at `serial` (the example
+/// is at 1), as an administrator's next signing would be.
+#[allow(dead_code)]
+pub fn keys_signed_at(serial: u64) -> tempfile::TempDir {
+    let dir = copy_of_keys();
+    let keyring = dir.path().join("keyring.toml");
+    let text = std::fs::read_to_string(&keyring).unwrap();
+    assert!(
+        text.contains("serial = 1\n"),
+        "the example keyring is at serial 1"
+    );
+    std::fs::write(
+        &keyring,
+        text.replace("serial = 1\n", &format!("serial = {serial}\n")),
+    )
+    .unwrap();
+    let signed = Command::new(env!("CARGO_BIN_EXE_confide"))
+        .args(["keys", "sign", "--keyring"])
+        .arg(&keyring)
+        .arg("--key")
+        .arg(dir.path().join("organisation.key"))
+        .output()
+        .unwrap();
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    dir
+}
+
 /// A private copy of the example keys, for a test to change.
 #[allow(dead_code)]
 pub fn copy_of_keys() -> tempfile::TempDir {
@@ -50,6 +81,11 @@ pub struct Gateway {
     child: Child,
     logs: Arc<Mutex<Vec<u8>>>,
     _temp: Option<tempfile::TempDir>,
+    /// Where the staff CLI run by [`Gateway::staff_cli_in`] keeps what it remembers between
+    /// commands (the highest keyring serial seen): this gateway's own, unless a test points
+    /// two gateways at one to play a staff member's machine meeting both.
+    pub staff_state: PathBuf,
+    _staff_state: tempfile::TempDir,
 }
 
 impl Gateway {
@@ -180,6 +216,7 @@ impl Gateway {
                 line.clear();
             }
         });
+        let staff_state = tempfile::tempdir().unwrap();
         Gateway {
             public: public.unwrap(),
             staff: staff.unwrap(),
@@ -187,6 +224,8 @@ impl Gateway {
             child,
             logs,
             _temp: None,
+            staff_state: staff_state.path().to_path_buf(),
+            _staff_state: staff_state,
         }
     }
 
@@ -250,6 +289,7 @@ impl Gateway {
         Command::new(env!("CARGO_BIN_EXE_confide"))
             // No profile of the machine's user fills what a test leaves out.
             .env("XDG_CONFIG_HOME", "/nonexistent/confide-tests")
+            .env("XDG_STATE_HOME", &self.staff_state)
             .env_remove("CONFIDE_STAFF_PROFILE")
             .arg("staff")
             .args(["--server", &self.staff])

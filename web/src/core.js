@@ -276,9 +276,11 @@ const SIGNED_PREFIX = "confide public keyring v1\n";
  * over its public document must verify, and every intake recipient it lists must be one the
  * document gives for that entity (the server may leave out members revoked since signing,
  * never add one). `signedRecipients` are the intake officers and investigators of every entity,
- * whom a later message may be sealed to. Throws when anything fails.
+ * whom a later message may be sealed to. A keyring whose serial is below `minimumSerial` (the
+ * one the page was made from) is refused: its signature is genuine but it is out of date.
+ * Throws when anything fails.
  */
-export function verifyKeyring(ring, pin) {
+export function verifyKeyring(ring, pin, minimumSerial = 0) {
   const signed = ring.signed;
   if (!signed || typeof signed.document !== "string") throw new Error("unsigned keyring");
   let valid = false;
@@ -292,7 +294,10 @@ export function verifyKeyring(ring, pin) {
     valid = false;
   }
   if (!valid) throw new Error("keyring signature");
-  const signedEntities = JSON.parse(signed.document).entities;
+  const document = JSON.parse(signed.document);
+  // An earlier keyring, validly signed, may still list a member since removed.
+  if (!(document.serial >= minimumSerial)) throw new Error("older keyring");
+  const signedEntities = document.entities;
   const signedRecipients = new Set();
   for (const e of signedEntities) {
     for (const r of [...e.intake, ...e.investigators]) signedRecipients.add(r);

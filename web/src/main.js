@@ -53,7 +53,10 @@ async function api(path, body) {
 }
 
 /**
- * The keyring, checked against the organisation key the page pins (`data-organisation-key`).
+ * The keyring, checked against the organisation key the page pins (`data-organisation-key`)
+ * and no older than the keyring the page was made from (`data-keyring-serial`). The script
+ * keeps nothing between visits (a shared phone must not remember the site), so the page is
+ * its only memory of the serial.
  * A keyring that fails the check stops everything: handing the form to the server's sealing
  * instead would trust the same server that sent it.
  */
@@ -65,7 +68,7 @@ async function keyring(form) {
   // Only a demo runs without a pinned key.
   if (!pin) return ring;
   try {
-    return core.verifyKeyring(ring, pin);
+    return core.verifyKeyring(ring, pin, Number(form.dataset.keyringSerial) || 0);
   } catch {
     throw new Refused("keyring_unverified", "keyring");
   }

@@ -152,6 +152,8 @@ struct ReportPage<'a> {
     readers: Vec<String>,
     /// The organisation key the page's script checks the keyring against.
     organisation_key: Option<&'a str>,
+    /// The serial of the keyring this page was made from: the script refuses an older one.
+    keyring_serial: u64,
     categories: &'static [&'static str],
     max_description: usize,
     max_field: usize,
@@ -185,6 +187,8 @@ struct StatusFormPage<'a> {
     strings: String,
     max_message: usize,
     organisation_key: Option<&'a str>,
+    /// The serial of the keyring this page was made from: the script refuses an older one.
+    keyring_serial: u64,
 }
 
 #[derive(Template)]
@@ -258,6 +262,7 @@ async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             entities: keyring.entities(),
             readers,
             organisation_key: state.organisation_key.as_deref(),
+            keyring_serial: keyring.serial(),
             categories: crate::intake::CATEGORIES,
             max_description: limits.max_description_chars,
             max_field: limits.max_field_chars,
@@ -470,6 +475,7 @@ async fn status_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             strings: status_strings(ctx.t, &keys),
             max_message: state.intake.limits().max_description_chars,
             organisation_key: state.organisation_key.as_deref(),
+            keyring_serial: state.keyring.current().serial(),
         },
     )
 }
