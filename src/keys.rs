@@ -25,6 +25,35 @@ pub struct Authority {
     pub cert_pem: String,
 }
 
+/// How long a certificate is valid: from the start of the day it is issued (UTC, so that the
+/// second a member was enrolled is not written into their certificate) for a number of days.
+/// The staff listener refuses a client certificate outside its dates (rustls' WebPKI verifier),
+/// so a lost laptop's certificate stops working by itself even if nobody revokes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lifetime {
+    pub days: u32,
+}
+
+impl Lifetime {
+    /// A staff member's certificate: a year, renewed at the yearly key check.
+    pub const STAFF: Lifetime = Lifetime { days: 365 };
+    /// The organisation's staff CA, which lives on an offline machine: ten years.
+    pub const CA: Lifetime = Lifetime { days: 3650 };
+    /// The longest any command issues: a hundred years.
+    pub const MAX_DAYS: u32 = 36_500;
+    /// The example set is committed and used by the tests for years; it is public test data,
+    /// so its length of life protects nothing.
+    const EXAMPLE: Lifetime = Lifetime {
+        days: Lifetime::MAX_DAYS,
+    };
+
+    fn apply(self, params: &mut CertificateParams) {
+        let start = time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
+        params.not_before = start;
+        params.not_after = start + time::Duration::days(i64::from(self.days));
+    }
+}
+
 /// A freshly issued certificate and its private key, both PEM.
 pub struct Issued {
     pub cert_pem: String,
@@ -34,7 +63,7 @@ pub struct Issued {
 
 impl Authority {
     /// A new self-signed CA for `organisation`.
-    pub fn new(organisation: &str) -> Result<Authority> {
+    pub fn new(organisation: &str, lifetime: Lifetime) -> Result<Authority> {
         let mut params = CertificateParams::new(Vec::<String>::new())?;
         params
             .distinguished_name
@@ -44,6 +73,7 @@ impl Authority {
             .push(DnType::CommonName, format!("{organisation} staff CA"));
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        lifetime.apply(&mut params);
         let key = KeyPair::generate()?;
         let cert_pem = params.self_signed(&key)?.pem();
         Ok(Authority {
@@ -69,7 +99,7 @@ impl Authority {
     }
 
     /// A server certificate for the given host names and addresses.
-    pub fn issue_server(&self, names: &[&str]) -> Result<Issued> {
+    pub fn issue_server(&self, names: &[&str], lifetime: Lifetime) -> Result<Issued> {
         let mut params =
             CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())?;
         params.distinguished_name.push(
@@ -78,16 +108,40 @@ impl Authority {
         );
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        lifetime.apply(&mut params);
         self.issue(params)
     }
 
-    /// A client certificate for the staff member `name`.
-    pub fn issue_client(&self, name: &str) -> Result<Issued> {
-        let mut params = CertificateParams::new(Vec::<String>::new())?;
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        self.issue(params)
+    /// A client certificate for the staff member `name`, with a new key.
+    pub fn issue_client(&self, name: &str, lifetime: Lifetime) -> Result<Issued> {
+        self.issue(client_params(name, lifetime)?)
+    }
+
+    /// A client certificate for the staff member `name` whose key was made elsewhere (on a
+    /// smartcard, a hardware token, the member's own machine) and never leaves it: the request
+    /// proves the requester holds the key (its signature is checked), and only its public key
+    /// is taken. Everything the request asks for beyond that (names, usages, being a CA) is
+    /// ignored: the certificate says what a staff certificate says, nothing more.
+    pub fn sign_request(
+        &self,
+        name: &str,
+        request_pem: &str,
+        lifetime: Lifetime,
+    ) -> Result<Signed> {
+        let request = rcgen::CertificateSigningRequestParams::from_pem(request_pem).map_err(|e| {
+            anyhow::anyhow!(
+                "the certificate request cannot be used ({e}): give a PEM request (-----BEGIN CERTIFICATE REQUEST-----) with a valid signature and no extensions beyond names and key usages"
+            )
+        })?;
+        let ours = rcgen::CertificateSigningRequestParams {
+            params: client_params(name, lifetime)?,
+            public_key: request.public_key,
+        };
+        let cert = ours.signed_by(&self.issuer)?;
+        Ok(Signed {
+            fingerprint: crate::tls::fingerprint(cert.der()),
+            cert_pem: cert.pem(),
+        })
     }
 
     fn issue(&self, params: CertificateParams) -> Result<Issued> {
@@ -99,6 +153,22 @@ impl Authority {
             key_pem: key.serialize_pem(),
         })
     }
+}
+
+/// What a staff certificate says: the member's keyring name, for client authentication only.
+fn client_params(name: &str, lifetime: Lifetime) -> Result<CertificateParams> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    lifetime.apply(&mut params);
+    Ok(params)
+}
+
+/// A certificate signed for a key held elsewhere.
+pub struct Signed {
+    pub cert_pem: String,
+    pub fingerprint: [u8; 32],
 }
 
 /// Text that opens an age file armoured with a passphrase (how protected key files start).
@@ -317,12 +387,12 @@ pub fn write_example_set(dir: &Path) -> Result<()> {
         fs::create_dir_all(path.parent().expect("paths have a parent"))?;
         fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
     };
-    let ca = Authority::new("Example organisation (TEST ONLY)")?;
+    let ca = Authority::new("Example organisation (TEST ONLY)", Lifetime::EXAMPLE)?;
     write("tls/ca.pem", &ca.cert_pem)?;
     // Kept only because this set is for tests, which issue extra certificates with it. A real
     // CA key never leaves the administrator's offline machine.
     write("tls/ca-key.pem", &ca.key_pem())?;
-    let server = ca.issue_server(&["localhost", "127.0.0.1", "::1"])?;
+    let server = ca.issue_server(&["localhost", "127.0.0.1", "::1"], Lifetime::EXAMPLE)?;
     write("tls/server.pem", &server.cert_pem)?;
     write("tls/server-key.pem", &server.key_pem)?;
 
@@ -335,7 +405,7 @@ pub fn write_example_set(dir: &Path) -> Result<()> {
     );
     for (name, role, entities, member_state) in EXAMPLE_STAFF {
         let identity = age::x25519::Identity::generate();
-        let client = ca.issue_client(name)?;
+        let client = ca.issue_client(name, Lifetime::EXAMPLE)?;
         let folder = format!("staff/{name}");
         use secrecy::ExposeSecret;
         write(

@@ -160,7 +160,9 @@ async fn every_report_reaches_the_entitys_endpoint_sealed_through_a_failing_rece
         &std::fs::read_to_string(keys().join("tls/ca-key.pem")).unwrap(),
     )
     .unwrap();
-    let client = ca.issue_client("gateway-forwarder").unwrap();
+    let client = ca
+        .issue_client("gateway-forwarder", confide::keys::Lifetime::STAFF)
+        .unwrap();
     std::fs::write(dir.path().join("forwarder.pem"), client.cert_pem).unwrap();
     std::fs::write(dir.path().join("forwarder-key.pem"), client.key_pem).unwrap();
     let config = dir.path().join("confide.toml");

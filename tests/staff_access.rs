@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Gateway, client_builder, keys};
-use confide::keys::Authority;
+use confide::keys::{Authority, Lifetime};
 
 const REPORT: &str = "Report for the access tests.";
 
@@ -26,9 +26,9 @@ async fn the_staff_listener_refuses_a_client_without_a_certificate() {
 #[tokio::test]
 async fn a_certificate_from_another_authority_is_refused_at_the_handshake() {
     let gateway = Gateway::start();
-    let stranger = Authority::new("Somebody else")
+    let stranger = Authority::new("Somebody else", Lifetime::CA)
         .unwrap()
-        .issue_client("intake-minusca")
+        .issue_client("intake-minusca", Lifetime::STAFF)
         .unwrap();
     let identity = reqwest::Identity::from_pem(
         format!("{}{}", stranger.cert_pem, stranger.key_pem).as_bytes(),
@@ -55,7 +55,7 @@ async fn a_valid_certificate_that_is_not_in_the_keyring_gets_nothing_but_a_clear
         &std::fs::read_to_string(keys().join("tls/ca-key.pem")).unwrap(),
     )
     .unwrap();
-    let unknown = ca.issue_client("intake-minusca").unwrap();
+    let unknown = ca.issue_client("intake-minusca", Lifetime::STAFF).unwrap();
     let identity =
         reqwest::Identity::from_pem(format!("{}{}", unknown.cert_pem, unknown.key_pem).as_bytes())
             .unwrap();

@@ -118,7 +118,9 @@ async fn a_renewed_certificate_is_served_after_sighup_without_a_restart() {
         &std::fs::read_to_string(keys().join("tls/ca-key.pem")).unwrap(),
     )
     .unwrap();
-    let renewed = ca.issue_server(&["localhost", "127.0.0.1"]).unwrap();
+    let renewed = ca
+        .issue_server(&["localhost", "127.0.0.1"], confide::keys::Lifetime::STAFF)
+        .unwrap();
     // A broken file first: the old certificate stays in service.
     std::fs::write(&cert, "not a certificate").unwrap();
     hang_up(&gateway);

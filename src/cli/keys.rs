@@ -10,7 +10,9 @@ use secrecy::SecretString;
 
 use super::staff::write_private;
 use crate::keyring::{Keyring, Role};
-use crate::keys::{Authority, keyring_entry, new_identity, new_organisation_key, protect};
+use crate::keys::{
+    Authority, Lifetime, keyring_entry, new_identity, new_organisation_key, protect,
+};
 
 #[derive(Subcommand)]
 pub enum KeysCommand {
@@ -58,16 +60,29 @@ pub enum KeysCommand {
         /// Folder to write ca.pem and ca-key.pem into.
         #[arg(long)]
         out: PathBuf,
+        /// How many days the CA is valid, from today (UTC). Every staff certificate stops
+        /// working with it.
+        #[arg(long, default_value_t = Lifetime::CA.days, value_parser = days())]
+        days: u32,
     },
-    /// Issue a staff member's client certificate with the CA; prints its fingerprint.
+    /// Issue a staff member's client certificate with the CA; prints its fingerprint. With
+    /// --csr, signs the certificate request of a key made elsewhere (a smartcard, a hardware
+    /// token) and writes only cert.pem: the key never comes here.
     Client {
         #[arg(long)]
         name: String,
         #[command(flatten)]
         ca: CaFiles,
-        /// Folder to write cert.pem and key.pem into.
+        /// Folder to write cert.pem (and key.pem, without --csr) into.
         #[arg(long)]
         out: PathBuf,
+        /// A certificate request (PEM) made where the key lives. Only its public key is used:
+        /// the certificate names --name, for client authentication, whatever the request asks.
+        #[arg(long)]
+        csr: Option<PathBuf>,
+        /// How many days the certificate is valid, from today (UTC); renew it before then.
+        #[arg(long, default_value_t = Lifetime::STAFF.days, value_parser = days())]
+        days: u32,
     },
     /// Everything a new staff member needs (age identity, client certificate), then prints the
     /// keyring entry to add. For a member who makes their own identity, use `identity` on their
@@ -91,6 +106,9 @@ pub enum KeysCommand {
         out: PathBuf,
         #[command(flatten)]
         passphrase: Passphrase,
+        /// How many days the certificate is valid, from today (UTC); renew it before then.
+        #[arg(long, default_value_t = Lifetime::STAFF.days, value_parser = days())]
+        days: u32,
     },
     /// Revoke a staff member at once, on every gateway of the database: their certificate is
     /// refused from their next request and nothing new is sealed to their key. Lists the
@@ -132,6 +150,11 @@ pub struct RevokeArgs {
     /// Print the envelopes sealed to them as JSON, for scripts.
     #[arg(long)]
     json: bool,
+}
+
+/// A certificate's length of life in days: at least one, at most [`Lifetime::MAX_DAYS`].
+fn days() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=i64::from(Lifetime::MAX_DAYS))
 }
 
 #[derive(clap::Args)]
@@ -277,8 +300,12 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             eprintln!("age identity written to {}", out.display());
             println!("recipient = \"{public}\"");
         }
-        KeysCommand::Ca { organisation, out } => {
-            let ca = Authority::new(&organisation)?;
+        KeysCommand::Ca {
+            organisation,
+            out,
+            days,
+        } => {
+            let ca = Authority::new(&organisation, Lifetime { days })?;
             std::fs::create_dir_all(&out)?;
             std::fs::write(out.join("ca.pem"), &ca.cert_pem)?;
             write_private(&out.join("ca-key.pem"), ca.key_pem().as_bytes())?;
@@ -287,13 +314,34 @@ pub async fn run(command: KeysCommand) -> Result<()> {
                 out.display()
             );
         }
-        KeysCommand::Client { name, ca, out } => {
-            let issued = ca.load()?.issue_client(&name)?;
-            write_client(&out, &issued)?;
-            println!(
-                "certificate_sha256 = \"{}\"",
-                hex::encode(issued.fingerprint)
+        KeysCommand::Client {
+            name,
+            ca,
+            out,
+            csr,
+            days,
+        } => {
+            let lifetime = Lifetime { days };
+            let fingerprint = match csr {
+                Some(csr) => {
+                    let request = std::fs::read_to_string(&csr)
+                        .with_context(|| format!("cannot read {}", csr.display()))?;
+                    let signed = ca.load()?.sign_request(&name, &request, lifetime)?;
+                    std::fs::create_dir_all(&out)?;
+                    std::fs::write(out.join("cert.pem"), &signed.cert_pem)?;
+                    signed.fingerprint
+                }
+                None => {
+                    let issued = ca.load()?.issue_client(&name, lifetime)?;
+                    write_client(&out, &issued)?;
+                    issued.fingerprint
+                }
+            };
+            eprintln!(
+                "{name}'s certificate written to {}, valid for {days} days from today",
+                out.display()
             );
+            println!("certificate_sha256 = \"{}\"", hex::encode(fingerprint));
         }
         KeysCommand::Staff {
             name,
@@ -303,12 +351,13 @@ pub async fn run(command: KeysCommand) -> Result<()> {
             ca,
             out,
             passphrase,
+            days,
         } => {
             let role: Role = toml::Value::String(role.clone())
                 .try_into()
                 .map_err(|_| anyhow::anyhow!("unknown role {role:?}: use intake, investigator, assistance, member_state or auditor"))?;
             let (identity, public) = new_identity(&name);
-            let issued = ca.load()?.issue_client(&name)?;
+            let issued = ca.load()?.issue_client(&name, Lifetime { days })?;
             let entities: Vec<&str> = entities.iter().map(String::as_str).collect();
             let entry = keyring_entry(
                 &name,
