@@ -73,6 +73,26 @@ pub struct Config {
     pub forward: std::collections::BTreeMap<String, Forward>,
     #[serde(default)]
     pub metrics: MetricsConfig,
+    #[serde(default)]
+    pub storage: StorageConfig,
+}
+
+/// How the gateway writes its database (`src/store/cover.rs`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Mean seconds between cover writes, which keep the database files' times from dating the
+    /// latest report: 1 to 600, 20 by default. A report's second shows in the file times only
+    /// to someone who copies the files within about this long after it.
+    pub cover_write_mean_secs: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            cover_write_mean_secs: 20,
+        }
+    }
 }
 
 /// Operating figures (`src/metrics.rs`).
@@ -349,6 +369,11 @@ impl Config {
                 "metrics.interval_secs must be at least 3600 and divide a day or be a whole number of days (86400 is the default): finer or skewed snapshots would date reports".into(),
             ));
         }
+        if !(1..=600).contains(&self.storage.cover_write_mean_secs) {
+            return Err(ConfigError::Invalid(
+                "storage.cover_write_mean_secs must be from 1 to 600 (20 is the default): without cover writes the database files' times date the latest report".into(),
+            ));
+        }
         for (entity, forward) in &self.forward {
             if !forward.url.starts_with("https://") || forward.url.len() > 2048 {
                 return Err(ConfigError::Invalid(format!(
@@ -546,6 +571,23 @@ salt = "c2FsdHNhbHRzYWx0c2FsdA=="
         for bad in ["60", "1800", "5000", "18000", "90000"] {
             let err = interval(bad).unwrap_err().to_string();
             assert!(err.contains("metrics.interval_secs"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn cover_writes_cannot_be_turned_off_or_made_rare() {
+        let mean = |secs: &str| parse(MINIMAL, &[("CONFIDE_STORAGE__COVER_WRITE_MEAN_SECS", secs)]);
+        assert_eq!(
+            parse(MINIMAL, &[]).unwrap().storage.cover_write_mean_secs,
+            20
+        );
+        assert!(mean("1").is_ok() && mean("600").is_ok());
+        for bad in ["0", "601"] {
+            let err = mean(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("storage.cover_write_mean_secs"),
+                "{bad}: {err}"
+            );
         }
     }
 

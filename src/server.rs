@@ -194,6 +194,10 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         state.clock.clone(),
         retention,
     ));
+    tasks.spawn(cover_writes(
+        state.store.clone(),
+        std::time::Duration::from_secs(config.storage.cover_write_mean_secs),
+    ));
     // SIGHUP reloads the certificate, its key and the keyring (a renewal or a new staff member
     // needs no restart).
     let files = config.tls.clone();
@@ -324,6 +328,24 @@ async fn maintain(store: Store, clock: http::Clock, retention_days: u32) {
         }
         if tick % 86_400 == 0 {
             purge(&store, &clock, retention_days).await;
+        }
+    }
+}
+
+/// Writes the database at random moments, so that its files' times do not date the latest
+/// report (`store::cover`). A failure (a full disk) is left to the store's health check, which
+/// the reports' own writes report; one line here when cover writes start failing.
+async fn cover_writes(store: Store, mean: std::time::Duration) {
+    let mut failing = false;
+    loop {
+        tokio::time::sleep(crate::store::cover::next_wait(mean)).await;
+        match store.cover_write().await {
+            Err(e) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "cover writes fail; the database files' times may date the latest report");
+            }
+            Ok(()) => failing = false,
+            Err(_) => {}
         }
     }
 }

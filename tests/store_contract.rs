@@ -856,3 +856,18 @@ async fn the_outbox_holds_what_the_reporter_sent_to_forwarding_entities_until_it
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_cover_write_is_stored_and_changes_nothing_a_case_or_the_audit_holds() {
+    on_both(|store| async move {
+        let id = new_case(&store, 9).await;
+        let audit = store.audit_records().await.unwrap().len();
+        for _ in 0..3 {
+            store.cover_write().await.unwrap();
+        }
+        assert_eq!(store.case(&id).await.unwrap().unwrap().id, id);
+        assert_eq!(store.cases_of_entity("minusca").await.unwrap().len(), 1);
+        assert_eq!(store.audit_records().await.unwrap().len(), audit);
+    })
+    .await;
+}

@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod casework;
+pub mod cover;
 pub mod health;
 mod outbox;
 mod pool;

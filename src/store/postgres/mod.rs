@@ -88,6 +88,11 @@ fn migrator() -> Migrator {
             "last reply",
             include_str!("../../../migrations/postgres/0011_last_reply.sql"),
         ),
+        migration(
+            12,
+            "cover writes",
+            include_str!("../../../migrations/postgres/0012_cover_writes.sql"),
+        ),
     ])
 }
 

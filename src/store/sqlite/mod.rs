@@ -92,6 +92,11 @@ fn migrator() -> Migrator {
             "last reply",
             include_str!("../../../migrations/sqlite/0011_last_reply.sql"),
         ),
+        migration(
+            12,
+            "cover writes",
+            include_str!("../../../migrations/sqlite/0012_cover_writes.sql"),
+        ),
     ])
 }
 
@@ -112,6 +117,9 @@ pub struct SqliteStore {
     /// Checkpoints in two parts, the second by the committer (see `checkpoint`).
     checkpoints: Arc<checkpoint::Checkpoints>,
     pub(in crate::store) health: Arc<Health>,
+    /// The database file, its WAL and its shared-memory index, whose times cover writes set
+    /// (`store::cover`); none for a read-only store.
+    files: Arc<[std::path::PathBuf]>,
 }
 
 impl SqliteStore {
@@ -152,9 +160,11 @@ impl SqliteStore {
         // The group committer's own connection: it syncs through the committer's syncer rather
         // than inside each commit (see `commit`), and keeps its page cache to itself, warm.
         // SQLite follows symbolic links to name the WAL, so the syncer does too.
-        let wal = std::fs::canonicalize(options.get_filename())
-            .map(|db| wal_path(&db))
-            .map_err(StoreError::Wal)?;
+        let db = std::fs::canonicalize(options.get_filename()).map_err(StoreError::Wal)?;
+        let wal = wal_path(&db);
+        let mut shm = db.as_os_str().to_owned();
+        shm.push("-shm");
+        let files: Arc<[std::path::PathBuf]> = Arc::new([db, wal.clone(), shm.into()]);
         let committer_options = options
             .synchronous(SqliteSynchronous::Normal)
             // Its checkpoints come from `checkpoint`; SQLite's own, inside a commit, only if
@@ -177,6 +187,7 @@ impl SqliteStore {
             checkpoints,
             pool,
             health,
+            files,
         };
         store.sweep(time::OffsetDateTime::now_utc().date()).await?;
         Ok(store)
@@ -196,6 +207,7 @@ impl SqliteStore {
             checkpoints: Arc::default(),
             pool,
             health: Arc::default(),
+            files: Arc::new([]),
         })
     }
 
@@ -218,6 +230,29 @@ impl SqliteStore {
             return Ok(());
         }
         self.checkpoints.bulk(&self.pool).await
+    }
+
+    /// Sets the modification (and so the change) time of the database's files to now, by path:
+    /// opening and closing one of them here would release every lock SQLite holds on it.
+    pub(in crate::store) fn touch_files(&self) -> std::io::Result<()> {
+        use rustix::fs::{AtFlags, CWD, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
+        let times = Timestamps {
+            last_access: Timespec {
+                tv_sec: 0,
+                tv_nsec: UTIME_OMIT,
+            },
+            last_modification: Timespec {
+                tv_sec: 0,
+                tv_nsec: UTIME_NOW,
+            },
+        };
+        for file in self.files.iter() {
+            match rustix::fs::utimensat(CWD, file, &times, AtFlags::empty()) {
+                Ok(()) | Err(rustix::io::Errno::NOENT) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     /// A write transaction that holds the database's write lock from its start. None once
