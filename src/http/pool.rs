@@ -33,7 +33,11 @@ use crate::http::throttle::PrefixKey;
 /// Under pressure, a connection moving data slower than this (while the gateway waits on it)
 /// may be closed for a newcomer: a phone on 2G (GPRS, about 5 KB/s) is faster.
 pub const PRESSURE_BYTES_PER_SECOND: f64 = 2048.0;
-/// How long a connection must have held the gateway waiting before its rate is judged.
+/// How long a connection must have held the gateway waiting before its rate is judged. The
+/// rate is the average since its first wait, so an upload that was moving keeps its average
+/// through a stall of a few seconds (a phone switching cells); judging only after the pace's
+/// 10 s grace left a slow-body flood's new connections unjudged and failed about one reporter's
+/// request in thirty in the flood benchmark (docs/BENCHMARKS.md), against none after 1 s.
 const JUDGED_AFTER: Duration = Duration::from_secs(1);
 
 /// How many places a listener has.
@@ -66,6 +70,10 @@ struct Entry {
     phase: Phase,
     since: Instant,
     meters: Arc<Meters>,
+    /// The answer being written tells the outcome of something the client changed (a report
+    /// filed, a message added): it is never closed for a newcomer, only by its own pace, so
+    /// that a survivor on a slow line under a flood is not left without their number.
+    keep_answer: bool,
 }
 
 /// The table of one listener's connections.
@@ -146,6 +154,7 @@ impl Table {
             .map(|(id, _)| *id);
         idle.or_else(|| {
             served()
+                .filter(|(_, e)| !e.keep_answer)
                 .filter_map(|(id, e)| {
                     let body = e.meters.body.stalled_rate(now, JUDGED_AFTER);
                     let writes = e.meters.writes.stalled_rate(now, JUDGED_AFTER);
@@ -200,6 +209,7 @@ impl Pool {
                 network,
                 phase: Phase::Handshake,
                 since: now,
+                keep_answer: false,
                 meters: meters.clone(),
             },
         );
@@ -263,16 +273,22 @@ impl Ticket {
         self.set(&mut table, Phase::Busy, now);
     }
 
-    /// The answer is given; the connection waits for another request.
-    pub fn waiting(&self, now: Instant) {
+    /// The answer is handed to the connection, which waits for another request once it is
+    /// written. `keep` when the answer tells the outcome of a change the client asked for: its
+    /// writing is then never closed for a newcomer (only by the connection's own pace).
+    pub fn answered(&self, now: Instant, keep: bool) {
         let mut table = self.pool.lock();
         self.set(&mut table, Phase::Waiting, now);
+        if let Some(entry) = table.entries.get_mut(&self.id) {
+            entry.keep_answer = keep;
+        }
     }
 
     fn set(&self, table: &mut Table, phase: Phase, now: Instant) {
         if let Some(entry) = table.entries.get_mut(&self.id) {
             entry.phase = phase;
             entry.since = now;
+            entry.keep_answer = false;
         }
     }
 
@@ -363,6 +379,62 @@ mod tests {
     }
 
     #[test]
+    fn under_pressure_a_slow_reader_of_a_page_makes_room_and_of_a_filed_report_does_not() {
+        let pool = pool(16, 2);
+        let t0 = Instant::now();
+        let (page, report) = (pool.admit(net(1), t0), pool.admit(net(2), t0));
+        for (t, keep) in [(&page, false), (&report, true)] {
+            assert!(t.established(t0));
+            t.busy(t0);
+            t.answered(t0, keep);
+            // Both read their answer at 100 bytes a second.
+            t.meters().writes.waiting(t0);
+            t.meters().writes.moved(1200, t0 + Duration::from_secs(12));
+            t.meters().writes.waiting(t0 + Duration::from_secs(12));
+        }
+        let newcomer = pool.admit(net(3), t0);
+        assert!(newcomer.established(t0 + Duration::from_secs(13)));
+        assert!(was_closed(&page));
+        assert!(!was_closed(&report));
+        // The report's answer alone is left: the next newcomer is refused, the answer goes on.
+        newcomer.busy(t0 + Duration::from_secs(13));
+        let late = pool.admit(net(4), t0);
+        assert!(!late.established(t0 + Duration::from_secs(14)));
+        assert!(!was_closed(&report));
+        // The next request on that connection is judged like any other.
+        report.busy(t0 + Duration::from_secs(15));
+        report.answered(t0 + Duration::from_secs(15), false);
+        report.meters().writes.waiting(t0 + Duration::from_secs(15));
+        report
+            .meters()
+            .writes
+            .moved(1200, t0 + Duration::from_secs(27));
+        report.meters().writes.waiting(t0 + Duration::from_secs(27));
+        let again = pool.admit(net(5), t0);
+        assert!(again.established(t0 + Duration::from_secs(28)));
+        assert!(was_closed(&report));
+    }
+
+    #[test]
+    fn under_pressure_an_upload_that_was_moving_keeps_its_place_through_a_stall() {
+        let pool = pool(16, 1);
+        let t0 = Instant::now();
+        let upload = pool.admit(net(1), t0);
+        assert!(upload.established(t0));
+        upload.busy(t0);
+        upload.meters().body.waiting(t0);
+        // 100 kB in 20 s (a phone on 2G), then nothing for eight seconds: switching cells.
+        upload
+            .meters()
+            .body
+            .moved(100_000, t0 + Duration::from_secs(20));
+        upload.meters().body.waiting(t0 + Duration::from_secs(20));
+        let newcomer = pool.admit(net(2), t0);
+        assert!(!newcomer.established(t0 + Duration::from_secs(28)));
+        assert!(!was_closed(&upload));
+    }
+
+    #[test]
     fn under_pressure_the_slowest_upload_makes_room_and_a_fast_one_does_not() {
         let pool = pool(16, 2);
         let t0 = Instant::now();
@@ -372,20 +444,20 @@ mod tests {
             t.busy(t0);
             t.meters().body.waiting(t0);
         }
-        slow.meters().body.moved(300, t0 + Duration::from_secs(2));
-        slow.meters().body.waiting(t0 + Duration::from_secs(2));
+        slow.meters().body.moved(3000, t0 + Duration::from_secs(12));
+        slow.meters().body.waiting(t0 + Duration::from_secs(12));
         fast.meters()
             .body
-            .moved(60_000, t0 + Duration::from_secs(2));
-        fast.meters().body.waiting(t0 + Duration::from_secs(2));
+            .moved(600_000, t0 + Duration::from_secs(12));
+        fast.meters().body.waiting(t0 + Duration::from_secs(12));
         let newcomer = pool.admit(net(3), t0);
-        assert!(newcomer.established(t0 + Duration::from_secs(3)));
+        assert!(newcomer.established(t0 + Duration::from_secs(13)));
         assert!(was_closed(&slow));
         assert!(!was_closed(&fast));
         // The fast upload alone is left to displace: the next newcomer is refused.
-        newcomer.busy(t0 + Duration::from_secs(3));
+        newcomer.busy(t0 + Duration::from_secs(13));
         let late = pool.admit(net(4), t0);
-        assert!(!late.established(t0 + Duration::from_secs(4)));
+        assert!(!late.established(t0 + Duration::from_secs(14)));
         assert!(!was_closed(&fast));
     }
 
