@@ -261,11 +261,14 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         }
     });
     let throttle = state.throttle.clone();
+    let once = state.once.clone();
     tasks.spawn(async move {
         let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             every_minute.tick().await;
             throttle.forget_idle();
+            // Numbers kept to be shown again to a form sent twice, past their time.
+            once.wipe_numbers();
         }
     });
     listeners.spawn(http::listener::serve(

@@ -168,6 +168,69 @@ async fn a_keyring_the_organisation_did_not_sign_stops_the_report_in_the_browser
 }
 
 #[tokio::test]
+async fn a_report_whose_answers_are_lost_is_filed_once_and_the_survivor_keeps_its_number() {
+    if !ready() {
+        return;
+    }
+    let gateway = Gateway::start();
+    let en = Tr::of("en").unwrap();
+    let answer = drive(json!({
+        "do": "lost-answers", "base": gateway.public, "lang": "en", "description": REPORT,
+    }));
+    // A double tap sent it once; the page sent it twice more when the answers were lost, then
+    // said so truthfully, with the number it will be found by.
+    assert_eq!(answer["tries"], 3, "{answer}");
+    let progress = answer["progress"].as_str().unwrap();
+    assert!(
+        progress.starts_with(&text_of(en, "js-unconfirmed")),
+        "{progress}"
+    );
+    // Pressed again with the connection back: the same report, the same number.
+    assert_eq!(answer["pending"], answer["number"]);
+    assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);
+    let number = answer["number"].as_str().unwrap();
+    let status = gateway
+        .reporter()
+        .post(format!("{}/api/v1/status", gateway.public))
+        .json(&json!({ "token": number }))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200, "the number shown opens the filed case");
+}
+
+#[tokio::test]
+async fn a_double_tap_without_javascript_files_one_report_and_shows_its_number() {
+    if !ready() {
+        return;
+    }
+    let gateway = Gateway::start();
+    let answer = drive(json!({
+        "do": "double-tap", "base": gateway.public, "lang": "en", "js": false,
+        "description": REPORT,
+    }));
+    let posts = answer["sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["url"].as_str().unwrap().contains("/report?"))
+        .count();
+    assert_eq!(posts, 2, "the form was sent twice");
+    let number = answer["number"].as_str().unwrap().trim();
+    assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);
+    let status = gateway
+        .reporter()
+        .post(format!("{}/api/v1/status", gateway.public))
+        .json(&json!({ "token": number }))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200, "the number shown opens the filed case");
+}
+
+#[tokio::test]
 async fn an_earlier_signed_keyring_stops_the_report_in_the_browser() {
     if !ready() {
         return;

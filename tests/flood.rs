@@ -432,12 +432,15 @@ async fn a_lookup_key_already_taken_counts_as_a_failed_check_and_waits_like_one(
         status(guesser.post(&url).json(&filed).send().await.unwrap()),
         201
     );
-    // The same lookup key sent again three times: each answer says a case holds it, and each
-    // is counted like a status check that found nothing…
+    // Other reports under the same lookup key (the same report again would be its lost answer
+    // asked for, and answered 201): each answer says a case holds it, and each is counted like
+    // a status check that found nothing…
     let mut answers = Vec::new();
     for _ in 0..4 {
+        let mut guess = report(&keyring);
+        guess["lookup"] = filed["lookup"].clone();
         answers.push(status(
-            guesser.post(&url).json(&filed).send().await.unwrap(),
+            guesser.post(&url).json(&guess).send().await.unwrap(),
         ));
     }
     // … so the fourth waits, and so do the network's status checks. Before, every one was

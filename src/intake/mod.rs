@@ -473,6 +473,14 @@ impl Intake {
     ) -> Result<Option<Token>, IntakeError> {
         let recipients = self.intake_of(entity)?;
         self.check_client_envelope(&envelope, recipients.keys.len())?;
+        // The same report sent again because its answer was lost: filed already, answered as
+        // the first time (its files were claimed by the first, so this comes before).
+        let sent = ring::digest::digest(&ring::digest::SHA256, &envelope);
+        if let Some(key) = &client_key
+            && self.already_filed(&key.lookup, sent.as_ref()).await?
+        {
+            return Ok(None);
+        }
         let report = NewEnvelope {
             id: random_id(),
             kind: EnvelopeKind::Report,
@@ -480,17 +488,41 @@ impl Intake {
             recipients: recipients.names.clone(),
         };
         let mut envelopes = vec![report];
-        envelopes.extend(
-            self.claim_uploads(attachments, &recipients, EnvelopeKind::Attachment)
-                .await?,
-        );
+        let claimed = self
+            .claim_uploads(attachments, &recipients, EnvelopeKind::Attachment)
+            .await;
         match client_key {
             Some(key) => {
-                self.store_case(entity, envelopes, key.lookup, key.reply_recipient, today)
-                    .await?;
-                Ok(None)
+                // Two sends of the same report at once: the one that lost the race finds the
+                // other's case (its lookup key taken, or its files claimed) and is answered
+                // as the winner was.
+                let filed = match claimed {
+                    Ok(files) => {
+                        envelopes.extend(files);
+                        self.store_case(
+                            entity,
+                            envelopes,
+                            key.lookup.clone(),
+                            key.reply_recipient,
+                            today,
+                        )
+                        .await
+                        .map(|_| ())
+                    }
+                    Err(e) => Err(e),
+                };
+                match filed {
+                    Err(IntakeError::LookupTaken | IntakeError::UploadNotFound)
+                        if self.already_filed(&key.lookup, sent.as_ref()).await? =>
+                    {
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                    Ok(()) => Ok(None),
+                }
             }
             None => {
+                envelopes.extend(claimed?);
                 let token = Token::generate();
                 let stretched = self.stretch(&token).await?;
                 self.store_case(
@@ -823,6 +855,28 @@ impl Intake {
     /// Argon2id on the stretching pool: at most `concurrent_stretches` runs at once.
     async fn stretch(&self, token: &Token) -> Result<Stretched, IntakeError> {
         self.stretcher.stretch(token).await
+    }
+
+    /// Whether the case of `lookup` exists and its report is the envelope whose SHA-256 is
+    /// `sent`: the same report sent again by a phone whose answer was lost. Nobody else can
+    /// send those bytes (sealed on the phone to fresh keys, they crossed the network under
+    /// TLS), so a different report under a lookup key already in use is still refused as a
+    /// guess.
+    async fn already_filed(&self, lookup: &LookupKey, sent: &[u8]) -> Result<bool, IntakeError> {
+        let verifier = lookup.verifier(&self.secret);
+        let Some(case) = self.store.find_case(&verifier).await? else {
+            return Ok(false);
+        };
+        let envelopes = self.store.envelopes_of_case(&case.id).await?;
+        let Some(report) = envelopes.iter().find(|e| e.kind == EnvelopeKind::Report) else {
+            return Ok(false);
+        };
+        let stored = self.store.envelope_body(&report.id).await?;
+        let stored = ring::digest::digest(&ring::digest::SHA256, &stored);
+        Ok(bool::from(subtle::ConstantTimeEq::ct_eq(
+            stored.as_ref(),
+            sent,
+        )))
     }
 
     async fn store_case(

@@ -93,6 +93,55 @@ async function run(page, c, sent) {
       }
             return { token, axe, text, exit, busyMs };
     }
+    case "lost-answers": {
+      // Every report the page sends arrives, and every answer is lost on the way back.
+      let attempts = 0;
+      const lose = async (route) => {
+        attempts += 1;
+        await route.fetch();
+        await route.abort("connectionreset");
+      };
+      await page.route("**/api/v1/reports", lose);
+      await page.goto(url("/"));
+      await page.fill("#description", c.description);
+      // A double tap.
+      await page.dblclick('#report button[type="submit"]');
+      await page.waitForSelector("#pending-token", { timeout: 90000 });
+      const progress = await page.textContent("#progress");
+      const pending = await page.textContent("#pending-token");
+      const tries = attempts;
+      // The connection comes back; the survivor presses the button again.
+      await page.unroute("**/api/v1/reports", lose);
+      await page.click('#report button[type="submit"]');
+      await page.waitForSelector("#main #token", { timeout: 60000 });
+      return { progress, pending, tries, number: await page.textContent("#main #token") };
+    }
+    case "double-tap": {
+      // Without JavaScript: the second tap aborts the first request and sends the form again.
+      // The first request reaches the server at once; its answer is held back (a slow line),
+      // so that the second tap comes while the page still shows the form.
+      let first = true;
+      await page.route("**/report?*", async (route) => {
+        if (!first) return route.continue();
+        first = false;
+        const response = await route.fetch();
+        await new Promise((done) => setTimeout(done, 1500));
+        await route.fulfill({ response }).catch(() => {});
+      });
+      await page.goto(url("/"));
+      await page.fill("#description", c.description);
+      const button = page.locator('#report button[type="submit"]');
+      await button.scrollIntoViewIfNeeded();
+      const box = await button.boundingBox();
+      const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+      const sent = page.waitForRequest((r) => r.url().includes("/report?"));
+      await page.mouse.click(x, y);
+      await sent;
+      // The second tap, as a finger does it: on the button where it is, while the page waits.
+      await page.mouse.click(x, y);
+      await page.waitForSelector("#token", { timeout: 60000 });
+      return { number: await page.textContent("#token"), text: await page.textContent("main") };
+    }
     case "tampered-keyring": {
       // Someone between the page and the keyring (or the server itself) swaps a recipient,
       // or answers with an earlier keyring, validly signed (`c.ring`).

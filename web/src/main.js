@@ -39,18 +39,31 @@ class Refused extends Error {
   }
 }
 
-async function api(path, body) {
-  const response = await fetch(path, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    cache: "no-store",
-    credentials: "omit",
-  });
+/**
+ * A request whose outcome is unknown: the connection failed, or the server could not say
+ * (5xx, a timeout, too many requests). What it sent may have arrived: it is sent again as it
+ * is, never made anew, since the server files the same report only once.
+ */
+class Unconfirmed extends Refused {}
+
+/** A JSON request; throws `Refused` for a definite refusal, `Unconfirmed` when unknown. */
+async function request(path, init) {
+  let response;
+  try {
+    response = await fetch(path, { cache: "no-store", credentials: "omit", ...init });
+  } catch {
+    throw new Unconfirmed("network", "network");
+  }
   const answer = await response.json().catch(() => ({}));
+  if (response.status >= 500 || response.status === 408 || response.status === 429) {
+    throw new Unconfirmed(answer.error?.code, answer.error?.message);
+  }
   if (!response.ok) throw new Refused(answer.error?.code, answer.error?.message);
   return answer;
 }
+
+const api = (path, body) =>
+  request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 /**
  * The keyring, checked against the organisation key the page pins (`data-organisation-key`)
@@ -165,12 +178,7 @@ function reportDocument(form, attachments) {
  * that became busy meanwhile is answered the same way.
  */
 async function sendReport(body, busy) {
-  const work = async () => {
-    const response = await fetch("/api/v1/challenge", { cache: "no-store", credentials: "omit" });
-    const answer = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Refused(answer.error?.code, answer.error?.message);
-    return answer;
-  };
+  const work = () => request("/api/v1/challenge", {});
   const solved = async (c) => ({ challenge: c.challenge, nonce: await core.solve(core.b64.decode(c.challenge), c.bits) });
   const first = await work();
   if (first.required) {
@@ -186,44 +194,73 @@ async function sendReport(body, busy) {
   }
 }
 
+/**
+ * Sends a report, and again as it is, twice, when the answer is lost (a train through a
+ * tunnel, a cell that drops): the server files it once however often it arrives.
+ */
+async function sendReliably(body, busy, retrying) {
+  for (const wait of [2000, 5000, null]) {
+    try {
+      return await sendReport(body, busy);
+    } catch (error) {
+      if (!(error instanceof Unconfirmed) || wait === null) throw error;
+      retrying();
+      await new Promise((done) => setTimeout(done, wait));
+    }
+  }
+}
+
 /** The words for a refusal: the server's code in the page's language, else a plain failure. */
 const said = (s, error) => s[`error-${error.code}`] || s["js-failed"];
 
 function reportForm(form) {
   const s = strings(form);
   const progress = $("#progress", form);
+  // The report as sealed and its token, from the first press until the server answers it:
+  // a later press sends these again rather than a new report with a new number.
+  let pending = null;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = $("button[type=submit]", form);
+    if (button.disabled) return;
     button.setAttribute("aria-disabled", "true");
     button.disabled = true;
     // Until something reaches the server, a failure here (a browser short of memory, say)
     // hands the form to the server's own sealing instead.
-    let reached = false;
+    let reached = pending !== null;
     try {
-      const ring = await keyring(form);
-      const entity = ring.entities.find((e) => e.id === form.elements.entity.value);
-      if (!entity) throw new Refused("unknown_entity", "entity");
-      progress.textContent = s["js-stretching"];
-      const token = core.generateToken();
-      const key = await core.stretch(token, ring.token);
-            progress.textContent = s["js-sealing"];
-      reached = true;
-      const attachments = await sealFiles(form.elements.files, entity.recipients);
-      const plain = core.paddedDocument(reportDocument(form, attachments.length));
-      const envelope = await core.seal(plain, entity.recipients);
-      plain.fill(0);
-            progress.textContent = s["js-sending"];
-      await sendReport(
-        {
-          entity: entity.id,
-          envelope: core.b64.encode(envelope),
-          lookup: core.b64.encode(key.lookup),
-          reply_recipient: key.recipient,
-          attachments,
-        },
+      if (!pending) {
+        const ring = await keyring(form);
+        const entity = ring.entities.find((e) => e.id === form.elements.entity.value);
+        if (!entity) throw new Refused("unknown_entity", "entity");
+        progress.textContent = s["js-stretching"];
+        const token = core.generateToken();
+        const key = await core.stretch(token, ring.token);
+        progress.textContent = s["js-sealing"];
+        reached = true;
+        const attachments = await sealFiles(form.elements.files, entity.recipients);
+        const plain = core.paddedDocument(reportDocument(form, attachments.length));
+        const envelope = await core.seal(plain, entity.recipients);
+        plain.fill(0);
+        pending = {
+          token,
+          body: {
+            entity: entity.id,
+            envelope: core.b64.encode(envelope),
+            lookup: core.b64.encode(key.lookup),
+            reply_recipient: key.recipient,
+            attachments,
+          },
+        };
+      }
+      progress.textContent = s["js-sending"];
+      await sendReliably(
+        pending.body,
         () => (progress.textContent = s["js-busy"]),
+        () => (progress.textContent = s["js-retrying"]),
       );
+      const token = pending.token;
+      pending = null;
       form.reset();
       const main = $("#main");
       main.replaceChildren($("#t-submitted").content.cloneNode(true));
@@ -231,12 +268,24 @@ function reportForm(form) {
       keepToken(main, s);
       $("h1", main).setAttribute("tabindex", "-1");
       $("h1", main).focus();
-        } catch (error) {
+    } catch (error) {
       if (!reached && !(error instanceof Refused)) {
         form.submit();
         return;
       }
-      progress.textContent = said(s, error);
+      if (error instanceof Unconfirmed && pending) {
+        // It may have arrived: the survivor keeps the number it would be found by, and the
+        // next press sends the same report again.
+        const number = document.createElement("strong");
+        number.id = "pending-token";
+        number.textContent = core.displayToken(pending.token);
+        progress.replaceChildren(`${s["js-unconfirmed"]} `, number);
+      } else {
+        // Refused for a reason of its own (too large, say): nothing was filed, and the
+        // corrected form is a new report.
+        pending = null;
+        progress.textContent = said(s, error);
+      }
       button.disabled = false;
       button.removeAttribute("aria-disabled");
     }
@@ -353,6 +402,9 @@ async function showCase(view, key, s, templates) {
     const progress = $('[data-slot="progress"]', form);
     const text = form.elements.message.value;
     if (!text.trim() && !form.elements.files.files.length) return;
+    const button = $("button[type=submit]", form);
+    if (button?.disabled) return;
+    if (button) button.disabled = true;
     try {
       // The case's staff must be people the organisation signed for.
       if (key.trusted && !view.staff_recipients.every((r) => key.trusted.has(r))) {
@@ -378,6 +430,7 @@ async function showCase(view, key, s, templates) {
       $("h1", main).focus();
     } catch (error) {
       progress.textContent = said(s, error);
+      if (button) button.disabled = false;
     }
   });
   main.replaceChildren(page);

@@ -4,22 +4,37 @@
 //! show a fresh follow-up number to whoever holds the phone; and a page of another site could
 //! hold a copy of the form. Each report page carries a fresh mark: 128 random bits, its expiry
 //! (a day later) and an HMAC-SHA256 tag over both under the gateway's mark key. A report is
-//! filed only with a mark that carries the gateway's tag and has not expired, once: the first
-//! report spends it and a later one is refused. Spent marks are kept in memory only, until they
+//! filed only with a mark that carries the gateway's tag and has not expired, once.
+//!
+//! Sending is idempotent. A phone on a bad line sends the same form twice (a double tap aborts
+//! the first request and sends it again; a lost answer is sent again from the browser's error
+//! page), and neither may file two reports or leave the survivor without the number of the one
+//! filed. So a mark records what its first send became: while that report is being filed, a
+//! second send waits for it; once filed, a second send within [`SHOWN_AGAIN_FOR`] is shown the
+//! same number (kept in memory, wiped when the time is up); later it is refused as sent already,
+//! so that whoever picks up the phone after the survivor cannot send the form again to read the
+//! number. A first send that filed nothing (the form was refused) leaves the mark as it was, so
+//! the survivor can correct the form and send it. Marks are kept in memory only, until they
 //! expire. The key is derived from the server secret (`ServerSecret::derive`), so that a page
 //! opened before a restart can still be sent, and gateways behind one address, which share the
 //! secret already to check follow-up numbers, accept each other's marks (each still remembers
 //! only the marks spent on it).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ring::hmac;
 use ring::rand::SecureRandom;
+use tokio::sync::watch;
+use zeroize::Zeroizing;
 
 /// How long a mark may be sent: longer than anyone keeps a page open.
 const LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// How long after its report was filed a form sent again is shown the same number: long enough
+/// for a browser to give up on a lost answer and the survivor to send again, short enough that
+/// the next person holding the phone is unlikely to be there yet.
+pub const SHOWN_AGAIN_FOR: Duration = Duration::from_secs(10 * 60);
 /// Most marks remembered; beyond it the oldest are forgotten first.
 const MAX_MARKS: usize = 200_000;
 /// Random part, expiry, tag.
@@ -34,15 +49,91 @@ pub enum MarkError {
     NotIssued,
     /// Issued more than a day ago.
     Expired,
-    /// Sent before.
+    /// Its report was filed longer ago than [`SHOWN_AGAIN_FOR`].
     Spent,
+}
+
+/// A follow-up number as the page shows it, wiped when the last holder lets go.
+pub type Number = Arc<Zeroizing<String>>;
+
+/// What a send of a mark is to do.
+pub enum Sending {
+    /// The first send: file the report, then say what became of it.
+    First(Filing),
+    /// The report of this mark was filed, with this number: show it again.
+    Filed(Number),
+}
+
+/// What a mark's first send became, told to sends waiting on it.
+#[derive(Clone)]
+enum Outcome {
+    Filed(Number),
+    /// Nothing was filed: the mark may be sent again.
+    NothingFiled,
+}
+
+enum Mark {
+    Filing(watch::Receiver<Option<Outcome>>),
+    Filed { number: Number, shown_until: u64 },
+    Spent,
+}
+
+struct Remembered {
+    /// The mark's own expiry (Unix seconds): forgotten only then, so that a clock stepping back
+    /// cannot make it acceptable again.
+    expires: u64,
+    mark: Mark,
 }
 
 pub struct Once {
     key: hmac::Key,
-    /// Marks spent, with their expiry (Unix seconds): forgotten only once expired, so that a
-    /// clock stepping back cannot make one acceptable again.
-    spent: Mutex<HashMap<[u8; 16], u64>>,
+    marks: Mutex<HashMap<[u8; 16], Remembered>>,
+}
+
+/// The first send of a mark, filing its report. Dropped without an outcome (the filing
+/// panicked), nothing is taken to be filed.
+pub struct Filing {
+    once: Arc<Once>,
+    id: [u8; 16],
+    /// When it was sent (Unix seconds): the number is shown again until [`SHOWN_AGAIN_FOR`]
+    /// after.
+    sent: u64,
+    told: Option<watch::Sender<Option<Outcome>>>,
+}
+
+impl Filing {
+    /// The report was filed with this number.
+    pub fn filed(mut self, number: &str) {
+        let number: Number = Arc::new(Zeroizing::new(number.to_string()));
+        let shown_until = self.sent + SHOWN_AGAIN_FOR.as_secs();
+        if let Some(entry) = self.once.lock().get_mut(&self.id) {
+            entry.mark = Mark::Filed {
+                number: number.clone(),
+                shown_until,
+            };
+        }
+        if let Some(told) = self.told.take() {
+            let _ = told.send(Some(Outcome::Filed(number)));
+        }
+    }
+
+    /// Nothing was filed (the form was refused): the mark may be sent again.
+    pub fn nothing_filed(mut self) {
+        self.forget();
+    }
+
+    fn forget(&mut self) {
+        if let Some(told) = self.told.take() {
+            self.once.lock().remove(&self.id);
+            let _ = told.send(Some(Outcome::NothingFiled));
+        }
+    }
+}
+
+impl Drop for Filing {
+    fn drop(&mut self) {
+        self.forget();
+    }
 }
 
 impl Once {
@@ -50,8 +141,12 @@ impl Once {
     pub fn new(key: hmac::Key) -> Once {
         Once {
             key,
-            spent: Mutex::new(HashMap::new()),
+            marks: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 16], Remembered>> {
+        self.marks.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A fresh mark for a report page, hex.
@@ -70,12 +165,63 @@ impl Once {
         hex::encode(raw)
     }
 
-    /// Spends `mark`.
-    pub fn spend(&self, mark: &str) -> Result<(), MarkError> {
-        self.spend_at(mark, unix_now())
+    /// A send of `mark`: the first files its report; a later one waits for the first to finish
+    /// and is shown its number, or is refused once that is no longer shown.
+    pub async fn send(self: &Arc<Self>, mark: &str) -> Result<Sending, MarkError> {
+        self.send_at(mark, unix_now()).await
     }
 
-    fn spend_at(&self, mark: &str, now: u64) -> Result<(), MarkError> {
+    async fn send_at(self: &Arc<Self>, mark: &str, now: u64) -> Result<Sending, MarkError> {
+        let (id, expires) = self.check(mark, now)?;
+        loop {
+            let mut waiting = {
+                let mut marks = self.lock();
+                Self::make_room(&mut marks, now);
+                match marks.get_mut(&id) {
+                    None => {
+                        let (told, filing) = watch::channel(None);
+                        marks.insert(
+                            id,
+                            Remembered {
+                                expires,
+                                mark: Mark::Filing(filing),
+                            },
+                        );
+                        return Ok(Sending::First(Filing {
+                            once: self.clone(),
+                            id,
+                            sent: now,
+                            told: Some(told),
+                        }));
+                    }
+                    Some(entry) => match &entry.mark {
+                        Mark::Filing(filing) => filing.clone(),
+                        Mark::Filed {
+                            number,
+                            shown_until,
+                        } if now <= *shown_until => return Ok(Sending::Filed(number.clone())),
+                        Mark::Filed { .. } | Mark::Spent => {
+                            entry.mark = Mark::Spent;
+                            return Err(MarkError::Spent);
+                        }
+                    },
+                }
+            };
+            // The first send is still filing: its outcome is this one's.
+            let outcome = waiting
+                .wait_for(Option::is_some)
+                .await
+                .ok()
+                .and_then(|seen| seen.clone());
+            if let Some(Outcome::Filed(number)) = outcome {
+                return Ok(Sending::Filed(number));
+            }
+            // Nothing was filed: this send may be the first now.
+        }
+    }
+
+    /// The mark's random part and expiry, if it carries this gateway's tag and has not expired.
+    fn check(&self, mark: &str, now: u64) -> Result<([u8; 16], u64), MarkError> {
         let mut raw = [0u8; MARK_BYTES];
         if mark.len() != MARK_CHARS || hex::decode_to_slice(mark, &mut raw).is_err() {
             return Err(MarkError::NotIssued);
@@ -87,25 +233,42 @@ impl Once {
         )) {
             return Err(MarkError::NotIssued);
         }
-        let expiry = u64::from_be_bytes(raw[16..24].try_into().expect("8 bytes"));
-        if now > expiry {
+        let expires = u64::from_be_bytes(raw[16..24].try_into().expect("8 bytes"));
+        if now > expires {
             return Err(MarkError::Expired);
-        }
-        let mut spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
-        if spent.len() >= MAX_MARKS {
-            spent.retain(|_, expires| *expires >= now);
-            if spent.len() >= MAX_MARKS {
-                let oldest = spent.iter().min_by_key(|(_, e)| **e).map(|(k, _)| *k);
-                if let Some(oldest) = oldest {
-                    spent.remove(&oldest);
-                }
-            }
         }
         let mut id = [0u8; 16];
         id.copy_from_slice(&raw[..16]);
-        match spent.insert(id, expiry) {
-            Some(_) => Err(MarkError::Spent),
-            None => Ok(()),
+        Ok((id, expires))
+    }
+
+    /// Forgets expired marks, and numbers no longer shown, when the table is full; then the
+    /// oldest mark if it still is.
+    fn make_room(marks: &mut HashMap<[u8; 16], Remembered>, now: u64) {
+        if marks.len() < MAX_MARKS {
+            return;
+        }
+        marks.retain(|_, r| r.expires >= now);
+        for r in marks.values_mut() {
+            if matches!(&r.mark, Mark::Filed { shown_until, .. } if now > *shown_until) {
+                r.mark = Mark::Spent;
+            }
+        }
+        if marks.len() >= MAX_MARKS {
+            let oldest = marks.iter().min_by_key(|(_, r)| r.expires).map(|(k, _)| *k);
+            if let Some(oldest) = oldest {
+                marks.remove(&oldest);
+            }
+        }
+    }
+
+    /// Wipes the numbers whose time to be shown again is over (called every minute).
+    pub fn wipe_numbers(&self) {
+        let now = unix_now();
+        for r in self.lock().values_mut() {
+            if matches!(&r.mark, Mark::Filed { shown_until, .. } if now > *shown_until) {
+                r.mark = Mark::Spent;
+            }
         }
     }
 }
@@ -121,36 +284,142 @@ fn unix_now() -> u64 {
 mod tests {
     use super::*;
 
-    fn with_secret(secret: &[u8]) -> Once {
-        Once::new(hmac::Key::new(hmac::HMAC_SHA256, secret))
+    fn with_secret(secret: &[u8]) -> Arc<Once> {
+        Arc::new(Once::new(hmac::Key::new(hmac::HMAC_SHA256, secret)))
     }
 
-    fn once() -> Once {
+    fn once() -> Arc<Once> {
         with_secret(&[7; 32])
     }
 
-    #[test]
-    fn a_mark_is_spent_once() {
-        let once = once();
-        let mark = once.issue();
-        assert_eq!(once.spend(&mark), Ok(()));
-        assert_eq!(once.spend(&mark), Err(MarkError::Spent));
-        assert_eq!(once.spend(&once.issue()), Ok(()));
+    /// Sends `mark` at `now` and files its report with `number` if it is the first send.
+    async fn send_and_file(
+        once: &Arc<Once>,
+        mark: &str,
+        now: u64,
+        number: &str,
+    ) -> Result<String, MarkError> {
+        match once.send_at(mark, now).await? {
+            Sending::First(filing) => {
+                filing.filed(number);
+                Ok(format!("filed {number}"))
+            }
+            Sending::Filed(shown) => Ok(format!("shown {}", shown.as_str())),
+        }
     }
 
-    #[test]
-    fn a_mark_this_gateway_did_not_issue_is_refused() {
+    #[tokio::test]
+    async fn a_form_sent_again_soon_is_shown_the_same_number_and_later_refused() {
+        let once = once();
+        let mark = once.issue_at(1_000);
+        assert_eq!(
+            send_and_file(&once, &mark, 1_000, "A").await.unwrap(),
+            "filed A"
+        );
+        let soon = 1_000 + SHOWN_AGAIN_FOR.as_secs();
+        assert_eq!(
+            send_and_file(&once, &mark, soon, "B").await.unwrap(),
+            "shown A"
+        );
+        assert_eq!(
+            send_and_file(&once, &mark, soon + 1, "B").await.err(),
+            Some(MarkError::Spent)
+        );
+        // Another page's mark files its own report.
+        let other = once.issue_at(1_000);
+        assert_eq!(
+            send_and_file(&once, &other, 1_001, "C").await.unwrap(),
+            "filed C"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_second_send_while_the_first_is_filing_waits_and_gets_its_number() {
+        let once = once();
+        let mark = once.issue_at(1_000);
+        let Ok(Sending::First(filing)) = once.send_at(&mark, 1_000).await else {
+            panic!("the first send files")
+        };
+        let second = tokio::spawn({
+            let (once, mark) = (once.clone(), mark.clone());
+            async move { send_and_file(&once, &mark, 1_001, "B").await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!second.is_finished(), "the second send waits for the first");
+        filing.filed("A");
+        assert_eq!(second.await.unwrap().unwrap(), "shown A");
+    }
+
+    #[tokio::test]
+    async fn a_first_send_that_filed_nothing_leaves_the_mark_to_the_next() {
+        let once = once();
+        let mark = once.issue_at(1_000);
+        let Ok(Sending::First(filing)) = once.send_at(&mark, 1_000).await else {
+            panic!("the first send files")
+        };
+        let second = tokio::spawn({
+            let (once, mark) = (once.clone(), mark.clone());
+            async move { send_and_file(&once, &mark, 1_001, "B").await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        filing.nothing_filed();
+        assert_eq!(second.await.unwrap().unwrap(), "filed B");
+        // A filing that ends without a word (it panicked) counts as nothing filed, too.
+        let mark = once.issue_at(1_000);
+        match once.send_at(&mark, 1_000).await {
+            Ok(Sending::First(filing)) => drop(filing),
+            _ => panic!("the first send files"),
+        }
+        assert_eq!(
+            send_and_file(&once, &mark, 1_001, "D").await.unwrap(),
+            "filed D"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_number_no_longer_shown_is_wiped() {
+        let once = once();
+        let mark = once.issue_at(unix_now() - SHOWN_AGAIN_FOR.as_secs() - 10);
+        let Ok(Sending::First(filing)) = once.send_at(&mark, unix_now()).await else {
+            panic!("the first send files")
+        };
+        filing.filed("A");
+        // Filed just now: still shown, and held.
+        assert_eq!(
+            once.lock()
+                .values()
+                .filter(|r| matches!(r.mark, Mark::Filed { .. }))
+                .count(),
+            1
+        );
+        for r in once.lock().values_mut() {
+            if let Mark::Filed { shown_until, .. } = &mut r.mark {
+                *shown_until = unix_now() - 1;
+            }
+        }
+        once.wipe_numbers();
+        assert!(once.lock().values().all(|r| matches!(r.mark, Mark::Spent)));
+    }
+
+    #[tokio::test]
+    async fn a_mark_this_gateway_did_not_issue_is_refused() {
         let once = once();
         let elsewhere = with_secret(&[8; 32]).issue();
-        assert_eq!(once.spend(&elsewhere), Err(MarkError::NotIssued));
+        assert_eq!(
+            once.check(&elsewhere, unix_now()).err(),
+            Some(MarkError::NotIssued)
+        );
         let mut forged = once.issue().into_bytes();
         forged[0] = if forged[0] == b'0' { b'1' } else { b'0' };
         let forged = String::from_utf8(forged).unwrap();
-        assert_eq!(once.spend(&forged), Err(MarkError::NotIssued));
+        assert_eq!(
+            once.check(&forged, unix_now()).err(),
+            Some(MarkError::NotIssued)
+        );
         for nonsense in ["", "not-a-mark", &"0".repeat(32), &"g".repeat(MARK_CHARS)] {
             assert_eq!(
-                once.spend(nonsense),
-                Err(MarkError::NotIssued),
+                once.send(nonsense).await.err(),
+                Some(MarkError::NotIssued),
                 "{nonsense}"
             );
         }
@@ -162,9 +431,9 @@ mod tests {
         let mark = once.issue_at(1_000_000);
         let day = LIFETIME.as_secs();
         assert_eq!(
-            once.spend_at(&mark, 1_000_000 + day + 1),
-            Err(MarkError::Expired)
+            once.check(&mark, 1_000_000 + day + 1).err(),
+            Some(MarkError::Expired)
         );
-        assert_eq!(once.spend_at(&mark, 1_000_000 + day), Ok(()));
+        assert!(once.check(&mark, 1_000_000 + day).is_ok());
     }
 }

@@ -19,7 +19,7 @@ use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::http::extract::FormBody;
 use crate::http::multipart::{FieldSource, chosen_file, next_field, read_text};
-use crate::http::public::once::{MARK_CHARS, MarkError};
+use crate::http::public::once::{MARK_CHARS, MarkError, Sending};
 use crate::i18n::Tr;
 use crate::intake::{IntakeError, Recipients, ReportAnswers, ReporterCase};
 use crate::keyring::Entity;
@@ -99,6 +99,8 @@ const REPORT_SCRIPT_KEYS: &[&str] = &[
     "js-sending",
     "js-busy",
     "js-failed",
+    "js-retrying",
+    "js-unconfirmed",
     "js-leave",
     "error-unknown_entity",
     "error-invalid_field",
@@ -288,37 +290,64 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
         Ok(read) => read,
         Err(problem) => return problem_page(&ctx, problem, "/"),
     };
-    // A form sent again (Back, then "send again") is refused rather than filed twice, and a
-    // form is filed only from a page this gateway issued (`once`).
-    if let Err(refused) = state.once.spend(&answers.once) {
-        state.intake.discard(&attachments).await;
-        return problem_page(&ctx, mark_refused(refused), "/");
-    }
-    match state
-        .intake
-        .report_from_form(answers, attachments, state.today())
-        .await
-    {
-        Ok(token) => {
-            state.work.note_accepted();
-            state
-                .metrics
-                .report_accepted(crate::metrics::SealedOn::Server);
-            render(
-                StatusCode::OK,
-                &SubmittedPage {
-                    t: ctx.t,
-                    quick_exit: &ctx.quick_exit,
-                    // The script only asks before leaving until the number is marked written down.
-                    script: true,
-                    switcher: false,
-                    strings: ctx.t.json(REPORT_SCRIPT_KEYS),
-                    token: &token.display(),
-                },
-            )
+    // A form is filed only from a page this gateway issued, and once (`once`): sent again while
+    // or soon after its report is filed (a double tap, a lost answer), it is shown the same
+    // number; later, it is refused.
+    let filing = match state.once.send(&answers.once).await {
+        Ok(Sending::First(filing)) => filing,
+        Ok(Sending::Filed(number)) => {
+            state.intake.discard(&attachments).await;
+            return submitted_page(&ctx, &number);
         }
-        Err(e) => problem_page(&ctx, e.into(), "/"),
+        Err(refused) => {
+            state.intake.discard(&attachments).await;
+            return problem_page(&ctx, mark_refused(refused), "/");
+        }
+    };
+    // Filed apart from this request: a browser that gives up on it (a second tap aborts the
+    // first) must not cut a report off half filed, with a number nobody will see. The send that
+    // follows waits for this one and is shown its number.
+    let today = state.today();
+    let filer = state.clone();
+    let filed = tokio::spawn(async move {
+        let filed = filer
+            .intake
+            .report_from_form(answers, attachments, today)
+            .await;
+        match &filed {
+            Ok(token) => {
+                filing.filed(&token.display());
+                filer.work.note_accepted();
+                filer
+                    .metrics
+                    .report_accepted(crate::metrics::SealedOn::Server);
+            }
+            Err(_) => filing.nothing_filed(),
+        }
+        filed
+    })
+    .await;
+    match filed {
+        Ok(Ok(token)) => submitted_page(&ctx, &token.display()),
+        Ok(Err(e)) => problem_page(&ctx, e.into(), "/"),
+        Err(_) => problem_page(&ctx, Problem::internal(), "/"),
     }
+}
+
+/// The page with a report's follow-up number.
+fn submitted_page(ctx: &Ctx, number: &str) -> Response {
+    render(
+        StatusCode::OK,
+        &SubmittedPage {
+            t: ctx.t,
+            quick_exit: &ctx.quick_exit,
+            // The script only asks before leaving until the number is marked written down.
+            script: true,
+            switcher: false,
+            strings: ctx.t.json(REPORT_SCRIPT_KEYS),
+            token: number,
+        },
+    )
 }
 
 /// Why a report form's one-time mark was refused, in words for the reporter.
