@@ -167,5 +167,6 @@ js-checking = Opening your case on this phone…
 js-failed = Something went wrong and nothing was sent. Please try again.
 js-retrying = The connection was lost. Trying again…
 js-unconfirmed = We could not confirm that your report arrived. Write down this number, then press the button again when you have a connection: the same report is sent, never twice. Your follow-up number:
+js-unconfirmed-message = We could not confirm that your message arrived. Press the button again when you have a connection: the same message is sent, never twice.
 js-typo = This number has a mistake in it. Check each digit against the number you were given.
 js-leave = Have you written down your follow-up number?

@@ -167,5 +167,6 @@ js-checking = Abriendo su caso en este teléfono…
 js-failed = Algo salió mal y no se envió nada. Por favor, inténtelo de nuevo.
 js-retrying = Se perdió la conexión. Intentando de nuevo…
 js-unconfirmed = No pudimos confirmar que su reporte llegó. Anote este número y vuelva a pulsar el botón cuando tenga conexión: se envía el mismo reporte, nunca dos veces. Su número de seguimiento:
+js-unconfirmed-message = No pudimos confirmar que su mensaje llegó. Vuelva a pulsar el botón cuando tenga conexión: se envía el mismo mensaje, nunca dos veces.
 js-typo = Este número tiene un error. Compare cada dígito con el número que le dieron.
 js-leave = ¿Anotó su número de seguimiento?

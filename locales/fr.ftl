@@ -167,5 +167,6 @@ js-checking = Ouverture de votre dossier sur ce téléphone…
 js-failed = Un problème est survenu et rien n'a été envoyé. Merci de réessayer.
 js-retrying = La connexion a été perdue. Nouvel essai…
 js-unconfirmed = Nous n'avons pas pu confirmer que votre signalement est arrivé. Notez ce numéro, puis appuyez de nouveau sur le bouton quand vous avez une connexion : le même signalement est envoyé, jamais deux fois. Votre numéro de suivi :
+js-unconfirmed-message = Nous n'avons pas pu confirmer que votre message est arrivé. Appuyez de nouveau sur le bouton quand vous avez une connexion : le même message est envoyé, jamais deux fois.
 js-typo = Ce numéro contient une erreur. Comparez chaque chiffre avec le numéro que vous avez reçu.
 js-leave = Avez-vous noté votre numéro de suivi ?

@@ -167,5 +167,6 @@ js-checking = Likambo na yo ezali kofungwama na telefone oyo…
 js-failed = Likambo moko etamboli malamu te mpe eloko moko te etindami. Meka lisusu.
 js-retrying = Boyokani ekatani. Tozali komeka lisusu…
 js-unconfirmed = Tokoki koyeba te soki rapport na yo ekomi. Koma nimero oyo, sima finá lisusu bouton ntango ozali na réseau: rapport se oyo ekotindama, mbala mibale soko moke te. Nimero na yo ya kolanda:
+js-unconfirmed-message = Tokoki koyeba te soki nsango na yo ekomi. Finá lisusu bouton ntango ozali na réseau: nsango se oyo ekotindama, mbala mibale soko moke te.
 js-typo = Nimero oyo ezali na libunga. Tala chiffre moko na moko na nimero oyo bapesaki yo.
 js-leave = Okomi nimero na yo ya kolanda?

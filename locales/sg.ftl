@@ -166,5 +166,6 @@ js-checking = A yeke zi rapport ti mo na ndö ti telefôni so…
 js-failed = Mbeni ye asara nzönî pëpe na a tokua ye oko pëpe. Sara ni mbeni fani.
 js-retrying = Lêgë ti connexion akangbi. E yeke tara ni mbeni fani…
 js-unconfirmed = E lîngbi ti hinga pëpe wala rapport ti mo asi. Sû nimero so, na pekoni zo bouton ni mbeni fani tongana réseau ayeke dä: a yeke tokua gi rapport so oko, fani use pëpe. Nimero ti suivi ti mo:
+js-unconfirmed-message = E lîngbi ti hinga pëpe wala tënë ti mo asi. Pekoni zo bouton ni mbeni fani tongana réseau ayeke dä: a yeke tokua gi tënë so oko, fani use pëpe.
 js-typo = Mbeni faute ayeke na yâ ti nimero so. Bâ ni nzönî: chiffre oko oko alîngbi ti duti legeoko na nimero so a mû na mo.
 js-leave = Mo sû nimero ti suivi ti mo awe?

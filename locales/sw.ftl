@@ -167,5 +167,6 @@ js-checking = Tunafungua kesi yako kwenye simu hii…
 js-failed = Kuna tatizo limetokea na hakuna kilichotumwa. Tafadhali jaribu tena.
 js-retrying = Muunganisho umekatika. Tunajaribu tena…
 js-unconfirmed = Hatukuweza kuthibitisha kwamba ripoti yako imefika. Andika namba hii, kisha bonyeza kitufe tena ukiwa na mtandao: ripoti ile ile inatumwa, kamwe si mara mbili. Namba yako ya ufuatiliaji:
+js-unconfirmed-message = Hatukuweza kuthibitisha kwamba ujumbe wako umefika. Bonyeza kitufe tena ukiwa na mtandao: ujumbe ule ule unatumwa, kamwe si mara mbili.
 js-typo = Namba hii ina kosa. Linganisha kila tarakimu na namba uliyopewa.
 js-leave = Je, umeiandika namba yako ya ufuatiliaji?

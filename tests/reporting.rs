@@ -461,3 +461,66 @@ async fn a_form_refused_for_what_it_holds_can_be_corrected_and_sent_with_the_sam
     assert_eq!(status, 200, "{page}");
     assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);
 }
+
+/// The kinds of the envelopes of a case, as intake sees them.
+async fn envelope_kinds(gateway: &Gateway, case: &str) -> Vec<String> {
+    let envelopes: Vec<Value> = gateway
+        .staff_client("intake-minusca")
+        .get(format!(
+            "{}/api/v1/staff/cases/{case}/envelopes",
+            gateway.staff
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    envelopes
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn information_added_twice_from_one_status_page_or_one_sealed_message_is_added_once() {
+    let gateway = Gateway::start();
+    let (_, page) = gateway
+        .submit_form(&[("entity", "minusca"), ("description", REPORT)])
+        .await;
+    let token = token_on_page(&page);
+    let case = gateway.first_case_seen_by("intake-minusca").await;
+    // Without JavaScript: a double tap on "add information" sends the form twice.
+    let mark = common::mark_on_page(&gateway.status_page(&token).await).unwrap();
+    let fields = [
+        ("once", mark.as_str()),
+        ("token", &token),
+        ("message", "one more thing"),
+    ];
+    for _ in 0..2 {
+        let (status, page) = gateway
+            .post_multipart("/status/message", &fields, &[])
+            .await;
+        assert_eq!(status, 200, "{page}");
+    }
+    // With JavaScript: the same sealed message sent again after its answer was lost.
+    let keyring = keyring(&gateway).await;
+    let message = json!({ "token": token, "envelope": seal_for(&keyring, "minusca", "and this") });
+    for _ in 0..2 {
+        let status = gateway
+            .reporter()
+            .post(format!("{}/api/v1/messages", gateway.public))
+            .json(&message)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 201);
+    }
+    let kinds = envelope_kinds(&gateway, &case).await;
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "message").count(),
+        2,
+        "{kinds:?}"
+    );
+}

@@ -730,6 +730,14 @@ impl Intake {
         let mut envelopes = Vec::new();
         if let Some(envelope) = envelope {
             self.check_client_envelope(&envelope, staff.keys.len())?;
+            // The same message sent again because its answer was lost: added already (with
+            // the files the first claimed).
+            if self
+                .message_already_added(&found.case.id, &envelope)
+                .await?
+            {
+                return Ok(());
+            }
             envelopes.push(NewEnvelope {
                 id: random_id(),
                 kind: EnvelopeKind::Message,
@@ -855,6 +863,30 @@ impl Intake {
     /// Argon2id on the stretching pool: at most `concurrent_stretches` runs at once.
     async fn stretch(&self, token: &Token) -> Result<Stretched, IntakeError> {
         self.stretcher.stretch(token).await
+    }
+
+    /// Whether the case holds a message that is `envelope`, byte for byte (sealed on the phone
+    /// to fresh keys, it cannot be sent by anyone but the phone that sealed it).
+    async fn message_already_added(
+        &self,
+        case_id: &str,
+        envelope: &[u8],
+    ) -> Result<bool, IntakeError> {
+        let sent = ring::digest::digest(&ring::digest::SHA256, envelope);
+        for held in self.store.envelopes_of_case(case_id).await? {
+            if held.kind != EnvelopeKind::Message || held.size != envelope.len() as u64 {
+                continue;
+            }
+            let body = self.store.envelope_body(&held.id).await?;
+            let digest = ring::digest::digest(&ring::digest::SHA256, &body);
+            if bool::from(subtle::ConstantTimeEq::ct_eq(
+                digest.as_ref(),
+                sent.as_ref(),
+            )) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Whether the case of `lookup` exists and its report is the envelope whose SHA-256 is

@@ -513,6 +513,13 @@ impl Gateway {
     ) -> (u16, String) {
         let owned = if path == "/report" {
             self.with_mark(fields).await
+        } else if path == "/status/message" && !fields.iter().any(|(k, _)| *k == "once") {
+            // As from the status page: its "add information" form carries a fresh mark.
+            let token = fields.iter().find(|(k, _)| *k == "token").map(|(_, v)| *v);
+            let page = self.status_page(token.unwrap_or_default()).await;
+            let mut owned = vec![("once".to_string(), mark_on_page(&page).unwrap_or_default())];
+            owned.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            owned
         } else {
             fields
                 .iter()

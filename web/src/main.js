@@ -397,39 +397,57 @@ async function showCase(view, key, s, templates) {
     slot("closed").hidden = false;
   }
   const form = slot("message-form");
+  // The message as sealed, from the first press until the server answers it: a later press
+  // sends it again rather than a second copy (the server adds the same message once).
+  let pending = null;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const progress = $('[data-slot="progress"]', form);
     const text = form.elements.message.value;
-    if (!text.trim() && !form.elements.files.files.length) return;
+    if (!pending && !text.trim() && !form.elements.files.files.length) return;
     const button = $("button[type=submit]", form);
     if (button?.disabled) return;
     if (button) button.disabled = true;
     try {
-      // The case's staff must be people the organisation signed for.
-      if (key.trusted && !view.staff_recipients.every((r) => key.trusted.has(r))) {
-        throw new Refused("keyring_unverified", "keyring");
+      if (!pending) {
+        // The case's staff must be people the organisation signed for.
+        if (key.trusted && !view.staff_recipients.every((r) => key.trusted.has(r))) {
+          throw new Refused("keyring_unverified", "keyring");
+        }
+        progress.textContent = s["js-sending"];
+        const attachments = await sealFiles(form.elements.files, view.staff_recipients);
+        const plain = core.paddedDocument({
+          format: "confide-message/1",
+          written_on: today(),
+          text,
+          attachments: attachments.length,
+        });
+        const envelope = await core.seal(plain, view.staff_recipients);
+        plain.fill(0);
+        pending = { lookup: key.lookup, envelope: core.b64.encode(envelope), attachments };
       }
       progress.textContent = s["js-sending"];
-      const attachments = await sealFiles(form.elements.files, view.staff_recipients);
-      const plain = core.paddedDocument({
-        format: "confide-message/1",
-        written_on: today(),
-        text,
-        attachments: attachments.length,
-      });
-      const envelope = await core.seal(plain, view.staff_recipients);
-      plain.fill(0);
-      await api("/api/v1/messages", {
-        lookup: key.lookup,
-        envelope: core.b64.encode(envelope),
-        attachments,
-      });
+      for (const wait of [2000, 5000, null]) {
+        try {
+          await api("/api/v1/messages", pending);
+          break;
+        } catch (error) {
+          if (!(error instanceof Unconfirmed) || wait === null) throw error;
+          progress.textContent = s["js-retrying"];
+          await new Promise((done) => setTimeout(done, wait));
+        }
+      }
+      pending = null;
                   main.replaceChildren(templates.sent.content.cloneNode(true));
       $("h1", main).setAttribute("tabindex", "-1");
       $("h1", main).focus();
     } catch (error) {
-      progress.textContent = said(s, error);
+      if (error instanceof Unconfirmed && pending) {
+        progress.textContent = s["js-unconfirmed-message"];
+      } else {
+        pending = null;
+        progress.textContent = said(s, error);
+      }
       if (button) button.disabled = false;
     }
   });

@@ -14,7 +14,8 @@
 //! same number (kept in memory, wiped when the time is up); later it is refused as sent already,
 //! so that whoever picks up the phone after the survivor cannot send the form again to read the
 //! number. A first send that filed nothing (the form was refused) leaves the mark as it was, so
-//! the survivor can correct the form and send it. Marks are kept in memory only, until they
+//! the survivor can correct the form and send it. The status page's "add information" form
+//! carries a mark too and is sent the same way. Marks are kept in memory only, until they
 //! expire. The key is derived from the server secret (`ServerSecret::derive`), so that a page
 //! opened before a restart can still be sent, and gateways behind one address, which share the
 //! secret already to check follow-up numbers, accept each other's marks (each still remembers
@@ -53,7 +54,8 @@ pub enum MarkError {
     Spent,
 }
 
-/// A follow-up number as the page shows it, wiped when the last holder lets go.
+/// What the first send's answer showed, to show it again: a report's follow-up number (as the
+/// page shows it), a message's count of files. Wiped when the last holder lets go.
 pub type Number = Arc<Zeroizing<String>>;
 
 /// What a send of a mark is to do.

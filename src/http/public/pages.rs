@@ -122,6 +122,8 @@ const STATUS_SCRIPT_KEYS: &[&str] = &[
     "js-checking",
     "js-sending",
     "js-failed",
+    "js-retrying",
+    "js-unconfirmed-message",
     "js-typo",
     "error-not_found",
     "error-token_typo",
@@ -212,6 +214,8 @@ struct StatusPage<'a> {
     assistance: Vec<crate::intake::AssistanceView>,
     /// A closed case takes no more information: the form is not shown.
     closed: bool,
+    /// The "add information" form's one-time mark.
+    once: String,
 }
 
 #[derive(Template)]
@@ -570,6 +574,7 @@ async fn status_of(state: &AppState, ctx: &Ctx, token: &Token, found: &ReporterC
                     max_files: limits.max_attachments,
                     closed: view.status == crate::cases::Status::Closed,
                     assistance: view.assistance,
+                    once: state.once.issue(),
                 },
             )
         }
@@ -628,6 +633,8 @@ async fn find_case(state: &AppState, typed: &str) -> Result<ReporterCase, Proble
 }
 
 /// "Add information" from the status page: a message and files, sealed to the case's staff.
+/// Like the report form, it is sent once (`once`): a double tap or a form sent again soon after
+/// adds nothing more and is told it was added; later it is refused.
 async fn add_message(State(state): State<AppState>, ctx: Ctx, request: Request) -> Response {
     if !is_multipart(&request) {
         return problem_page(&ctx, not_multipart(), "/status");
@@ -637,7 +644,8 @@ async fn add_message(State(state): State<AppState>, ctx: Ctx, request: Request) 
         Err(_) => return problem_page(&ctx, not_multipart(), "/status"),
     };
     let mut files = Vec::new();
-    let result = async {
+    let read = async {
+        let mut mark = None;
         let mut found: Option<(ReporterCase, Recipients)> = None;
         let mut message = Zeroizing::new(String::new());
         let max_message = 4 * state.intake.limits().max_description_chars;
@@ -645,6 +653,7 @@ async fn add_message(State(state): State<AppState>, ctx: Ctx, request: Request) 
         while let Some(field) = next_field(&mut multipart).await? {
             once(&mut seen, &field)?;
             match (field.name().unwrap_or_default(), &found) {
+                ("once", None) => mark = Some(read_text(field, MARK_CHARS).await?),
                 ("token", None) => {
                     let typed = Zeroizing::new(read_text(field, 200).await?);
                     let case = find_case(&state, &typed).await?;
@@ -669,30 +678,63 @@ async fn add_message(State(state): State<AppState>, ctx: Ctx, request: Request) 
         let (case, _) = found.ok_or_else(|| {
             Problem::bad_request("The form must start with your follow-up number.")
         })?;
-        let count = files.len();
-        state
-            .intake
-            .add_message(&case, message, std::mem::take(&mut files), state.today())
-            .await?;
-        Ok(count)
+        Ok((mark.unwrap_or_default(), case, message))
     }
     .await;
-    match result {
-        Ok(files) => render(
-            StatusCode::OK,
-            &MessageSentPage {
-                t: ctx.t,
-                quick_exit: &ctx.quick_exit,
-                script: false,
-                switcher: true,
-                files,
-            },
-        ),
+    let (mark, case, message) = match read {
+        Ok(read) => read,
         Err(problem) => {
             state.intake.discard(&files).await;
-            problem_page(&ctx, problem, "/status")
+            return problem_page(&ctx, problem, "/status");
         }
+    };
+    // A closed case's page has no form (and so no mark): say why nothing can be added.
+    if case.case.status == crate::cases::Status::Closed {
+        state.intake.discard(&files).await;
+        return problem_page(&ctx, IntakeError::CaseClosed.into(), "/status");
     }
+    let filing = match state.once.send(&mark).await {
+        Ok(Sending::First(filing)) => filing,
+        Ok(Sending::Filed(shown)) => {
+            state.intake.discard(&files).await;
+            return message_sent_page(&ctx, shown.parse().unwrap_or(0));
+        }
+        Err(refused) => {
+            state.intake.discard(&files).await;
+            return problem_page(&ctx, mark_refused(refused), "/status");
+        }
+    };
+    // Added apart from this request, as a report is filed (`submit_report`).
+    let count = files.len();
+    let today = state.today();
+    let adder = state.clone();
+    let added = tokio::spawn(async move {
+        let added = adder.intake.add_message(&case, message, files, today).await;
+        match &added {
+            Ok(()) => filing.filed(&count.to_string()),
+            Err(_) => filing.nothing_filed(),
+        }
+        added
+    })
+    .await;
+    match added {
+        Ok(Ok(())) => message_sent_page(&ctx, count),
+        Ok(Err(e)) => problem_page(&ctx, e.into(), "/status"),
+        Err(_) => problem_page(&ctx, Problem::internal(), "/status"),
+    }
+}
+
+fn message_sent_page(ctx: &Ctx, files: usize) -> Response {
+    render(
+        StatusCode::OK,
+        &MessageSentPage {
+            t: ctx.t,
+            quick_exit: &ctx.quick_exit,
+            script: false,
+            switcher: true,
+            files,
+        },
+    )
 }
 
 /// The reporter's browser code, built from `web/` (see `web/build.sh`).
