@@ -16,6 +16,7 @@ dont-know = I do not know
 
 report-title = Tell us what happened
 report-intro = This form is confidential. You do not need to give your name. What you write is locked so that only the team you choose can read it, not the people who run this website.
+report-private = On a phone that others use, open this site in a private or incognito tab (in the browser's menu), so that the phone keeps no record of your visit.
 report-entity = Who should receive your report?
 report-section-you = About you
 report-reporter = Who is reporting?

@@ -16,6 +16,7 @@ dont-know = No sé
 
 report-title = Cuéntenos lo que pasó
 report-intro = Este formulario es confidencial. No necesita dar su nombre. Lo que escriba queda bajo llave: solo puede leerlo el equipo que usted elija, no las personas que administran este sitio web.
+report-private = En un teléfono que usan otras personas, abra este sitio en una pestaña privada o de incógnito (en el menú del navegador), para que el teléfono no guarde registro de su visita.
 report-entity = ¿Quién debe recibir su reporte?
 report-section-you = Sobre usted
 report-reporter = ¿Quién hace el reporte?

@@ -16,6 +16,7 @@ dont-know = Je ne sais pas
 
 report-title = Dites-nous ce qui s'est passé
 report-intro = Ce formulaire est confidentiel. Vous n'avez pas besoin de donner votre nom. Ce que vous écrivez est verrouillé : seule l'équipe que vous choisissez peut le lire, pas les personnes qui gèrent ce site.
+report-private = Sur un téléphone que d'autres utilisent, ouvrez ce site dans un onglet privé (dans le menu du navigateur) : le téléphone ne gardera pas de trace de votre visite.
 report-entity = Qui doit recevoir votre signalement ?
 report-section-you = À propos de vous
 report-reporter = Qui fait ce signalement ?

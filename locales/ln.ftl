@@ -16,6 +16,7 @@ dont-know = Nayebi te
 
 report-title = Yebisa biso nini esalemaki
 report-intro = Formulaire oyo ezali ya sekele. Esengeli te ete opesa kombo na yo. Oyo okokoma ekangami mpo ete kaka ekipi oyo okopona ekoka kotanga yango; bato oyo batambwisaka site oyo bakoki kotanga yango te.
+report-private = Na telefone oyo bato mosusu basalelaka, fungolá site oyo na onglet ya sekele (na menu ya navigateur), mpo telefone ebomba elembo ya botali na yo te.
 report-entity = Na ekipi nini olingi kotinda rapport na yo?
 report-section-you = Mpo na yo
 report-reporter = Nani azali koyebisa?

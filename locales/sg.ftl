@@ -16,6 +16,7 @@ dont-know = Mbi hînga pëpe
 
 report-title = Fa na ë ye so asï
 report-intro = Formulaire so ayeke ye ti hôndengo. A yeke ngangu pëpe ti sû ïrï ti mo. A kânga ye so mo sû, tongaso gï bûngbi so mo soro la alîngbi ti diko ni; azo so ayeke bâ lêgë ti site so alîngbi ti diko ni pëpe.
+report-private = Na ndö ti telefôni so azo nde ayeke sara kua na ni, zi site so na yâ ti onglet ti kuâ (na menu ti navigateur), tongaso telefôni abata pëpe fä ti ngoi so mo ga dä.
 report-entity = Mo ye ti tokua rapport ti mo na bûngbi wa?
 report-section-you = Na ndö ti mo
 report-reporter = Zo wa la ayeke fa tënë so?

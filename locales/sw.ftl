@@ -16,6 +16,7 @@ dont-know = Sijui
 
 report-title = Tuambie kilichotokea
 report-intro = Fomu hii ni ya siri. Huhitaji kutaja jina lako. Unachoandika kinafungwa ili timu utakayochagua tu ndiyo iweze kukisoma, si watu wanaoendesha tovuti hii.
+report-private = Kwenye simu wanayotumia watu wengine, fungua tovuti hii katika kichupo cha faragha (kwenye menyu ya kivinjari), ili simu isihifadhi kumbukumbu ya ziara yako.
 report-entity = Nani apokee ripoti yako?
 report-section-you = Kuhusu wewe
 report-reporter = Nani anatoa ripoti?

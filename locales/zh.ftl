@@ -16,6 +16,7 @@ dont-know = 我不知道
 
 report-title = 告诉我们发生了什么
 report-intro = 这份表格是保密的。您不需要留下姓名。您写的内容会被锁住，只有您选择的团队能读到，运营本网站的人也读不到。
+report-private = 如果这部手机也有别人使用，请在无痕（隐私）标签页中打开本网站（在浏览器菜单中），这样手机不会留下您访问的记录。
 report-entity = 谁应该收到您的报告？
 report-section-you = 关于您
 report-reporter = 谁在报告？

@@ -201,6 +201,40 @@ async fn a_report_whose_answers_are_lost_is_filed_once_and_the_survivor_keeps_it
 }
 
 #[tokio::test]
+async fn back_after_quick_exit_or_after_sending_shows_nothing_that_was_typed() {
+    if !ready() {
+        return;
+    }
+    let gateway =
+        Gateway::start_with_env(&[("CONFIDE_PAGES__QUICK_EXIT_URL", "https://127.0.0.1:9/")]);
+    for (js, after) in [(false, "exit"), (true, "exit"), (false, "send")] {
+        let answer = drive(json!({
+            "do": "back", "base": gateway.public, "lang": "en", "js": js, "after": after,
+            "description": REPORT,
+        }));
+        for field in ["description", "place"] {
+            let shown = answer[field].as_str().unwrap_or_default();
+            assert!(
+                !shown.contains("Distinctive"),
+                "JavaScript {js}, Back after {after}: the {field} field shows what was typed ({answer})"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn quick_exit_hides_the_page_as_soon_as_it_is_pressed_without_javascript() {
+    if !ready() {
+        return;
+    }
+    let gateway = Gateway::start();
+    let answer =
+        drive(json!({ "do": "exit-blanks", "base": gateway.public, "lang": "en", "js": false }));
+    assert_eq!(answer["before"], "visible", "{answer}");
+    assert_eq!(answer["pressed"], "hidden", "{answer}");
+}
+
+#[tokio::test]
 async fn a_double_tap_without_javascript_files_one_report_and_shows_its_number() {
     if !ready() {
         return;

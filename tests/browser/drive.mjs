@@ -116,6 +116,34 @@ async function run(page, c, sent) {
       await page.waitForSelector("#main #token", { timeout: 60000 });
       return { progress, pending, tries, number: await page.textContent("#main #token") };
     }
+    case "back": {
+      // Someone else picks up the phone and presses Back: after quick exit, or after sending.
+      await page.goto(url("/"));
+      await page.fill("#description", c.description);
+      await page.fill("#place", c.description);
+      if (c.after === "exit") {
+        await page.click("#quick-exit", { noWaitAfter: true });
+      } else {
+        await page.click('#report button[type="submit"]');
+        await page.waitForSelector("#token", { timeout: 60000 });
+      }
+      await page.waitForTimeout(1500);
+      await page.goBack({ timeout: 10000 }).catch(() => {});
+      await page.waitForTimeout(1500);
+      const read = (selector) => page.locator(selector).inputValue({ timeout: 3000 }).catch(() => null);
+      return { url: page.url(), description: await read("#description"), place: await read("#place") };
+    }
+    case "exit-blanks": {
+      // A finger on quick exit: the page is hidden at once, before the next page arrives.
+      await page.goto(url("/"));
+      const visibility = () => page.locator("main").evaluate((m) => getComputedStyle(m).visibility);
+      const before = await visibility();
+      const box = await page.locator("#quick-exit").boundingBox();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      const pressed = await visibility();
+      return { before, pressed };
+    }
     case "double-tap": {
       // Without JavaScript: the second tap aborts the first request and sends the form again.
       // The first request reaches the server at once; its answer is held back (a slow line),
