@@ -235,6 +235,38 @@ async fn quick_exit_hides_the_page_as_soon_as_it_is_pressed_without_javascript()
 }
 
 #[tokio::test]
+async fn when_the_phone_cannot_seal_the_survivor_is_told_before_anything_is_sent() {
+    if !ready() {
+        return;
+    }
+    let gateway = Gateway::start();
+    let en = Tr::of("en").unwrap();
+    let answer = drive(json!({
+        "do": "no-keyring", "base": gateway.public, "lang": "en", "js": true,
+        "description": REPORT, "photo": STANDARD.encode(photo()),
+    }));
+    assert_eq!(answer["sentBefore"], 0, "nothing left the phone before the choice: {answer}");
+    let offered = answer["offered"].as_str().unwrap();
+    assert!(offered.contains(&text_of(en, "js-downgrade")), "{offered}");
+    assert!(offered.contains(&text_of(en, "js-send-unlocked")), "{offered}");
+    assert_eq!(answer["keptShown"], false, "the no-JavaScript note is hidden where the page seals");
+    // Chosen: sent to the server's sealing, and filed.
+    assert!(!answer["number"].as_str().unwrap().trim().is_empty());
+    assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);
+    // Without JavaScript, the page says that photos keep where and when they were taken.
+    let page = gateway
+        .reporter()
+        .get(format!("{}/?lang=en", gateway.public))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&text_of(en, "report-files-kept")));
+}
+
+#[tokio::test]
 async fn a_double_tap_without_javascript_files_one_report_and_shows_its_number() {
     if !ready() {
         return;

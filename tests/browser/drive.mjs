@@ -133,6 +133,24 @@ async function run(page, c, sent) {
       const read = (selector) => page.locator(selector).inputValue({ timeout: 3000 }).catch(() => null);
       return { url: page.url(), description: await read("#description"), place: await read("#place") };
     }
+    case "no-keyring": {
+      // The keyring cannot be fetched: the page cannot seal, and says so before sending.
+      const kept = async () => page.locator("#files-kept").isVisible();
+      await page.route("**/api/v1/keyring", (route) => route.abort("connectionreset"));
+      await page.goto(url("/"));
+      const keptShown = await kept();
+      await page.fill("#description", c.description);
+      await page.setInputFiles("#files", { name: "photo.jpg", mimeType: "image/jpeg", buffer: Buffer.from(c.photo, "base64") });
+      await page.click('#report button[type="submit"]');
+      await page.waitForSelector("#send-unlocked", { timeout: 30000 });
+      const offered = await page.textContent("#progress");
+      const sentBefore = sent.filter((r) => r.url.includes("/report?") || r.url.includes("/api/v1/reports") || r.url.includes("/api/v1/uploads")).length;
+      await page.click("#try-again");
+      await page.waitForSelector("#send-unlocked", { timeout: 30000 });
+      await page.click("#send-unlocked");
+      await page.waitForSelector("#token", { timeout: 60000 });
+      return { keptShown, offered, sentBefore, number: await page.textContent("#token") };
+    }
     case "exit-blanks": {
       // A finger on quick exit: the page is hidden at once, before the next page arrives.
       await page.goto(url("/"));

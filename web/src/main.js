@@ -74,8 +74,13 @@ const api = (path, body) =>
  * instead would trust the same server that sent it.
  */
 async function keyring(form) {
-  const response = await fetch("/api/v1/keyring", { cache: "no-store", credentials: "omit" });
-  if (!response.ok) throw new Refused("keyring", "keyring");
+  let response;
+  try {
+    response = await fetch("/api/v1/keyring", { cache: "no-store", credentials: "omit" });
+  } catch {
+    throw new Unconfirmed("keyring", "keyring");
+  }
+  if (!response.ok) throw new Unconfirmed("keyring", "keyring");
   const ring = await response.json();
   const pin = form.dataset.organisationKey;
   // Only a demo runs without a pinned key.
@@ -269,8 +274,13 @@ function reportForm(form) {
       $("h1", main).setAttribute("tabindex", "-1");
       $("h1", main).focus();
     } catch (error) {
-      if (!reached && !(error instanceof Refused)) {
-        form.submit();
+      if (!reached && (!(error instanceof Refused) || error instanceof Unconfirmed)) {
+        // The phone could not seal (no keyring, short of memory): the survivor chooses, before
+        // anything leaves, between trying again and the server's sealing, which keeps what
+        // the camera wrote in photos.
+        offerServerSealing(form, progress, s);
+        button.disabled = false;
+        button.removeAttribute("aria-disabled");
         return;
       }
       if (error instanceof Unconfirmed && pending) {
@@ -290,6 +300,30 @@ function reportForm(form) {
       button.removeAttribute("aria-disabled");
     }
   });
+}
+
+/** "Nothing has been sent yet": try again, or send the form to be sealed by the server. */
+function offerServerSealing(form, progress, s) {
+  const again = document.createElement("button");
+  again.type = "button";
+  again.id = "try-again";
+  again.textContent = s["js-try-again"];
+  again.addEventListener("click", () => {
+    progress.textContent = "";
+    form.requestSubmit();
+  });
+  const anyway = document.createElement("button");
+  anyway.type = "button";
+  anyway.id = "send-unlocked";
+  anyway.className = "secondary";
+  anyway.textContent = s["js-send-unlocked"];
+  anyway.addEventListener("click", () => {
+    anyway.disabled = true;
+    form.submit();
+  });
+  const said = document.createElement("span");
+  said.textContent = s["js-downgrade"];
+  progress.replaceChildren(said, " ", again, " ", anyway);
 }
 
 /** The token is shown once: ask before leaving until it is marked written down; offer a slip. */
