@@ -26,7 +26,8 @@ pub struct Authority {
 }
 
 /// How long a certificate is valid: from the start of the day it is issued (UTC, so that the
-/// second a member was enrolled is not written into their certificate) for a number of days.
+/// second a member was enrolled is not written into their certificate) to the end of the day
+/// `days` later, so that a certificate of one day issued late in the evening still has a day.
 /// The staff listener refuses a client certificate outside its dates (rustls' WebPKI verifier),
 /// so a lost laptop's certificate stops working by itself even if nobody revokes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +51,7 @@ impl Lifetime {
     fn apply(self, params: &mut CertificateParams) {
         let start = time::OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT);
         params.not_before = start;
-        params.not_after = start + time::Duration::days(i64::from(self.days));
+        params.not_after = start + time::Duration::days(i64::from(self.days) + 1);
     }
 }
 

@@ -245,11 +245,20 @@ async fn when_the_phone_cannot_seal_the_survivor_is_told_before_anything_is_sent
         "do": "no-keyring", "base": gateway.public, "lang": "en", "js": true,
         "description": REPORT, "photo": STANDARD.encode(photo()),
     }));
-    assert_eq!(answer["sentBefore"], 0, "nothing left the phone before the choice: {answer}");
+    assert_eq!(
+        answer["sentBefore"], 0,
+        "nothing left the phone before the choice: {answer}"
+    );
     let offered = answer["offered"].as_str().unwrap();
     assert!(offered.contains(&text_of(en, "js-downgrade")), "{offered}");
-    assert!(offered.contains(&text_of(en, "js-send-unlocked")), "{offered}");
-    assert_eq!(answer["keptShown"], false, "the no-JavaScript note is hidden where the page seals");
+    assert!(
+        offered.contains(&text_of(en, "js-send-unlocked")),
+        "{offered}"
+    );
+    assert_eq!(
+        answer["keptShown"], false,
+        "the no-JavaScript note is hidden where the page seals"
+    );
     // Chosen: sent to the server's sealing, and filed.
     assert!(!answer["number"].as_str().unwrap().trim().is_empty());
     assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);

@@ -41,7 +41,8 @@ fn der_of(pem_file: &Path) -> Vec<u8> {
         .to_vec()
 }
 
-/// Days from the certificate's start to its end, and whether it starts at a midnight (UTC).
+/// Days from the certificate's start to its end (the day of issue, then `--days` more), and
+/// whether it starts at a midnight (UTC).
 fn validity(der: &[u8]) -> (i64, bool) {
     let (_, cert) = X509Certificate::from_der(der).unwrap();
     let from = cert.validity().not_before.timestamp();
@@ -67,8 +68,8 @@ fn a_staff_certificate_lasts_a_year_unless_told_otherwise_and_starts_at_midnight
         ok(confide(&args));
         validity(&der_of(&dir.join("cert.pem")))
     };
-    assert_eq!(issue("default", &[]), (365, true));
-    assert_eq!(issue("month", &["--days", "30"]), (30, true));
+    assert_eq!(issue("default", &[]), (366, true));
+    assert_eq!(issue("month", &["--days", "30"]), (31, true));
 
     let refused = confide(&[
         "keys",
@@ -95,8 +96,8 @@ fn a_new_ca_lasts_ten_years_unless_told_otherwise() {
         ok(confide(&args));
         validity(&der_of(&dir.join("ca.pem"))).0
     };
-    assert_eq!(make("default", &[]), 3650);
-    assert_eq!(make("short", &["--days", "400"]), 400);
+    assert_eq!(make("default", &[]), 3651);
+    assert_eq!(make("short", &["--days", "400"]), 401);
 }
 
 /// A client certificate for `key` from the example CA, valid between the two days.
@@ -211,7 +212,7 @@ async fn a_certificate_request_is_signed_for_its_key_alone_and_as_a_staff_certif
     assert!(cert.subject_alternative_name().unwrap().is_none());
     let usage = cert.extended_key_usage().unwrap().unwrap().value;
     assert!(usage.client_auth && !usage.server_auth);
-    assert_eq!(validity(&der), (365, true));
+    assert_eq!(validity(&der), (366, true));
     // The certificate works with the key that never left its holder.
     let pem = std::fs::read_to_string(folder.join("cert.pem")).unwrap();
     assert_eq!(staff_answer(&gateway, &pem, &key).await, Some(403));

@@ -390,6 +390,18 @@ async fn a_report_form_sent_twice_is_filed_once_and_both_sends_show_its_number()
     assert_eq!(token_on_page(&second_page), number);
     assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);
     assert!(finds_case(&gateway, &number).await);
+    // The same page with what was written changed is not the same form: it is refused as sent
+    // already (what changed was not sent), and shows no number.
+    let changed = [
+        ("once", mark.as_str()),
+        ("entity", "minusca"),
+        ("description", "something else entirely"),
+    ];
+    let (status, page) = gateway.submit_form(&changed).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("sent already"), "{page}");
+    assert!(!page.contains("id=\"token\""));
+    assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);
 }
 
 #[tokio::test]

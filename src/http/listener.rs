@@ -114,7 +114,10 @@ pub async fn serve(
                         request.map(|body| axum::body::Body::new(PacedBody::new(body, meters)));
                     let answering = serving.clone();
                     let router = router.clone();
-                    let changes = !request.method().is_safe();
+                    // Status checks are POSTs that change nothing: their answers are judged
+                    // like any page's.
+                    let changes = !request.method().is_safe()
+                        && !matches!(request.uri().path(), "/status" | "/api/v1/status");
                     async move {
                         let response = router.oneshot(request).await;
                         // The answer is handed to the connection; what is left of it to write

@@ -162,7 +162,46 @@ enum Answer {
 
 const YES: &[&str] = &["yes"];
 
+/// What a form held, for telling the same form sent again from a changed one
+/// (`http::public::once`): SHA-256 over each field's name, length and value, then each file's
+/// sealed size. (A file is known by its size's bucket only: another photo of about the same
+/// size, sent from the same page within minutes, is taken for the first.)
+pub fn form_digest<'a>(
+    fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+    files: &[NewEnvelope],
+) -> [u8; 32] {
+    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    for (name, value) in fields {
+        hash.update(name.as_bytes());
+        hash.update(&(value.len() as u64).to_be_bytes());
+        hash.update(value.as_bytes());
+    }
+    for file in files {
+        let size = match &file.body {
+            EnvelopeBody::Inline(body) => body.len() as u64,
+            EnvelopeBody::Chunked { size, .. } | EnvelopeBody::Uploaded { size, .. } => *size,
+        };
+        hash.update(&size.to_be_bytes());
+    }
+    hash.finish().as_ref().try_into().expect("32 bytes")
+}
+
 impl ReportAnswers {
+    /// What the form held (see [`form_digest`]), with its files.
+    pub fn digest(&mut self, files: &[NewEnvelope]) -> [u8; 32] {
+        let entity = self.entity.clone();
+        let mut values: Vec<(&str, String)> = vec![("entity", entity)];
+        for name in FIELDS {
+            let value = self.slot(name).map(|(v, _)| v.clone()).unwrap_or_default();
+            values.push((name, value));
+        }
+        let digest = form_digest(values.iter().map(|(k, v)| (*k, v.as_str())), files);
+        for (_, v) in values.iter_mut() {
+            zeroize::Zeroize::zeroize(v);
+        }
+        digest
+    }
+
     /// The answer called `name` with its rule, for forms read one field at a time, and for
     /// checking: every questionnaire field but the entity.
     fn slot(&mut self, name: &str) -> Option<(&mut String, Answer)> {
@@ -470,17 +509,18 @@ impl Intake {
         attachments: &[String],
         client_key: Option<ClientKey>,
         today: Day,
-    ) -> Result<Option<Token>, IntakeError> {
-        let recipients = self.intake_of(entity)?;
-        self.check_client_envelope(&envelope, recipients.keys.len())?;
+    ) -> Result<Filed, IntakeError> {
         // The same report sent again because its answer was lost: filed already, answered as
-        // the first time (its files were claimed by the first, so this comes before).
+        // the first time. First of all: its files were claimed by the first send, and a keyring
+        // reloaded since may count other recipients.
         let sent = ring::digest::digest(&ring::digest::SHA256, &envelope);
         if let Some(key) = &client_key
             && self.already_filed(&key.lookup, sent.as_ref()).await?
         {
-            return Ok(None);
+            return Ok(Filed::Again);
         }
+        let recipients = self.intake_of(entity)?;
+        self.check_client_envelope(&envelope, recipients.keys.len())?;
         let report = NewEnvelope {
             id: random_id(),
             kind: EnvelopeKind::Report,
@@ -515,10 +555,10 @@ impl Intake {
                     Err(IntakeError::LookupTaken | IntakeError::UploadNotFound)
                         if self.already_filed(&key.lookup, sent.as_ref()).await? =>
                     {
-                        Ok(None)
+                        Ok(Filed::Again)
                     }
                     Err(e) => Err(e),
-                    Ok(()) => Ok(None),
+                    Ok(()) => Ok(Filed::New(None)),
                 }
             }
             None => {
@@ -533,7 +573,7 @@ impl Intake {
                     today,
                 )
                 .await?;
-                Ok(Some(token))
+                Ok(Filed::New(Some(token)))
             }
         }
     }
@@ -723,21 +763,23 @@ impl Intake {
         attachments: &[String],
         today: Day,
     ) -> Result<(), IntakeError> {
+        // The same message sent again because its answer was lost: added already (with the
+        // files the first claimed). First of all, as for a report.
+        if let Some(envelope) = &envelope
+            && self
+                .message_already_added(&found.case.id, envelope, today)
+                .await?
+        {
+            return Ok(());
+        }
         if found.case.status == Status::Closed {
             return Err(IntakeError::CaseClosed);
         }
         let staff = self.case_staff(&found.case);
         let mut envelopes = Vec::new();
+        let sent = envelope.as_ref().map(|e| e.to_vec());
         if let Some(envelope) = envelope {
             self.check_client_envelope(&envelope, staff.keys.len())?;
-            // The same message sent again because its answer was lost: added already (with
-            // the files the first claimed).
-            if self
-                .message_already_added(&found.case.id, &envelope)
-                .await?
-            {
-                return Ok(());
-            }
             envelopes.push(NewEnvelope {
                 id: random_id(),
                 kind: EnvelopeKind::Message,
@@ -745,10 +787,19 @@ impl Intake {
                 recipients: staff.names.clone(),
             });
         }
-        envelopes.extend(
-            self.claim_uploads(attachments, &staff, EnvelopeKind::Attachment)
-                .await?,
-        );
+        let claimed = self
+            .claim_uploads(attachments, &staff, EnvelopeKind::Attachment)
+            .await;
+        // Two sends of the same message at once: the one whose files the other claimed finds
+        // the other's message.
+        if let (Err(IntakeError::UploadNotFound), Some(sent)) = (&claimed, &sent)
+            && self
+                .message_already_added(&found.case.id, sent, today)
+                .await?
+        {
+            return Ok(());
+        }
+        envelopes.extend(claimed?);
         if envelopes.is_empty() {
             return Err(IntakeError::EmptyMessage);
         }
@@ -866,17 +917,26 @@ impl Intake {
     }
 
     /// Whether the case holds a message that is `envelope`, byte for byte (sealed on the phone
-    /// to fresh keys, it cannot be sent by anyone but the phone that sealed it).
+    /// to fresh keys, it cannot be sent by anyone but the phone that sealed it). A lost answer
+    /// is sent again within minutes, so only the case's messages of today or yesterday are
+    /// read, at most [`RESENT_AMONG`] of them, however many the case holds.
     async fn message_already_added(
         &self,
         case_id: &str,
         envelope: &[u8],
+        today: Day,
     ) -> Result<bool, IntakeError> {
         let sent = ring::digest::digest(&ring::digest::SHA256, envelope);
-        for held in self.store.envelopes_of_case(case_id).await? {
-            if held.kind != EnvelopeKind::Message || held.size != envelope.len() as u64 {
-                continue;
-            }
+        let mut recent: Vec<crate::store::EnvelopeMeta> = self
+            .store
+            .envelopes_of_case(case_id)
+            .await?
+            .into_iter()
+            .filter(|e| e.kind == EnvelopeKind::Message && e.size == envelope.len() as u64)
+            .filter(|e| e.created_on >= today - time::Duration::days(1))
+            .collect();
+        recent.sort_by_key(|e| std::cmp::Reverse(e.created_on));
+        for held in recent.into_iter().take(RESENT_AMONG) {
             let body = self.store.envelope_body(&held.id).await?;
             let digest = ring::digest::digest(&ring::digest::SHA256, &body);
             if bool::from(subtle::ConstantTimeEq::ct_eq(
@@ -935,6 +995,18 @@ impl Intake {
 
 fn ids_of(envelopes: &[NewEnvelope]) -> Vec<String> {
     envelopes.iter().map(|e| e.id.clone()).collect()
+}
+
+/// How many of a case's recent messages a message sent again is compared with.
+const RESENT_AMONG: usize = 8;
+
+/// What became of a report sealed by the client.
+#[derive(Debug)]
+pub enum Filed {
+    /// Filed now, with the token the server made if it made one.
+    New(Option<Token>),
+    /// Filed already: the same report sent again, its answer lost.
+    Again,
 }
 
 /// Who an envelope is sealed to: keyring names (recorded) and their age keys (used).

@@ -222,8 +222,10 @@ function reportForm(form) {
   const s = strings(form);
   const progress = $("#progress", form);
   // The report as sealed and its token, from the first press until the server answers it:
-  // a later press sends these again rather than a new report with a new number.
+  // a later press sends these again rather than a new report with a new number. Once a send
+  // went unconfirmed it may have been filed, so the number is never let go of after that.
   let pending = null;
+  let uncertain = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = $("button[type=submit]", form);
@@ -266,6 +268,7 @@ function reportForm(form) {
       );
       const token = pending.token;
       pending = null;
+      uncertain = false;
       form.reset();
       const main = $("#main");
       main.replaceChildren($("#t-submitted").content.cloneNode(true));
@@ -283,13 +286,19 @@ function reportForm(form) {
         button.removeAttribute("aria-disabled");
         return;
       }
-      if (error instanceof Unconfirmed && pending) {
+      if (pending && (error instanceof Unconfirmed || uncertain)) {
         // It may have arrived: the survivor keeps the number it would be found by, and the
-        // next press sends the same report again.
+        // next press sends the same report again. What is written is locked meanwhile, since
+        // what is sent is the report as it was sealed.
+        uncertain = true;
         const number = document.createElement("strong");
         number.id = "pending-token";
         number.textContent = core.displayToken(pending.token);
-        progress.replaceChildren(`${s["js-unconfirmed"]} `, number);
+        const refused = error instanceof Unconfirmed ? "" : ` ${said(s, error)}`;
+        progress.replaceChildren(`${s["js-unconfirmed"]} `, number, refused);
+        for (const field of form.querySelectorAll("input, textarea, select")) {
+          if (field.type !== "hidden") field.disabled = true;
+        }
       } else {
         // Refused for a reason of its own (too large, say): nothing was filed, and the
         // corrected form is a new report.
@@ -434,6 +443,7 @@ async function showCase(view, key, s, templates) {
   // The message as sealed, from the first press until the server answers it: a later press
   // sends it again rather than a second copy (the server adds the same message once).
   let pending = null;
+  let uncertain = false;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const progress = $('[data-slot="progress"]', form);
@@ -476,8 +486,10 @@ async function showCase(view, key, s, templates) {
       $("h1", main).setAttribute("tabindex", "-1");
       $("h1", main).focus();
     } catch (error) {
-      if (error instanceof Unconfirmed && pending) {
+      if (pending && (error instanceof Unconfirmed || uncertain)) {
+        uncertain = true;
         progress.textContent = s["js-unconfirmed-message"];
+        for (const field of form.querySelectorAll("input, textarea")) field.disabled = true;
       } else {
         pending = null;
         progress.textContent = said(s, error);

@@ -111,8 +111,10 @@ async fn create_report(
         )
         .await?;
     let body = match token {
-        Some(token) => json!({ "token": token.display().as_str() }),
-        None => json!({}),
+        crate::intake::Filed::New(Some(token)) => json!({ "token": token.display().as_str() }),
+        crate::intake::Filed::New(None) => json!({}),
+        // Counted when it was filed.
+        crate::intake::Filed::Again => return Ok((StatusCode::CREATED, Json(json!({})))),
     };
     state.work.note_accepted();
     state

@@ -66,17 +66,25 @@ pub enum Sending {
     Filed(Number),
 }
 
+/// What a form held (a digest of its fields and files), so that only the same form sent
+/// again is shown the first send's answer.
+pub type Content = [u8; 32];
+
 /// What a mark's first send became, told to sends waiting on it.
 #[derive(Clone)]
 enum Outcome {
-    Filed(Number),
+    Filed(Number, Content),
     /// Nothing was filed: the mark may be sent again.
     NothingFiled,
 }
 
 enum Mark {
     Filing(watch::Receiver<Option<Outcome>>),
-    Filed { number: Number, shown_until: u64 },
+    Filed {
+        number: Number,
+        content: Content,
+        shown_until: u64,
+    },
     Spent,
 }
 
@@ -84,12 +92,15 @@ struct Remembered {
     /// The mark's own expiry (Unix seconds): forgotten only then, so that a clock stepping back
     /// cannot make it acceptable again.
     expires: u64,
+    /// Which send made this entry: a filing tells its outcome only to the entry it made.
+    generation: u64,
     mark: Mark,
 }
 
 pub struct Once {
     key: hmac::Key,
     marks: Mutex<HashMap<[u8; 16], Remembered>>,
+    generations: std::sync::atomic::AtomicU64,
 }
 
 /// The first send of a mark, filing its report. Dropped without an outcome (the filing
@@ -97,6 +108,8 @@ pub struct Once {
 pub struct Filing {
     once: Arc<Once>,
     id: [u8; 16],
+    generation: u64,
+    content: Content,
     /// When it was sent (Unix seconds): the number is shown again until [`SHOWN_AGAIN_FOR`]
     /// after.
     sent: u64,
@@ -108,14 +121,17 @@ impl Filing {
     pub fn filed(mut self, number: &str) {
         let number: Number = Arc::new(Zeroizing::new(number.to_string()));
         let shown_until = self.sent + SHOWN_AGAIN_FOR.as_secs();
-        if let Some(entry) = self.once.lock().get_mut(&self.id) {
+        if let Some(entry) = self.once.lock().get_mut(&self.id)
+            && entry.generation == self.generation
+        {
             entry.mark = Mark::Filed {
                 number: number.clone(),
+                content: self.content,
                 shown_until,
             };
         }
         if let Some(told) = self.told.take() {
-            let _ = told.send(Some(Outcome::Filed(number)));
+            let _ = told.send(Some(Outcome::Filed(number, self.content)));
         }
     }
 
@@ -126,7 +142,14 @@ impl Filing {
 
     fn forget(&mut self) {
         if let Some(told) = self.told.take() {
-            self.once.lock().remove(&self.id);
+            let mut marks = self.once.lock();
+            if marks
+                .get(&self.id)
+                .is_some_and(|e| e.generation == self.generation)
+            {
+                marks.remove(&self.id);
+            }
+            drop(marks);
             let _ = told.send(Some(Outcome::NothingFiled));
         }
     }
@@ -144,6 +167,7 @@ impl Once {
         Once {
             key,
             marks: Mutex::new(HashMap::new()),
+            generations: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -167,13 +191,24 @@ impl Once {
         hex::encode(raw)
     }
 
-    /// A send of `mark`: the first files its report; a later one waits for the first to finish
-    /// and is shown its number, or is refused once that is no longer shown.
-    pub async fn send(self: &Arc<Self>, mark: &str) -> Result<Sending, MarkError> {
-        self.send_at(mark, unix_now()).await
+    /// A send of `mark` holding `content`: the first files its report; a later one waits for
+    /// the first to finish and, if it holds the same, is shown its number; a changed form, or
+    /// one sent once the number is no longer shown, is refused as sent already (what changed
+    /// was not sent).
+    pub async fn send(
+        self: &Arc<Self>,
+        mark: &str,
+        content: Content,
+    ) -> Result<Sending, MarkError> {
+        self.send_at(mark, content, unix_now()).await
     }
 
-    async fn send_at(self: &Arc<Self>, mark: &str, now: u64) -> Result<Sending, MarkError> {
+    async fn send_at(
+        self: &Arc<Self>,
+        mark: &str,
+        content: Content,
+        now: u64,
+    ) -> Result<Sending, MarkError> {
         let (id, expires) = self.check(mark, now)?;
         loop {
             let mut waiting = {
@@ -182,16 +217,22 @@ impl Once {
                 match marks.get_mut(&id) {
                     None => {
                         let (told, filing) = watch::channel(None);
+                        let generation = self
+                            .generations
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         marks.insert(
                             id,
                             Remembered {
                                 expires,
+                                generation,
                                 mark: Mark::Filing(filing),
                             },
                         );
                         return Ok(Sending::First(Filing {
                             once: self.clone(),
                             id,
+                            generation,
+                            content,
                             sent: now,
                             told: Some(told),
                         }));
@@ -200,8 +241,15 @@ impl Once {
                         Mark::Filing(filing) => filing.clone(),
                         Mark::Filed {
                             number,
+                            content: filed,
                             shown_until,
-                        } if now <= *shown_until => return Ok(Sending::Filed(number.clone())),
+                        } if now <= *shown_until => {
+                            return if *filed == content {
+                                Ok(Sending::Filed(number.clone()))
+                            } else {
+                                Err(MarkError::Spent)
+                            };
+                        }
                         Mark::Filed { .. } | Mark::Spent => {
                             entry.mark = Mark::Spent;
                             return Err(MarkError::Spent);
@@ -215,8 +263,12 @@ impl Once {
                 .await
                 .ok()
                 .and_then(|seen| seen.clone());
-            if let Some(Outcome::Filed(number)) = outcome {
-                return Ok(Sending::Filed(number));
+            match outcome {
+                Some(Outcome::Filed(number, filed)) if filed == content => {
+                    return Ok(Sending::Filed(number));
+                }
+                Some(Outcome::Filed(..)) => return Err(MarkError::Spent),
+                _ => {}
             }
             // Nothing was filed: this send may be the first now.
         }
@@ -244,8 +296,10 @@ impl Once {
         Ok((id, expires))
     }
 
-    /// Forgets expired marks, and numbers no longer shown, when the table is full; then the
-    /// oldest mark if it still is.
+    /// Forgets expired marks when the table is full, then the spent mark nearest its expiry if
+    /// it still is. A mark whose report is filing, or whose number is still shown, is never
+    /// forgotten: sent again, it would file a second report. (Those are bounded by the reports
+    /// the budgets let in over ten minutes, far below the table's size.)
     fn make_room(marks: &mut HashMap<[u8; 16], Remembered>, now: u64) {
         if marks.len() < MAX_MARKS {
             return;
@@ -257,7 +311,11 @@ impl Once {
             }
         }
         if marks.len() >= MAX_MARKS {
-            let oldest = marks.iter().min_by_key(|(_, r)| r.expires).map(|(k, _)| *k);
+            let oldest = marks
+                .iter()
+                .filter(|(_, r)| matches!(r.mark, Mark::Spent))
+                .min_by_key(|(_, r)| r.expires)
+                .map(|(k, _)| *k);
             if let Some(oldest) = oldest {
                 marks.remove(&oldest);
             }
@@ -295,13 +353,15 @@ mod tests {
     }
 
     /// Sends `mark` at `now` and files its report with `number` if it is the first send.
+    const FORM: Content = [1; 32];
+
     async fn send_and_file(
         once: &Arc<Once>,
         mark: &str,
         now: u64,
         number: &str,
     ) -> Result<String, MarkError> {
-        match once.send_at(mark, now).await? {
+        match once.send_at(mark, FORM, now).await? {
             Sending::First(filing) => {
                 filing.filed(number);
                 Ok(format!("filed {number}"))
@@ -323,6 +383,11 @@ mod tests {
             send_and_file(&once, &mark, soon, "B").await.unwrap(),
             "shown A"
         );
+        // The same page with something changed is not the same form: what changed was not sent.
+        assert!(matches!(
+            once.send_at(&mark, [2; 32], soon).await,
+            Err(MarkError::Spent)
+        ));
         assert_eq!(
             send_and_file(&once, &mark, soon + 1, "B").await.err(),
             Some(MarkError::Spent)
@@ -339,7 +404,7 @@ mod tests {
     async fn a_second_send_while_the_first_is_filing_waits_and_gets_its_number() {
         let once = once();
         let mark = once.issue_at(1_000);
-        let Ok(Sending::First(filing)) = once.send_at(&mark, 1_000).await else {
+        let Ok(Sending::First(filing)) = once.send_at(&mark, FORM, 1_000).await else {
             panic!("the first send files")
         };
         let second = tokio::spawn({
@@ -356,7 +421,7 @@ mod tests {
     async fn a_first_send_that_filed_nothing_leaves_the_mark_to_the_next() {
         let once = once();
         let mark = once.issue_at(1_000);
-        let Ok(Sending::First(filing)) = once.send_at(&mark, 1_000).await else {
+        let Ok(Sending::First(filing)) = once.send_at(&mark, FORM, 1_000).await else {
             panic!("the first send files")
         };
         let second = tokio::spawn({
@@ -368,7 +433,7 @@ mod tests {
         assert_eq!(second.await.unwrap().unwrap(), "filed B");
         // A filing that ends without a word (it panicked) counts as nothing filed, too.
         let mark = once.issue_at(1_000);
-        match once.send_at(&mark, 1_000).await {
+        match once.send_at(&mark, FORM, 1_000).await {
             Ok(Sending::First(filing)) => drop(filing),
             _ => panic!("the first send files"),
         }
@@ -382,7 +447,7 @@ mod tests {
     async fn a_number_no_longer_shown_is_wiped() {
         let once = once();
         let mark = once.issue_at(unix_now() - SHOWN_AGAIN_FOR.as_secs() - 10);
-        let Ok(Sending::First(filing)) = once.send_at(&mark, unix_now()).await else {
+        let Ok(Sending::First(filing)) = once.send_at(&mark, FORM, unix_now()).await else {
             panic!("the first send files")
         };
         filing.filed("A");
@@ -420,7 +485,7 @@ mod tests {
         );
         for nonsense in ["", "not-a-mark", &"0".repeat(32), &"g".repeat(MARK_CHARS)] {
             assert_eq!(
-                once.send(nonsense).await.err(),
+                once.send(nonsense, FORM).await.err(),
                 Some(MarkError::NotIssued),
                 "{nonsense}"
             );

@@ -293,14 +293,15 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
             .await
             .map(|answers| (answers, Vec::new()))
     };
-    let (answers, attachments) = match read {
+    let (mut answers, attachments) = match read {
         Ok(read) => read,
         Err(problem) => return problem_page(&ctx, problem, "/"),
     };
+    let content = answers.digest(&attachments);
     // A form is filed only from a page this gateway issued, and once (`once`): sent again while
     // or soon after its report is filed (a double tap, a lost answer), it is shown the same
     // number; later, it is refused.
-    let filing = match state.once.send(&answers.once).await {
+    let filing = match state.once.send(&answers.once, content).await {
         Ok(Sending::First(filing)) => filing,
         Ok(Sending::Filed(number)) => {
             state.intake.discard(&attachments).await;
@@ -696,7 +697,8 @@ async fn add_message(State(state): State<AppState>, ctx: Ctx, request: Request) 
         state.intake.discard(&files).await;
         return problem_page(&ctx, IntakeError::CaseClosed.into(), "/status");
     }
-    let filing = match state.once.send(&mark).await {
+    let content = crate::intake::form_digest([("message", message.as_str())], &files);
+    let filing = match state.once.send(&mark, content).await {
         Ok(Sending::First(filing)) => filing,
         Ok(Sending::Filed(shown)) => {
             state.intake.discard(&files).await;
