@@ -276,6 +276,18 @@ async fn when_the_phone_cannot_seal_the_survivor_is_told_before_anything_is_sent
 }
 
 #[tokio::test]
+async fn every_control_is_big_enough_for_a_thumb_and_quick_exit_covers_nothing_in_any_language() {
+    if !ready() {
+        return;
+    }
+    let gateway = Gateway::start();
+    let langs: Vec<&str> = confide::i18n::LANGS.iter().map(|l| l.code).collect();
+    let answer = drive(json!({ "do": "targets", "base": gateway.public, "langs": langs }));
+    let found = answer["found"].as_array().unwrap();
+    assert!(found.is_empty(), "{} problems:\n{:#?}", found.len(), found);
+}
+
+#[tokio::test]
 async fn a_double_tap_without_javascript_files_one_report_and_shows_its_number() {
     if !ready() {
         return;

@@ -151,6 +151,35 @@ async function run(page, c, sent) {
       await page.waitForSelector("#token", { timeout: 60000 });
       return { keptShown, offered, sentBefore, number: await page.textContent("#token") };
     }
+    case "targets": {
+      // Every control a thumb must hit, on a 360 px phone, in each language: its size, and
+      // whether quick exit covers any of the header's links.
+      const found = [];
+      for (const lang of c.langs) {
+        for (const path of ["/", "/status"]) {
+          await page.goto(`${c.base}${path}?lang=${lang}`);
+          const boxes = await page.evaluate(() => {
+            const picked = document.querySelectorAll(
+              "#quick-exit, header a, .langs a, .langs strong, button, select, textarea, " +
+                "input:not([type=hidden]):not([type=radio]):not([type=checkbox]), label.choice",
+            );
+            return [...picked]
+              .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== "hidden")
+              .map((e) => {
+                const r = e.getBoundingClientRect();
+                return { what: e.id || e.tagName.toLowerCase() + ":" + e.textContent.trim().slice(0, 20), x: r.x, y: r.y, w: r.width, h: r.height, header: !!e.closest("header") };
+              });
+          });
+          const exit = boxes.find((b) => b.what === "quick-exit");
+          for (const b of boxes) {
+            if (b.w < 44 || b.h < 44) found.push(`${lang} ${path}: ${b.what} is ${Math.round(b.w)}x${Math.round(b.h)}`);
+            const apart = b.x + b.w <= exit.x || exit.x + exit.w <= b.x || b.y + b.h <= exit.y || exit.y + exit.h <= b.y;
+            if (b.header && !apart) found.push(`${lang} ${path}: quick exit covers ${b.what}`);
+          }
+        }
+      }
+      return { found };
+    }
     case "exit-blanks": {
       // A finger on quick exit: the page is hidden at once, before the next page arrives.
       await page.goto(url("/"));
