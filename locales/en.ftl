@@ -151,6 +151,7 @@ error-not_found = No case matches this follow-up number. Check that you typed ev
 error-case_closed = This case is closed and takes no more information; to tell us something new, send a new report.
 error-answer_refused = This answer cannot be given now. The page shows what you can do.
 error-form_used = This form was sent already. To send a new report, open the report page again.
+error-message_used = This information was added already. To add more, check your case again.
 error-form_expired = This form was opened more than a day ago, so nothing was sent. Go back to copy what you wrote, then open the report page again and send it from there.
 error-form_not_issued = This form did not come from this site's report page, so nothing was sent. Open the report page yourself and send your report from there.
 error-cross_site = This was sent from a page of another site, so nothing was done. To report or to check a case, type this site's address yourself and use its pages.

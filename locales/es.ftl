@@ -151,6 +151,7 @@ error-not_found = Ningún caso corresponde a este número de seguimiento. Revise
 error-case_closed = Este caso está cerrado y ya no recibe más información. Para contarnos algo nuevo, envíe un nuevo reporte.
 error-answer_refused = Esta respuesta no se puede dar ahora. La página le muestra lo que puede hacer.
 error-form_used = Este formulario ya se envió. Para enviar un nuevo reporte, abra otra vez la página de reporte.
+error-message_used = Esta información ya se agregó. Para agregar más, vuelva a consultar su caso.
 error-form_expired = Este formulario se abrió hace más de un día, así que no se envió nada. Vuelva atrás para copiar lo que escribió, abra otra vez la página de reporte y envíelo desde allí.
 error-form_not_issued = Este formulario no viene de la página de reporte de este sitio, así que no se envió nada. Abra usted mismo la página de reporte y envíe su reporte desde allí.
 error-cross_site = Esto se envió desde una página de otro sitio, así que no se hizo nada. Para reportar o consultar un caso, escriba usted mismo la dirección de este sitio y use sus páginas.

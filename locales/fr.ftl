@@ -151,6 +151,7 @@ error-not_found = Aucun dossier ne correspond à ce numéro de suivi. Vérifiez 
 error-case_closed = Ce dossier est clos et ne reçoit plus d'informations. Pour nous dire quelque chose de nouveau, envoyez un nouveau signalement.
 error-answer_refused = Cette réponse ne peut pas être donnée maintenant. La page indique ce que vous pouvez faire.
 error-form_used = Ce formulaire a déjà été envoyé. Pour faire un nouveau signalement, ouvrez à nouveau la page de signalement.
+error-message_used = Ces informations ont déjà été ajoutées. Pour en ajouter d'autres, consultez à nouveau votre dossier.
 error-form_expired = Ce formulaire a été ouvert il y a plus d'un jour : rien n'a été envoyé. Revenez en arrière pour copier ce que vous avez écrit, puis ouvrez à nouveau la page de signalement et envoyez-le depuis celle-ci.
 error-form_not_issued = Ce formulaire ne vient pas de la page de signalement de ce site : rien n'a été envoyé. Ouvrez vous-même la page de signalement et envoyez votre signalement depuis celle-ci.
 error-cross_site = Ceci a été envoyé depuis la page d'un autre site : rien n'a été fait. Pour signaler ou suivre un dossier, tapez vous-même l'adresse de ce site et utilisez ses pages.

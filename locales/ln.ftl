@@ -151,6 +151,7 @@ error-not_found = Likambo moko te ekokani na nimero oyo ya kolanda. Tala soki ok
 error-case_closed = Likambo oyo esili mpe ekozwa makambo mosusu te; mpo na koyebisa biso likambo ya sika, tinda rapport ya sika.
 error-answer_refused = Eyano oyo ekoki kopesama sikoyo te. Lokasa ezali kolakisa oyo okoki kosala.
 error-form_used = Formulaire oyo etindamaki kala. Mpo na kotinda rapport ya sika, fungola lisusu lokasa ya rapport.
+error-message_used = Bansango oyo esili kobakisama. Mpo na kobakisa mosusu, talá lisusu likambo na yo.
 error-form_expired = Formulaire oyo efungolamaki koleka mokolo moko, yango wana eloko moko etindami te. Zonga nsima mpo na kokoma lisusu oyo okomaki, sima fungola lisusu lokasa ya rapport mpe tinda yango wana.
 error-form_not_issued = Formulaire oyo eutí na lokasa ya rapport ya site oyo te, yango wana eloko moko etindami te. Fungola yo moko lokasa ya rapport mpe tinda rapport na yo wana.
 error-cross_site = Eye etindamaki na lokasa ya site mosusu, yango wana eloko moko esalemi te. Mpo na kotinda rapport to kotala dosie, koma yo moko adresse ya site oyo mpe salela makasa na yango.

@@ -150,6 +150,7 @@ error-not_found = Rapport oko ayeke dä pëpe na nimero ti suivi so. Bâ so mo s
 error-case_closed = Rapport so ahunzi awe, a yeke wara tënë mbeni pëpe; ti fa na ë mbeni fini tënë, tokua mbeni fini rapport.
 error-answer_refused = A lîngbi ti mû kiringo-tënë so fadeso pëpe. Pazi ni afa ye so mo lîngbi ti sara.
 error-form_used = A tokua formulaire so awe. Ti tokua mbeni rapport ti fini, zi lani ti rapport ni ngbanga oko.
+error-message_used = A yeke zia tënë so awe. Ti zia ambeni, bâ ni mbeni fani kua ti mo.
 error-form_expired = A zi formulaire so a hon lâ oko awe, ndali ni a tokua ye oko pëpe. Kiri na peko ti sû ye so mo sû, na pekoni zi lani ti rapport ni ngbanga oko na mo tokua ni na ndo ni.
 error-form_not_issued = Formulaire so a ga na lani ti rapport ti site so pëpe, ndali ni a tokua ye oko pëpe. Mo wani mo zi lani ti rapport na mo tokua rapport ti mo na ndo ni.
 error-cross_site = A tokua ye so na lege ti mbeni page ti mbeni site, ndali ni a sala ye oko pëpe. Ti tokua rapport wala ti bâ affaire, mo wani mo sû adresse ti site so na mo sara kua na apage ti ni.

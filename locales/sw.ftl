@@ -151,6 +151,7 @@ error-not_found = Hakuna kesi inayolingana na namba hii ya ufuatiliaji. Hakikish
 error-case_closed = Kesi hii imefungwa na haipokei taarifa zaidi; ili kutuambia jambo jipya, tuma ripoti mpya.
 error-answer_refused = Jibu hili haliwezi kutolewa sasa. Ukurasa unaonyesha unachoweza kufanya.
 error-form_used = Fomu hii imeshatumwa. Ili kutuma ripoti mpya, fungua tena ukurasa wa ripoti.
+error-message_used = Taarifa hizi zimeshaongezwa. Ili kuongeza zaidi, angalia kesi yako tena.
 error-form_expired = Fomu hii ilifunguliwa zaidi ya siku moja iliyopita, kwa hiyo hakuna kilichotumwa. Rudi nyuma unakili ulichoandika, kisha fungua tena ukurasa wa ripoti na uitume kutoka hapo.
 error-form_not_issued = Fomu hii haikutoka kwenye ukurasa wa ripoti wa tovuti hii, kwa hiyo hakuna kilichotumwa. Fungua ukurasa wa ripoti mwenyewe na utume ripoti yako kutoka hapo.
 error-cross_site = Hii ilitumwa kutoka ukurasa wa tovuti nyingine, kwa hiyo hakuna kilichofanyika. Ili kuripoti au kufuatilia kesi, andika anwani ya tovuti hii mwenyewe na utumie kurasa zake.

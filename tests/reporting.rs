@@ -515,6 +515,20 @@ async fn information_added_twice_from_one_status_page_or_one_sealed_message_is_a
             .await;
         assert_eq!(status, 200, "{page}");
     }
+    // A report page's mark is not a status page's.
+    let report_mark = gateway.form_mark().await;
+    let (status, _) = gateway
+        .post_multipart(
+            "/status/message",
+            &[
+                ("once", &report_mark),
+                ("token", &token),
+                ("message", "another"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(status, 403);
     // With JavaScript: the same sealed message sent again after its answer was lost.
     let keyring = keyring(&gateway).await;
     let message = json!({ "token": token, "envelope": seal_for(&keyring, "minusca", "and this") });

@@ -43,6 +43,15 @@ const MARK_BYTES: usize = 16 + 8 + 16;
 /// The mark's length in a form, hex.
 pub const MARK_CHARS: usize = 2 * MARK_BYTES;
 
+/// Which form a mark belongs to: a mark is accepted only by the form it was issued for (its
+/// tag covers the form), so that a report page's mark cannot be spent on a message and the
+/// other way round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    Report = 1,
+    Message = 2,
+}
+
 /// Why a mark was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum MarkError {
@@ -176,17 +185,17 @@ impl Once {
     }
 
     /// A fresh mark for a report page, hex.
-    pub fn issue(&self) -> String {
-        self.issue_at(unix_now())
+    pub fn issue(&self, form: Form) -> String {
+        self.issue_at(form, unix_now())
     }
 
-    fn issue_at(&self, now: u64) -> String {
+    fn issue_at(&self, form: Form, now: u64) -> String {
         let mut raw = [0u8; MARK_BYTES];
         ring::rand::SystemRandom::new()
             .fill(&mut raw[..16])
             .expect("the system random source failed");
         raw[16..24].copy_from_slice(&(now + LIFETIME.as_secs()).to_be_bytes());
-        let tag = hmac::sign(&self.key, &raw[..24]);
+        let tag = self.tag(form, &raw[..24]);
         raw[24..].copy_from_slice(&tag.as_ref()[..16]);
         hex::encode(raw)
     }
@@ -198,18 +207,20 @@ impl Once {
     pub async fn send(
         self: &Arc<Self>,
         mark: &str,
+        form: Form,
         content: Content,
     ) -> Result<Sending, MarkError> {
-        self.send_at(mark, content, unix_now()).await
+        self.send_at(mark, form, content, unix_now()).await
     }
 
     async fn send_at(
         self: &Arc<Self>,
         mark: &str,
+        form: Form,
         content: Content,
         now: u64,
     ) -> Result<Sending, MarkError> {
-        let (id, expires) = self.check(mark, now)?;
+        let (id, expires) = self.check(mark, form, now)?;
         loop {
             let mut waiting = {
                 let mut marks = self.lock();
@@ -275,12 +286,20 @@ impl Once {
     }
 
     /// The mark's random part and expiry, if it carries this gateway's tag and has not expired.
-    fn check(&self, mark: &str, now: u64) -> Result<([u8; 16], u64), MarkError> {
+    /// The tag of a mark's random part and expiry, for `form`.
+    fn tag(&self, form: Form, body: &[u8]) -> hmac::Tag {
+        let mut context = hmac::Context::with_key(&self.key);
+        context.update(&[form as u8]);
+        context.update(body);
+        context.sign()
+    }
+
+    fn check(&self, mark: &str, form: Form, now: u64) -> Result<([u8; 16], u64), MarkError> {
         let mut raw = [0u8; MARK_BYTES];
         if mark.len() != MARK_CHARS || hex::decode_to_slice(mark, &mut raw).is_err() {
             return Err(MarkError::NotIssued);
         }
-        let expected = hmac::sign(&self.key, &raw[..24]);
+        let expected = self.tag(form, &raw[..24]);
         if !bool::from(subtle::ConstantTimeEq::ct_eq(
             &expected.as_ref()[..16],
             &raw[24..],
@@ -361,7 +380,7 @@ mod tests {
         now: u64,
         number: &str,
     ) -> Result<String, MarkError> {
-        match once.send_at(mark, FORM, now).await? {
+        match once.send_at(mark, Form::Report, FORM, now).await? {
             Sending::First(filing) => {
                 filing.filed(number);
                 Ok(format!("filed {number}"))
@@ -373,7 +392,7 @@ mod tests {
     #[tokio::test]
     async fn a_form_sent_again_soon_is_shown_the_same_number_and_later_refused() {
         let once = once();
-        let mark = once.issue_at(1_000);
+        let mark = once.issue_at(Form::Report, 1_000);
         assert_eq!(
             send_and_file(&once, &mark, 1_000, "A").await.unwrap(),
             "filed A"
@@ -385,7 +404,7 @@ mod tests {
         );
         // The same page with something changed is not the same form: what changed was not sent.
         assert!(matches!(
-            once.send_at(&mark, [2; 32], soon).await,
+            once.send_at(&mark, Form::Report, [2; 32], soon).await,
             Err(MarkError::Spent)
         ));
         assert_eq!(
@@ -393,7 +412,7 @@ mod tests {
             Some(MarkError::Spent)
         );
         // Another page's mark files its own report.
-        let other = once.issue_at(1_000);
+        let other = once.issue_at(Form::Report, 1_000);
         assert_eq!(
             send_and_file(&once, &other, 1_001, "C").await.unwrap(),
             "filed C"
@@ -403,8 +422,9 @@ mod tests {
     #[tokio::test]
     async fn a_second_send_while_the_first_is_filing_waits_and_gets_its_number() {
         let once = once();
-        let mark = once.issue_at(1_000);
-        let Ok(Sending::First(filing)) = once.send_at(&mark, FORM, 1_000).await else {
+        let mark = once.issue_at(Form::Report, 1_000);
+        let Ok(Sending::First(filing)) = once.send_at(&mark, Form::Report, FORM, 1_000).await
+        else {
             panic!("the first send files")
         };
         let second = tokio::spawn({
@@ -420,8 +440,9 @@ mod tests {
     #[tokio::test]
     async fn a_first_send_that_filed_nothing_leaves_the_mark_to_the_next() {
         let once = once();
-        let mark = once.issue_at(1_000);
-        let Ok(Sending::First(filing)) = once.send_at(&mark, FORM, 1_000).await else {
+        let mark = once.issue_at(Form::Report, 1_000);
+        let Ok(Sending::First(filing)) = once.send_at(&mark, Form::Report, FORM, 1_000).await
+        else {
             panic!("the first send files")
         };
         let second = tokio::spawn({
@@ -432,8 +453,8 @@ mod tests {
         filing.nothing_filed();
         assert_eq!(second.await.unwrap().unwrap(), "filed B");
         // A filing that ends without a word (it panicked) counts as nothing filed, too.
-        let mark = once.issue_at(1_000);
-        match once.send_at(&mark, FORM, 1_000).await {
+        let mark = once.issue_at(Form::Report, 1_000);
+        match once.send_at(&mark, Form::Report, FORM, 1_000).await {
             Ok(Sending::First(filing)) => drop(filing),
             _ => panic!("the first send files"),
         }
@@ -446,8 +467,9 @@ mod tests {
     #[tokio::test]
     async fn a_number_no_longer_shown_is_wiped() {
         let once = once();
-        let mark = once.issue_at(unix_now() - SHOWN_AGAIN_FOR.as_secs() - 10);
-        let Ok(Sending::First(filing)) = once.send_at(&mark, FORM, unix_now()).await else {
+        let mark = once.issue_at(Form::Report, unix_now() - SHOWN_AGAIN_FOR.as_secs() - 10);
+        let Ok(Sending::First(filing)) = once.send_at(&mark, Form::Report, FORM, unix_now()).await
+        else {
             panic!("the first send files")
         };
         filing.filed("A");
@@ -471,21 +493,21 @@ mod tests {
     #[tokio::test]
     async fn a_mark_this_gateway_did_not_issue_is_refused() {
         let once = once();
-        let elsewhere = with_secret(&[8; 32]).issue();
+        let elsewhere = with_secret(&[8; 32]).issue(Form::Report);
         assert_eq!(
-            once.check(&elsewhere, unix_now()).err(),
+            once.check(&elsewhere, Form::Report, unix_now()).err(),
             Some(MarkError::NotIssued)
         );
-        let mut forged = once.issue().into_bytes();
+        let mut forged = once.issue(Form::Report).into_bytes();
         forged[0] = if forged[0] == b'0' { b'1' } else { b'0' };
         let forged = String::from_utf8(forged).unwrap();
         assert_eq!(
-            once.check(&forged, unix_now()).err(),
+            once.check(&forged, Form::Report, unix_now()).err(),
             Some(MarkError::NotIssued)
         );
         for nonsense in ["", "not-a-mark", &"0".repeat(32), &"g".repeat(MARK_CHARS)] {
             assert_eq!(
-                once.send(nonsense, FORM).await.err(),
+                once.send(nonsense, Form::Report, FORM).await.err(),
                 Some(MarkError::NotIssued),
                 "{nonsense}"
             );
@@ -493,14 +515,30 @@ mod tests {
     }
 
     #[test]
+    fn a_mark_is_accepted_only_by_the_form_it_was_issued_for() {
+        let once = once();
+        let report = once.issue(Form::Report);
+        assert!(once.check(&report, Form::Report, unix_now()).is_ok());
+        assert_eq!(
+            once.check(&report, Form::Message, unix_now()).err(),
+            Some(MarkError::NotIssued)
+        );
+        let message = once.issue(Form::Message);
+        assert_eq!(
+            once.check(&message, Form::Report, unix_now()).err(),
+            Some(MarkError::NotIssued)
+        );
+    }
+
+    #[test]
     fn a_mark_older_than_a_day_is_refused() {
         let once = once();
-        let mark = once.issue_at(1_000_000);
+        let mark = once.issue_at(Form::Report, 1_000_000);
         let day = LIFETIME.as_secs();
         assert_eq!(
-            once.check(&mark, 1_000_000 + day + 1).err(),
+            once.check(&mark, Form::Report, 1_000_000 + day + 1).err(),
             Some(MarkError::Expired)
         );
-        assert!(once.check(&mark, 1_000_000 + day).is_ok());
+        assert!(once.check(&mark, Form::Report, 1_000_000 + day).is_ok());
     }
 }

@@ -19,7 +19,7 @@ use crate::http::AppState;
 use crate::http::error::Problem;
 use crate::http::extract::FormBody;
 use crate::http::multipart::{FieldSource, chosen_file, next_field, read_text};
-use crate::http::public::once::{MARK_CHARS, MarkError, Sending};
+use crate::http::public::once::{Form, MARK_CHARS, MarkError, Sending};
 use crate::i18n::Tr;
 use crate::intake::{IntakeError, Recipients, ReportAnswers, ReporterCase};
 use crate::keyring::Entity;
@@ -277,7 +277,7 @@ async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             max_field: limits.max_field_chars,
             max_files: limits.max_attachments,
             token: "",
-            once: state.once.issue(),
+            once: state.once.issue(Form::Report),
         },
     )
 }
@@ -301,7 +301,7 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
     // A form is filed only from a page this gateway issued, and once (`once`): sent again while
     // or soon after its report is filed (a double tap, a lost answer), it is shown the same
     // number; later, it is refused.
-    let filing = match state.once.send(&answers.once, content).await {
+    let filing = match state.once.send(&answers.once, Form::Report, content).await {
         Ok(Sending::First(filing)) => filing,
         Ok(Sending::Filed(number)) => {
             state.intake.discard(&attachments).await;
@@ -578,7 +578,7 @@ async fn status_of(state: &AppState, ctx: &Ctx, token: &Token, found: &ReporterC
                     max_files: limits.max_attachments,
                     closed: view.status == crate::cases::Status::Closed,
                     assistance: view.assistance,
-                    once: state.once.issue(),
+                    once: state.once.issue(Form::Message),
                 },
             )
         }
@@ -698,11 +698,20 @@ async fn add_message(State(state): State<AppState>, ctx: Ctx, request: Request) 
         return problem_page(&ctx, IntakeError::CaseClosed.into(), "/status");
     }
     let content = crate::intake::form_digest([("message", message.as_str())], &files);
-    let filing = match state.once.send(&mark, content).await {
+    let filing = match state.once.send(&mark, Form::Message, content).await {
         Ok(Sending::First(filing)) => filing,
         Ok(Sending::Filed(shown)) => {
             state.intake.discard(&files).await;
             return message_sent_page(&ctx, shown.parse().unwrap_or(0));
+        }
+        Err(MarkError::Spent) => {
+            state.intake.discard(&files).await;
+            let problem = Problem::new(
+                StatusCode::CONFLICT,
+                "message_used",
+                "This information was added already. To add more, check your case again.",
+            );
+            return problem_page(&ctx, problem, "/status");
         }
         Err(refused) => {
             state.intake.discard(&files).await;
