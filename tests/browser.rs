@@ -185,8 +185,10 @@ async fn a_report_whose_answers_are_lost_is_filed_once_and_the_survivor_keeps_it
         progress.starts_with(&text_of(en, "js-unconfirmed")),
         "{progress}"
     );
-    // Pressed again with the connection back: the same report, the same number.
+    // Pressed again with the connection back: the same report, the same number, and no
+    // language switcher left to lose it by.
     assert_eq!(answer["pending"], answer["number"]);
+    assert_eq!(answer["switchers"], 0);
     assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);
     let number = answer["number"].as_str().unwrap();
     let status = gateway
@@ -276,7 +278,8 @@ async fn when_the_phone_cannot_seal_the_survivor_is_told_before_anything_is_sent
 }
 
 #[tokio::test]
-async fn every_control_is_big_enough_for_a_thumb_and_quick_exit_covers_nothing_in_any_language() {
+async fn every_control_is_big_enough_for_a_thumb_quick_exit_covers_nothing_and_the_description_is_on_the_first_screen()
+ {
     if !ready() {
         return;
     }

@@ -114,7 +114,8 @@ async function run(page, c, sent) {
       await page.unroute("**/api/v1/reports", lose);
       await page.click('#report button[type="submit"]');
       await page.waitForSelector("#main #token", { timeout: 60000 });
-      return { progress, pending, tries, number: await page.textContent("#main #token") };
+      const switchers = await page.locator(".langs").count();
+      return { progress, pending, tries, switchers, number: await page.textContent("#main #token") };
     }
     case "back": {
       // Someone else picks up the phone and presses Back: after quick exit, or after sending.
@@ -171,6 +172,9 @@ async function run(page, c, sent) {
               });
           });
           const exit = boxes.find((b) => b.what === "quick-exit");
+          // The description, the one question that matters, starts on the first screen.
+          const top = await page.evaluate(() => document.querySelector("#description")?.getBoundingClientRect().top);
+          if (path === "/" && !(top < 640)) found.push(`${lang}: the description starts at ${Math.round(top)} px`);
           for (const b of boxes) {
             if (b.w < 44 || b.h < 44) found.push(`${lang} ${path}: ${b.what} is ${Math.round(b.w)}x${Math.round(b.h)}`);
             const apart = b.x + b.w <= exit.x || exit.x + exit.w <= b.x || b.y + b.h <= exit.y || exit.y + exit.h <= b.y;

@@ -272,6 +272,8 @@ function reportForm(form) {
       form.reset();
       const main = $("#main");
       main.replaceChildren($("#t-submitted").content.cloneNode(true));
+      // Following the language switcher would lose the number, shown only here.
+      $(".langs")?.remove();
       $("#token", main).textContent = core.displayToken(token);
       keepToken(main, s);
       $("h1", main).setAttribute("tabindex", "-1");
@@ -498,6 +500,8 @@ async function showCase(view, key, s, templates) {
     }
   });
   main.replaceChildren(page);
+  // Following the language switcher would lose the case, opened only here.
+  $(".langs")?.remove();
   $("h1", main).setAttribute("tabindex", "-1");
   $("h1", main).focus();
 }
