@@ -83,6 +83,7 @@ submitted-title = Your report was received
 submitted-number = Your follow-up number:
 submitted-keep = Write this number down now and keep it somewhere safe. It is shown only once. Nobody can find it for you again, and anyone who has it can read the answers to your report.
 submitted-use = Use it on the "Check a case" page to see what is happening, read answers and add information.
+submitted-when = Come back after { $days } days: by then the team should have answered that your report arrived.
 submitted-hide = Do not keep it where the person you fear could see it.
 submitted-print = Print the number
 submitted-print-hint = You can also print this page with your browser's menu.

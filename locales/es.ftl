@@ -83,6 +83,7 @@ submitted-title = Recibimos su reporte
 submitted-number = Su número de seguimiento:
 submitted-keep = Anote este número ahora y guárdelo en un lugar seguro. Solo se muestra una vez. Nadie podrá volver a encontrarlo por usted, y cualquier persona que lo tenga puede leer las respuestas a su reporte.
 submitted-use = Úselo en la página “Consultar un caso” para ver qué está pasando, leer las respuestas y agregar información.
+submitted-when = Vuelva después de { $days } días: para entonces el equipo debería haber respondido que su reporte llegó.
 submitted-hide = No lo guarde donde pueda verlo la persona que le da miedo.
 submitted-print = Imprimir el número
 submitted-print-hint = También puede imprimir esta página desde el menú de su navegador.

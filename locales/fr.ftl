@@ -83,6 +83,7 @@ submitted-title = Votre signalement a bien été reçu
 submitted-number = Votre numéro de suivi :
 submitted-keep = Notez ce numéro maintenant et gardez-le dans un endroit sûr. Il n'est affiché qu'une seule fois. Personne ne pourra le retrouver pour vous, et toute personne qui l'a peut lire les réponses à votre signalement.
 submitted-use = Utilisez-le sur la page « Consulter un dossier » pour voir où en est votre dossier, lire les réponses et ajouter des informations.
+submitted-when = Revenez après { $days } jours : d'ici là, l'équipe devrait avoir répondu que votre signalement est bien arrivé.
 submitted-hide = Ne le gardez pas là où la personne qui vous fait peur pourrait le voir.
 submitted-print = Imprimer le numéro
 submitted-print-hint = Vous pouvez aussi imprimer cette page avec le menu de votre navigateur.

@@ -83,6 +83,7 @@ submitted-title = Rapport na yo ezwami
 submitted-number = Nimero na yo ya kolanda:
 submitted-keep = Koma nimero oyo sikoyo mpe bomba yango na esika ya libateli. Ekomonisama kaka mbala moko. Moto moko te akoki kozwela yo yango lisusu, mpe moto nyonso oyo azali na yango akoki kotanga biyano na rapport na yo.
 submitted-use = Salela yango na lokasa "Tala likambo" mpo na koyeba nini ezali kosalema, kotanga biyano mpe kobakisa makambo.
+submitted-when = Zongá sima ya mikolo { $days }: na ntango wana ekipi esengeli kozala ezongisi eyano ete rapport na yo ekomi.
 submitted-hide = Kobomba yango te na esika oyo moto oyo ozali kobanga akoki komona yango.
 submitted-print = Imprimer nimero
 submitted-print-hint = Okoki mpe ko-imprimer lokasa oyo na menu ya navigateur na yo.

@@ -82,6 +82,7 @@ submitted-title = A wara rapport ti mo awe
 submitted-number = Nimero ti suivi ti mo:
 submitted-keep = Sû nimero so fadeso na mo bata ni na mbeni ndo ti siriri. A yeke fa ni gï fani oko. Zo oko alîngbi ti kîri ti wara ni teti mo pëpe, na zo kûê so ayeke na ni alîngbi ti diko akiringo-tënë na rapport ti mo.
 submitted-use = Sara kua na ni na pazi "Bâ rapport ti mo" ti bâ ye so ayeke sï, ti diko akiringo-tënë nga ti zia tënë.
+submitted-when = Kîri ga na pekoni ti lâ { $days }: na ngoi so, équipe ayeke doit ti kiri tënë so rapport ti mo asi awe.
 submitted-hide = Mo zia ni pëpe na ndo so zo so mo yeke mä mbeto ti lo alîngbi ti bâ ni.
 submitted-print = Imprimer nimero ni
 submitted-print-hint = Mo lîngbi nga ti imprimer pazi so na menu ti navigateur ti mo.

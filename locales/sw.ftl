@@ -83,6 +83,7 @@ submitted-title = Ripoti yako imepokelewa
 submitted-number = Namba yako ya ufuatiliaji:
 submitted-keep = Iandike namba hii sasa na uiweke mahali salama. Inaonyeshwa mara moja tu. Hakuna mtu anayeweza kukupatia tena, na yeyote aliye nayo anaweza kusoma majibu ya ripoti yako.
 submitted-use = Itumie kwenye ukurasa wa "Angalia kesi" ili kuona kinachoendelea, kusoma majibu na kuongeza taarifa.
+submitted-when = Rudi baada ya siku { $days }: kufikia hapo timu inapaswa kuwa imejibu kwamba ripoti yako imefika.
 submitted-hide = Usiiweke mahali ambapo mtu unayemwogopa anaweza kuiona.
 submitted-print = Chapisha namba
 submitted-print-hint = Unaweza pia kuchapisha ukurasa huu kwa kutumia menyu ya kivinjari chako.

@@ -82,6 +82,7 @@ submitted-title = 我们已收到您的报告
 submitted-number = 您的跟进号码：
 submitted-keep = 请现在就把这个号码写下来，放在安全的地方。它只显示这一次。没有人能帮您再找回它，而且任何拿到这个号码的人都能读到对您报告的回复。
 submitted-use = 在“查看案件”页面使用它，可以了解进展、阅读回复和补充信息。
+submitted-when = 请在 { $days } 天后再来查看：届时团队应已答复确认收到您的报告。
 submitted-hide = 不要把它放在您害怕的那个人能看到的地方。
 submitted-print = 打印号码
 submitted-print-hint = 您也可以用浏览器的菜单打印这一页。

@@ -388,6 +388,11 @@ async fn a_report_form_sent_twice_is_filed_once_and_both_sends_show_its_number()
     assert_eq!((first, second), (200, 200), "{second_page}");
     let number = token_on_page(&first_page);
     assert_eq!(token_on_page(&second_page), number);
+    // The number page says when to come back: after the days the team has to acknowledge.
+    let when = confide::i18n::Tr::of("en")
+        .unwrap()
+        .with("submitted-when", "days", 7);
+    assert!(first_page.contains(&when), "{first_page}");
     assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);
     assert!(finds_case(&gateway, &number).await);
     // The same page with what was written changed is not the same form: it is refused as sent

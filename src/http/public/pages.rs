@@ -167,6 +167,8 @@ struct ReportPage<'a> {
     max_files: usize,
     /// Empty: the page's template for the script's "received" view shows no token.
     token: &'a str,
+    /// Days within which a report is acknowledged: when to come back.
+    ack_days: u16,
     /// This page's one-time mark.
     once: String,
 }
@@ -181,6 +183,8 @@ struct SubmittedPage<'a> {
     switcher: bool,
     strings: String,
     token: &'a str,
+    /// Days within which a report is acknowledged: when to come back.
+    ack_days: u16,
 }
 
 #[derive(Template)]
@@ -277,6 +281,7 @@ async fn report_page(State(state): State<AppState>, ctx: Ctx) -> Response {
             max_field: limits.max_field_chars,
             max_files: limits.max_attachments,
             token: "",
+            ack_days: state.clocks.acknowledge_days,
             once: state.once.issue(Form::Report),
         },
     )
@@ -305,7 +310,7 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
         Ok(Sending::First(filing)) => filing,
         Ok(Sending::Filed(number)) => {
             state.intake.discard(&attachments).await;
-            return submitted_page(&ctx, &number);
+            return submitted_page(&state, &ctx, &number);
         }
         Err(refused) => {
             state.intake.discard(&attachments).await;
@@ -336,14 +341,14 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
     })
     .await;
     match filed {
-        Ok(Ok(token)) => submitted_page(&ctx, &token.display()),
+        Ok(Ok(token)) => submitted_page(&state, &ctx, &token.display()),
         Ok(Err(e)) => problem_page(&ctx, e.into(), "/"),
         Err(_) => problem_page(&ctx, Problem::internal(), "/"),
     }
 }
 
 /// The page with a report's follow-up number.
-fn submitted_page(ctx: &Ctx, number: &str) -> Response {
+fn submitted_page(state: &AppState, ctx: &Ctx, number: &str) -> Response {
     render(
         StatusCode::OK,
         &SubmittedPage {
@@ -354,6 +359,7 @@ fn submitted_page(ctx: &Ctx, number: &str) -> Response {
             switcher: false,
             strings: ctx.t.json(REPORT_SCRIPT_KEYS),
             token: number,
+            ack_days: state.clocks.acknowledge_days,
         },
     )
 }
