@@ -24,6 +24,7 @@ use crate::i18n::Tr;
 use crate::intake::{IntakeError, Recipients, ReportAnswers, ReporterCase};
 use crate::keyring::Entity;
 use crate::store::NewEnvelope;
+use crate::store::StoreError;
 use crate::token::Token;
 
 /// Pages with small bodies.
@@ -343,7 +344,8 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
     match filed {
         Ok(Ok(token)) => submitted_page(&state, &ctx, &token.display()),
         Ok(Err(e)) => problem_page(&ctx, e.into(), "/"),
-        Err(_) => problem_page(&ctx, Problem::internal(), "/"),
+        // The filing was cut off (the gateway stopping): it may have been committed.
+        Err(_) => problem_page(&ctx, StoreError::Unconfirmed.into(), "/"),
     }
 }
 
@@ -740,7 +742,8 @@ async fn add_message(State(state): State<AppState>, ctx: Ctx, request: Request) 
     match added {
         Ok(Ok(())) => message_sent_page(&ctx, count),
         Ok(Err(e)) => problem_page(&ctx, e.into(), "/status"),
-        Err(_) => problem_page(&ctx, Problem::internal(), "/status"),
+        // Cut off (the gateway stopping): it may have been added.
+        Err(_) => problem_page(&ctx, StoreError::Unconfirmed.into(), "/status"),
     }
 }
 
