@@ -19,7 +19,8 @@
 //! expire. The key is derived from the server secret (`ServerSecret::derive`), so that a page
 //! opened before a restart can still be sent, and gateways behind one address, which share the
 //! secret already to check follow-up numbers, accept each other's marks (each still remembers
-//! only the marks spent on it).
+//! only the marks spent on it: two sends of one form that reach two gateways each file a report,
+//! so a load balancer should keep a client on one gateway).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -184,7 +185,7 @@ impl Once {
         self.marks.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A fresh mark for a report page, hex.
+    /// A fresh mark for a page with `form`, hex.
     pub fn issue(&self, form: Form) -> String {
         self.issue_at(form, unix_now())
     }
@@ -285,7 +286,6 @@ impl Once {
         }
     }
 
-    /// The mark's random part and expiry, if it carries this gateway's tag and has not expired.
     /// The tag of a mark's random part and expiry, for `form`.
     fn tag(&self, form: Form, body: &[u8]) -> hmac::Tag {
         let mut context = hmac::Context::with_key(&self.key);
@@ -294,6 +294,8 @@ impl Once {
         context.sign()
     }
 
+    /// The mark's random part and expiry, if it carries this gateway's tag for `form` and has
+    /// not expired.
     fn check(&self, mark: &str, form: Form, now: u64) -> Result<([u8; 16], u64), MarkError> {
         let mut raw = [0u8; MARK_BYTES];
         if mark.len() != MARK_CHARS || hex::decode_to_slice(mark, &mut raw).is_err() {
