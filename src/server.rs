@@ -248,6 +248,13 @@ pub async fn start(config: &Config, mode: Mode, clock: http::Clock) -> Result<Ru
         }
     });
     tasks.spawn(forwarder.run());
+    // One snapshot before the listeners open, so that the outbox and memory read what they
+    // are rather than 0 until the first round multiple (a day by default): nothing reporters
+    // caused in this process is in it yet.
+    match state.store.outbox_depth().await {
+        Ok(depth) => state.metrics.snapshot(depth),
+        Err(e) => tracing::warn!(error = %e, "reading the outbox's depth failed"),
+    }
     // Snapshots of the reporter-driven figures, on the clock's round multiples.
     let (metrics, store) = (state.metrics.clone(), state.store.clone());
     tasks.spawn(async move {

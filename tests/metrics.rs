@@ -215,4 +215,11 @@ async fn by_default_what_reporters_cause_shows_only_in_daily_snapshots() {
         "the report waits for the next snapshot: {text}"
     );
     assert!(text.contains("confide_request_duration_seconds_count{class=\"submit\"} 0"));
+    // The gateway's own state reads what it is from the start, not 0 until the first snapshot.
+    let memory: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("confide_resident_memory_bytes "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(memory > 1 << 20, "resident memory from the start: {memory}");
 }
