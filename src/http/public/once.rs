@@ -86,6 +86,9 @@ enum Outcome {
     Filed(Number, Content),
     /// Nothing was filed: the mark may be sent again.
     NothingFiled,
+    /// Whether it was filed is unknown (its commit could not be confirmed): sent again, it is
+    /// refused rather than filed a second time.
+    Unknown,
 }
 
 enum Mark {
@@ -148,6 +151,19 @@ impl Filing {
     /// Nothing was filed (the form was refused): the mark may be sent again.
     pub fn nothing_filed(mut self) {
         self.forget();
+    }
+
+    /// Whether anything was filed is unknown: the mark is spent, so that a send of it again
+    /// cannot file the report a second time.
+    pub fn outcome_unknown(mut self) {
+        if let Some(told) = self.told.take() {
+            if let Some(entry) = self.once.lock().get_mut(&self.id)
+                && entry.generation == self.generation
+            {
+                entry.mark = Mark::Spent;
+            }
+            let _ = told.send(Some(Outcome::Unknown));
+        }
     }
 
     fn forget(&mut self) {
@@ -279,7 +295,9 @@ impl Once {
                 Some(Outcome::Filed(number, filed)) if filed == content => {
                     return Ok(Sending::Filed(number));
                 }
-                Some(Outcome::Filed(..)) => return Err(MarkError::Spent),
+                Some(Outcome::Filed(..)) | Some(Outcome::Unknown) => {
+                    return Err(MarkError::Spent);
+                }
                 _ => {}
             }
             // Nothing was filed: this send may be the first now.
@@ -463,6 +481,20 @@ mod tests {
         assert_eq!(
             send_and_file(&once, &mark, 1_001, "D").await.unwrap(),
             "filed D"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_filing_whose_outcome_is_unknown_spends_its_mark() {
+        let once = once();
+        let mark = once.issue_at(Form::Report, 1_000);
+        match once.send_at(&mark, Form::Report, FORM, 1_000).await {
+            Ok(Sending::First(filing)) => filing.outcome_unknown(),
+            _ => panic!("the first send files"),
+        }
+        assert_eq!(
+            send_and_file(&once, &mark, 1_001, "B").await.err(),
+            Some(MarkError::Spent)
         );
     }
 

@@ -336,6 +336,8 @@ async fn submit_report(State(state): State<AppState>, ctx: Ctx, request: Request
                     .metrics
                     .report_accepted(crate::metrics::SealedOn::Server);
             }
+            // A commit that could not be confirmed may be on disk: the form is not filed again.
+            Err(IntakeError::Store(StoreError::Unconfirmed)) => filing.outcome_unknown(),
             Err(_) => filing.nothing_filed(),
         }
         filed
@@ -734,6 +736,7 @@ async fn add_message(State(state): State<AppState>, ctx: Ctx, request: Request) 
         let added = adder.intake.add_message(&case, message, files, today).await;
         match &added {
             Ok(()) => filing.filed(&count.to_string()),
+            Err(IntakeError::Store(StoreError::Unconfirmed)) => filing.outcome_unknown(),
             Err(_) => filing.nothing_filed(),
         }
         added
