@@ -171,22 +171,25 @@ async fn a_certificate_request_is_signed_for_its_key_alone_and_as_a_staff_certif
     )
     .unwrap();
 
-    let folder = out.path().join("member");
     let [ca, ca_file, ca_key, ca_key_file] = example_ca();
-    let printed = ok(confide(&[
-        "keys",
-        "client",
-        "--name",
-        "card-holder",
-        "--csr",
-        request.to_str().unwrap(),
-        "--out",
-        folder.to_str().unwrap(),
-        &ca,
-        &ca_file,
-        &ca_key,
-        &ca_key_file,
-    ]));
+    let sign = |folder: &Path| {
+        confide(&[
+            "keys",
+            "client",
+            "--name",
+            "card-holder",
+            "--csr",
+            request.to_str().unwrap(),
+            "--out",
+            folder.to_str().unwrap(),
+            &ca,
+            &ca_file,
+            &ca_key,
+            &ca_key_file,
+        ])
+    };
+    let folder = out.path().join("member");
+    let printed = ok(sign(&folder));
     assert!(
         !folder.join("key.pem").exists(),
         "no key is made or written"
@@ -228,20 +231,7 @@ async fn a_certificate_request_is_signed_for_its_key_alone_and_as_a_staff_certif
     );
     std::fs::write(&request, &forged).unwrap();
     let refused_folder = out.path().join("refused");
-    let refused = confide(&[
-        "keys",
-        "client",
-        "--name",
-        "card-holder",
-        "--csr",
-        request.to_str().unwrap(),
-        "--out",
-        refused_folder.to_str().unwrap(),
-        &ca,
-        &ca_file,
-        &ca_key,
-        &ca_key_file,
-    ]);
+    let refused = sign(&refused_folder);
     assert!(!refused.status.success());
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("certificate request cannot be used")

@@ -358,19 +358,6 @@ async fn a_wrong_token_and_a_typo_get_different_clear_answers_and_a_wrong_token_
     assert!(b1.contains("No case matches"), "{b1}");
 }
 
-/// Whether the status API finds a case for `token`.
-async fn finds_case(gateway: &Gateway, token: &str) -> bool {
-    gateway
-        .reporter()
-        .post(format!("{}/api/v1/status", gateway.public))
-        .json(&json!({ "token": token }))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        == 200
-}
-
 #[tokio::test]
 async fn a_report_form_sent_twice_is_filed_once_and_both_sends_show_its_number() {
     // Without JavaScript, a double tap or a lost answer sends the same form again: one case is
@@ -394,7 +381,7 @@ async fn a_report_form_sent_twice_is_filed_once_and_both_sends_show_its_number()
         .with("submitted-when", "days", 7);
     assert!(first_page.contains(&when), "{first_page}");
     assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);
-    assert!(finds_case(&gateway, &number).await);
+    assert!(gateway.finds_case(&number).await);
     // The same page with what was written changed is not the same form: it is refused as sent
     // already (what changed was not sent), and shows no number.
     let changed = [
@@ -451,7 +438,7 @@ async fn a_send_the_browser_gave_up_on_is_filed_whole_and_the_next_send_shows_it
     let number = token_on_page(&page);
     assert_eq!(gateway.cases_seen_by("intake-minusca").await.len(), 1);
     assert!(
-        finds_case(&gateway, &number).await,
+        gateway.finds_case(&number).await,
         "the number shown is the filed case's"
     );
 }

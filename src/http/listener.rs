@@ -114,19 +114,19 @@ pub async fn serve(
                         request.map(|body| axum::body::Body::new(PacedBody::new(body, meters)));
                     let answering = serving.clone();
                     let router = router.clone();
-                    // Status checks are POSTs that change nothing: their answers are judged
-                    // like any page's.
-                    let changes = !request.method().is_safe()
-                        && !matches!(request.uri().path(), "/status" | "/api/v1/status");
+                    let changes = !request.method().is_safe();
                     async move {
                         let response = router.oneshot(request).await;
                         // The answer is handed to the connection; what is left of it to write
                         // is judged by its pace, and the connection waits for a request again.
                         // The answer to a change that was made (a report filed: its number) is
                         // never closed to make room under a flood.
-                        let made = response
-                            .as_ref()
-                            .is_ok_and(|r| r.status().is_success() || r.status().is_redirection());
+                        let made = response.as_ref().is_ok_and(|r| {
+                            (r.status().is_success() || r.status().is_redirection())
+                                && r.extensions()
+                                    .get::<super::pool::ChangesNothing>()
+                                    .is_none()
+                        });
                         answering.answered(Instant::now(), changes && made);
                         response
                     }

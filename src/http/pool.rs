@@ -40,6 +40,18 @@ pub const PRESSURE_BYTES_PER_SECOND: f64 = 2048.0;
 /// request in thirty in the flood benchmark (docs/BENCHMARKS.md), against none after 1 s.
 const JUDGED_AFTER: Duration = Duration::from_secs(1);
 
+/// Set on an answer whose request was not a GET yet changed nothing (a status check): its
+/// writing is judged like a page's, not kept like the answer to a change (`Ticket::answered`).
+#[derive(Clone, Copy, Debug)]
+pub struct ChangesNothing;
+
+/// Marks an answer as [`ChangesNothing`]; a route's layer
+/// (`axum::middleware::map_response(pool::changes_nothing)`).
+pub async fn changes_nothing(mut response: axum::response::Response) -> axum::response::Response {
+    response.extensions_mut().insert(ChangesNothing);
+    response
+}
+
 /// How many places a listener has.
 #[derive(Clone, Copy, Debug)]
 pub struct Places {

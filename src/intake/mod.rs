@@ -165,41 +165,50 @@ const YES: &[&str] = &["yes"];
 /// What a form held, for telling the same form sent again from a changed one
 /// (`http::public::once`): SHA-256 over each field's name, length and value, then each file's
 /// sealed size. (A file is known by its size's bucket only: another photo of about the same
-/// size, sent from the same page within minutes, is taken for the first.)
-pub fn form_digest<'a>(
-    fields: impl IntoIterator<Item = (&'a str, &'a str)>,
-    files: &[NewEnvelope],
-) -> [u8; 32] {
-    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
-    for (name, value) in fields {
-        hash.update(name.as_bytes());
-        hash.update(&(value.len() as u64).to_be_bytes());
-        hash.update(value.as_bytes());
+/// size, sent from the same page within minutes, is taken for the first.) Fed in place, so
+/// that no copy of what was written is made.
+pub struct FormDigest(ring::digest::Context);
+
+impl FormDigest {
+    pub fn new() -> FormDigest {
+        FormDigest(ring::digest::Context::new(&ring::digest::SHA256))
     }
-    for file in files {
-        let size = match &file.body {
-            EnvelopeBody::Inline(body) => body.len() as u64,
-            EnvelopeBody::Chunked { size, .. } | EnvelopeBody::Uploaded { size, .. } => *size,
-        };
-        hash.update(&size.to_be_bytes());
+
+    pub fn field(mut self, name: &str, value: &str) -> FormDigest {
+        self.0.update(name.as_bytes());
+        self.0.update(&(value.len() as u64).to_be_bytes());
+        self.0.update(value.as_bytes());
+        self
     }
-    hash.finish().as_ref().try_into().expect("32 bytes")
+
+    pub fn finish(mut self, files: &[NewEnvelope]) -> [u8; 32] {
+        for file in files {
+            let size = match &file.body {
+                EnvelopeBody::Inline(body) => body.len() as u64,
+                EnvelopeBody::Chunked { size, .. } | EnvelopeBody::Uploaded { size, .. } => *size,
+            };
+            self.0.update(&size.to_be_bytes());
+        }
+        self.0.finish().as_ref().try_into().expect("32 bytes")
+    }
+}
+
+impl Default for FormDigest {
+    fn default() -> Self {
+        FormDigest::new()
+    }
 }
 
 impl ReportAnswers {
-    /// What the form held (see [`form_digest`]), with its files.
+    /// What the form held (see [`FormDigest`]), with its files.
     pub fn digest(&mut self, files: &[NewEnvelope]) -> [u8; 32] {
-        let entity = self.entity.clone();
-        let mut values: Vec<(&str, String)> = vec![("entity", entity)];
+        let mut digest = FormDigest::new().field("entity", &self.entity);
         for name in FIELDS {
-            let value = self.slot(name).map(|(v, _)| v.clone()).unwrap_or_default();
-            values.push((name, value));
+            if let Some((value, _)) = self.slot(name) {
+                digest = digest.field(name, value);
+            }
         }
-        let digest = form_digest(values.iter().map(|(k, v)| (*k, v.as_str())), files);
-        for (_, v) in values.iter_mut() {
-            zeroize::Zeroize::zeroize(v);
-        }
-        digest
+        digest.finish(files)
     }
 
     /// The answer called `name` with its rule, for forms read one field at a time, and for

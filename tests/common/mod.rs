@@ -569,6 +569,18 @@ impl Gateway {
             .unwrap()
     }
 
+    /// Whether the status API finds a case for this follow-up number.
+    pub async fn finds_case(&self, token: &str) -> bool {
+        self.reporter()
+            .post(format!("{}/api/v1/status", self.public))
+            .json(&serde_json::json!({ "token": token }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 200
+    }
+
     /// `POST /api/v1/status` with this body; the answer's JSON.
     pub async fn api_status(&self, body: serde_json::Value) -> serde_json::Value {
         let url = format!("{}/api/v1/status", self.public);

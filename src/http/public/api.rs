@@ -21,7 +21,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports", post(create_report))
         .route("/api/v1/keyring", get(keyring))
         .route("/api/v1/challenge", get(challenge))
-        .route("/api/v1/status", post(status))
+        .route(
+            "/api/v1/status",
+            post(status).layer(axum::middleware::map_response(
+                crate::http::pool::changes_nothing,
+            )),
+        )
         .route("/api/v1/messages", post(add_message))
         .route("/api/v1/assistance", post(answer_offer))
 }

@@ -409,6 +409,23 @@ mod tests {
         }
     }
 
+    /// The first send of `mark`, at 1,000.
+    async fn first_send(once: &Arc<Once>, mark: &str) -> Filing {
+        match once.send_at(mark, Form::Report, FORM, 1_000).await {
+            Ok(Sending::First(filing)) => filing,
+            _ => panic!("the first send files"),
+        }
+    }
+
+    /// A second send of `mark` a second later, filing "B" if it becomes the first.
+    fn send_later(
+        once: &Arc<Once>,
+        mark: &str,
+    ) -> tokio::task::JoinHandle<Result<String, MarkError>> {
+        let (once, mark) = (once.clone(), mark.to_string());
+        tokio::spawn(async move { send_and_file(&once, &mark, 1_001, "B").await })
+    }
+
     #[tokio::test]
     async fn a_form_sent_again_soon_is_shown_the_same_number_and_later_refused() {
         let once = once();
@@ -443,14 +460,8 @@ mod tests {
     async fn a_second_send_while_the_first_is_filing_waits_and_gets_its_number() {
         let once = once();
         let mark = once.issue_at(Form::Report, 1_000);
-        let Ok(Sending::First(filing)) = once.send_at(&mark, Form::Report, FORM, 1_000).await
-        else {
-            panic!("the first send files")
-        };
-        let second = tokio::spawn({
-            let (once, mark) = (once.clone(), mark.clone());
-            async move { send_and_file(&once, &mark, 1_001, "B").await }
-        });
+        let filing = first_send(&once, &mark).await;
+        let second = send_later(&once, &mark);
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!second.is_finished(), "the second send waits for the first");
         filing.filed("A");
@@ -461,23 +472,14 @@ mod tests {
     async fn a_first_send_that_filed_nothing_leaves_the_mark_to_the_next() {
         let once = once();
         let mark = once.issue_at(Form::Report, 1_000);
-        let Ok(Sending::First(filing)) = once.send_at(&mark, Form::Report, FORM, 1_000).await
-        else {
-            panic!("the first send files")
-        };
-        let second = tokio::spawn({
-            let (once, mark) = (once.clone(), mark.clone());
-            async move { send_and_file(&once, &mark, 1_001, "B").await }
-        });
+        let filing = first_send(&once, &mark).await;
+        let second = send_later(&once, &mark);
         tokio::time::sleep(Duration::from_millis(50)).await;
         filing.nothing_filed();
         assert_eq!(second.await.unwrap().unwrap(), "filed B");
         // A filing that ends without a word (it panicked) counts as nothing filed, too.
         let mark = once.issue_at(Form::Report, 1_000);
-        match once.send_at(&mark, Form::Report, FORM, 1_000).await {
-            Ok(Sending::First(filing)) => drop(filing),
-            _ => panic!("the first send files"),
-        }
+        drop(first_send(&once, &mark).await);
         assert_eq!(
             send_and_file(&once, &mark, 1_001, "D").await.unwrap(),
             "filed D"
@@ -488,10 +490,7 @@ mod tests {
     async fn a_filing_whose_outcome_is_unknown_spends_its_mark() {
         let once = once();
         let mark = once.issue_at(Form::Report, 1_000);
-        match once.send_at(&mark, Form::Report, FORM, 1_000).await {
-            Ok(Sending::First(filing)) => filing.outcome_unknown(),
-            _ => panic!("the first send files"),
-        }
+        first_send(&once, &mark).await.outcome_unknown();
         assert_eq!(
             send_and_file(&once, &mark, 1_001, "B").await.err(),
             Some(MarkError::Spent)

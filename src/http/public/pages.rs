@@ -32,7 +32,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(report_page))
         .route("/report", get(report_page))
-        .route("/status", get(status_page).post(check_status))
+        .route(
+            "/status",
+            get(status_page)
+                .post(check_status)
+                .layer(axum::middleware::map_response(
+                    crate::http::pool::changes_nothing,
+                )),
+        )
         .route("/status/assistance", post(answer_offer))
         .route("/static/style.css", get(stylesheet))
         .route("/static/confide.js", get(script))
@@ -707,7 +714,9 @@ async fn add_message(State(state): State<AppState>, ctx: Ctx, request: Request) 
         state.intake.discard(&files).await;
         return problem_page(&ctx, IntakeError::CaseClosed.into(), "/status");
     }
-    let content = crate::intake::form_digest([("message", message.as_str())], &files);
+    let content = crate::intake::FormDigest::new()
+        .field("message", &message)
+        .finish(&files);
     let filing = match state.once.send(&mark, Form::Message, content).await {
         Ok(Sending::First(filing)) => filing,
         Ok(Sending::Filed(shown)) => {
